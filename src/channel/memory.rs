@@ -1,0 +1,412 @@
+//! `memory` channel (`org.apache.flume.channel.MemoryChannel`): a bounded in-memory queue with
+//! Flume's capacity, transaction capacity, byte capacity and keep-alive rules (reference §10.1).
+//! Reused across reloads: a reload resizes it in place and its events survive.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::Notify;
+
+use super::{Channel, ChannelError, Take, TakeTransaction};
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+use crate::metrics::{ChannelCounter, ChannelMetrics, MetricSource};
+
+const DEFAULT_CAPACITY: i64 = 100;
+const DEFAULT_TRANSACTION_CAPACITY: i64 = 100;
+const DEFAULT_KEEP_ALIVE_SECS: i64 = 3;
+const DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE: i64 = 20;
+/// Flume counts body bytes in slots of this size.
+const BYTE_SLOT: u64 = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryChannelConfig {
+    pub capacity: usize,
+    pub transaction_capacity: usize,
+    pub keep_alive: Duration,
+    /// Byte slots available for bodies (`u64::MAX` = unlimited).
+    pub byte_slots: u64,
+}
+
+impl MemoryChannelConfig {
+    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+        // MemoryChannel catches NumberFormatException and falls back to its defaults.
+        let positive = |key: &str, default: i64| match ctx.long_lenient(key, default) {
+            v if v <= 0 => default,
+            v => v,
+        };
+        let capacity = positive("capacity", DEFAULT_CAPACITY);
+        let transaction_capacity = positive("transactionCapacity", DEFAULT_TRANSACTION_CAPACITY);
+        if transaction_capacity > capacity {
+            return Err(ctx.error(
+                "transactionCapacity",
+                format!("Transaction Capacity of Memory Channel cannot be higher than the capacity: {transaction_capacity} > {capacity}"),
+            ));
+        }
+        let keep_alive = ctx
+            .long_lenient("keep-alive", DEFAULT_KEEP_ALIVE_SECS)
+            .max(0);
+        let buffer_pct = ctx
+            .long_lenient(
+                "byteCapacityBufferPercentage",
+                DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE,
+            )
+            .clamp(0, 100);
+        // Flume's default is 80 % of the JVM heap; we have no heap, so the default is unlimited
+        // (only `capacity` bounds the channel) unless byteCapacity is set.
+        let byte_slots = match ctx.get("byteCapacity").and_then(crate::java::parse_long) {
+            Some(bytes) if bytes > 0 => {
+                let effective = (bytes as f64 * (1.0 - buffer_pct as f64 / 100.0)) as u64;
+                (effective / BYTE_SLOT).max(1)
+            }
+            _ => u64::MAX,
+        };
+        Ok(MemoryChannelConfig {
+            capacity: capacity as usize,
+            transaction_capacity: transaction_capacity as usize,
+            keep_alive: Duration::from_secs(keep_alive as u64),
+            byte_slots,
+        })
+    }
+}
+
+fn byte_slots_of(event: &Event) -> u64 {
+    // Flume: ceil(body length / 100); an empty body still counts as one byte.
+    let len = (event.body.len() as u64).max(1);
+    len.div_ceil(BYTE_SLOT)
+}
+
+#[derive(Debug)]
+struct State {
+    config: MemoryChannelConfig,
+    queue: VecDeque<Event>,
+    /// Slots held by queued events and by taken-but-uncommitted events.
+    used: usize,
+    used_bytes: u64,
+}
+
+struct Inner {
+    name: String,
+    state: Mutex<State>,
+    /// Signalled when events are added (takers wait) or space is freed (putters wait).
+    changed: Notify,
+    counter: Arc<ChannelCounter>,
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub struct MemoryChannel {
+    inner: Arc<Inner>,
+    metrics: Arc<ChannelMetrics>,
+}
+
+impl MemoryChannel {
+    pub fn new(name: &str, config: MemoryChannelConfig) -> Self {
+        let counter = ChannelCounter::new(name);
+        let inner = Arc::new(Inner {
+            name: name.to_string(),
+            state: Mutex::new(State {
+                config,
+                queue: VecDeque::new(),
+                used: 0,
+                used_bytes: 0,
+            }),
+            changed: Notify::new(),
+            counter: Arc::clone(&counter),
+        });
+        let weak = Arc::downgrade(&inner);
+        let metrics = Arc::new(ChannelMetrics::new(counter, move || match weak.upgrade() {
+            Some(inner) => {
+                let s = inner.lock();
+                (s.queue.len() as u64, s.config.capacity as u64)
+            }
+            None => (0, 0),
+        }));
+        MemoryChannel { inner, metrics }
+    }
+
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+        Ok(MemoryChannel::new(
+            name,
+            MemoryChannelConfig::from_context(ctx)?,
+        ))
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
+    async fn wait_until<T>(
+        &self,
+        keep_alive: Duration,
+        mut check: impl FnMut(&mut State) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + keep_alive;
+        loop {
+            let notified = self.inner.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(v) = check(&mut self.inner.lock()) {
+                return Some(v);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return check(&mut self.inner.lock());
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Channel for MemoryChannel {
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError> {
+        let n = events.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let counter = &self.inner.counter;
+        counter.put_attempt.fetch_add(n as u64, Ordering::Relaxed);
+        let (tx_capacity, keep_alive) = {
+            let s = self.inner.lock();
+            (s.config.transaction_capacity, s.config.keep_alive)
+        };
+        if n > tx_capacity {
+            return Err(ChannelError::Failed(format!(
+                "Put queue for MemoryTransaction of capacity {tx_capacity} full, consider committing more frequently, increasing capacity or increasing thread count"
+            )));
+        }
+        let bytes: u64 = events.iter().map(byte_slots_of).sum();
+        let mut events = Some(events);
+        let outcome = self
+            .wait_until(keep_alive, |s| {
+                if s.used + n > s.config.capacity {
+                    return None;
+                }
+                if s.config.byte_slots != u64::MAX && s.used_bytes + bytes > s.config.byte_slots {
+                    return None;
+                }
+                s.used += n;
+                s.used_bytes = s.used_bytes.saturating_add(bytes);
+                s.queue.extend(events.take().unwrap_or_default());
+                Some(())
+            })
+            .await;
+        match outcome {
+            Some(()) => {
+                counter.put_success.fetch_add(n as u64, Ordering::Relaxed);
+                self.inner.changed.notify_waiters();
+                Ok(())
+            }
+            None => {
+                let s = self.inner.lock();
+                if s.used + n > s.config.capacity {
+                    Err(ChannelError::Full(format!(
+                        "Space for commit to queue couldn't be acquired. Sinks are likely not keeping up with sources, or the buffer size is too tight (channel {})",
+                        self.inner.name
+                    )))
+                } else {
+                    Err(ChannelError::Full(format!(
+                        "Cannot commit transaction. Byte capacity allocated to store event body {} reached. Please increase heap space/byte capacity allocated to the channel as the sinks may not be keeping up with the sources",
+                        s.config.byte_slots.saturating_mul(BYTE_SLOT)
+                    )))
+                }
+            }
+        }
+    }
+
+    async fn take(&self, max: usize) -> Result<Take, ChannelError> {
+        let keep_alive = self.inner.lock().config.keep_alive;
+        self.inner
+            .counter
+            .take_attempt
+            .fetch_add(1, Ordering::Relaxed);
+        let taken = self
+            .wait_until(keep_alive, |s| {
+                if s.queue.is_empty() {
+                    return None;
+                }
+                let n = max.min(s.config.transaction_capacity).min(s.queue.len());
+                Some(s.queue.drain(..n).collect::<Vec<_>>())
+            })
+            .await;
+        match taken {
+            Some(events) if !events.is_empty() => {
+                let tx = MemoryTake {
+                    inner: Arc::clone(&self.inner),
+                };
+                Ok(Take::new(events, Box::new(tx)))
+            }
+            _ => Ok(Take::empty()),
+        }
+    }
+
+    fn transaction_capacity(&self) -> Option<usize> {
+        Some(self.inner.lock().config.transaction_capacity)
+    }
+
+    fn reconfigure(&self, ctx: &Context) -> Result<bool, ConfigError> {
+        let config = MemoryChannelConfig::from_context(ctx)?;
+        let mut s = self.inner.lock();
+        if config.capacity < s.used {
+            tracing::warn!(
+                channel = %self.inner.name,
+                "Couldn't acquire permits to downsize the queue, resizing has been aborted"
+            );
+            let capacity = s.config.capacity;
+            s.config = MemoryChannelConfig { capacity, ..config };
+        } else {
+            s.config = config;
+        }
+        drop(s);
+        self.inner.changed.notify_waiters();
+        Ok(true)
+    }
+
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        Some(Arc::clone(&self.metrics) as Arc<dyn MetricSource>)
+    }
+}
+
+struct MemoryTake {
+    inner: Arc<Inner>,
+}
+
+#[async_trait]
+impl TakeTransaction for MemoryTake {
+    async fn commit(self: Box<Self>, events: &[Event]) -> Result<(), ChannelError> {
+        let bytes: u64 = events.iter().map(byte_slots_of).sum();
+        {
+            let mut s = self.inner.lock();
+            s.used = s.used.saturating_sub(events.len());
+            s.used_bytes = s.used_bytes.saturating_sub(bytes);
+        }
+        self.inner
+            .counter
+            .take_success
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
+        self.inner.changed.notify_waiters();
+        Ok(())
+    }
+
+    fn rollback(self: Box<Self>, events: Vec<Event>) {
+        let mut s = self.inner.lock();
+        for event in events.into_iter().rev() {
+            s.queue.push_front(event);
+        }
+        drop(s);
+        self.inner.changed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(pairs: &[(&str, &str)]) -> MemoryChannel {
+        MemoryChannel::from_context(
+            "c1",
+            &Context::from_pairs("a1.channels.c1.", pairs.iter().copied()),
+        )
+        .unwrap()
+    }
+
+    fn events(n: usize) -> Vec<Event> {
+        (0..n).map(|i| Event::new(i.to_string())).collect()
+    }
+
+    #[tokio::test]
+    async fn rollback_returns_events_to_head_in_order() {
+        let ch = channel(&[]);
+        ch.put_batch(events(5)).await.unwrap();
+        let take = ch.take(3).await.unwrap();
+        assert_eq!(take.len(), 3);
+        drop(take);
+        let take = ch.take(5).await.unwrap();
+        let bodies: Vec<_> = take.events().iter().map(|e| e.body.clone()).collect();
+        assert_eq!(bodies, ["0", "1", "2", "3", "4"]);
+        take.commit().await.unwrap();
+        assert!(ch.is_empty());
+    }
+
+    #[tokio::test]
+    async fn full_channel_refuses_after_keep_alive() {
+        let ch = channel(&[
+            ("capacity", "3"),
+            ("transactionCapacity", "3"),
+            ("keep-alive", "0"),
+        ]);
+        ch.put_batch(events(3)).await.unwrap();
+        assert!(matches!(
+            ch.put_batch(events(1)).await,
+            Err(ChannelError::Full(_))
+        ));
+        // Taken but not committed events still hold their slots.
+        let take = ch.take(3).await.unwrap();
+        assert!(matches!(
+            ch.put_batch(events(1)).await,
+            Err(ChannelError::Full(_))
+        ));
+        take.commit().await.unwrap();
+        ch.put_batch(events(1)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn transaction_capacity_limits_batches() {
+        let ch = channel(&[("capacity", "10"), ("transactionCapacity", "2")]);
+        assert!(matches!(
+            ch.put_batch(events(3)).await,
+            Err(ChannelError::Failed(_))
+        ));
+        ch.put_batch(events(2)).await.unwrap();
+        ch.put_batch(events(2)).await.unwrap();
+        assert_eq!(ch.take(10).await.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn config_rules() {
+        let ctx = Context::from_pairs(
+            "a.channels.c.",
+            [("capacity", "10"), ("transactionCapacity", "20")],
+        );
+        assert!(MemoryChannelConfig::from_context(&ctx).is_err());
+        let ctx = Context::from_pairs(
+            "a.channels.c.",
+            [("capacity", "-1"), ("transactionCapacity", "x")],
+        );
+        let c = MemoryChannelConfig::from_context(&ctx).unwrap();
+        assert_eq!((c.capacity, c.transaction_capacity), (100, 100));
+    }
+
+    #[tokio::test]
+    async fn byte_capacity_counts_100_byte_slots() {
+        // 1000 bytes, 20 % buffer → 800 bytes → 8 slots.
+        let ch = channel(&[("byteCapacity", "1000"), ("keep-alive", "0")]);
+        ch.put_batch(vec![Event::new(vec![0u8; 700])])
+            .await
+            .unwrap();
+        assert!(
+            ch.put_batch(vec![Event::new(vec![0u8; 101])])
+                .await
+                .is_err()
+        );
+        ch.put_batch(vec![Event::new(vec![0u8; 100])])
+            .await
+            .unwrap();
+        assert!(ch.put_batch(vec![Event::new(vec![0u8; 1])]).await.is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! Channels: where sources put events and sinks take them, with Flume's transaction semantics.
+//!
+//! A source puts a whole batch atomically ([`Channel::put_batch`], Flume's put transaction).
+//! A sink takes a batch as a [`Take`]; [`Take::commit`] removes the events for good, and
+//! dropping a `Take` without committing rolls them back to the head of the channel.
+
+pub mod memory;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+use crate::metrics::MetricSource;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ChannelError {
+    /// Flume's `ChannelFullException`: the put was refused, nothing was written.
+    #[error("{0}")]
+    Full(String),
+    /// Any other `ChannelException`.
+    #[error("{0}")]
+    Failed(String),
+    /// The channel is stopped or not yet open.
+    #[error("channel {0} is closed")]
+    Closed(String),
+}
+
+#[async_trait]
+pub trait Channel: Send + Sync {
+    fn name(&self) -> &str;
+
+    /// Put every event or none (one put transaction).
+    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError>;
+
+    /// Take up to `max` events (waiting up to the channel's keep-alive for the first one).
+    /// An empty `Take` means the channel is empty.
+    async fn take(&self, max: usize) -> Result<Take, ChannelError>;
+
+    /// `transactionCapacity` for channels that have one (memory, file): a source or sink with
+    /// a larger batch size is dropped at start, as in Flume.
+    fn transaction_capacity(&self) -> Option<usize> {
+        None
+    }
+
+    /// Re-read configuration on a reload, for channels Flume reuses across reloads (memory,
+    /// Kafka). Returns false when the channel cannot be reused and must be recreated.
+    fn reconfigure(&self, _context: &Context) -> Result<bool, ConfigError> {
+        Ok(false)
+    }
+
+    async fn start(&self) -> Result<(), ChannelError> {
+        Ok(())
+    }
+
+    async fn stop(&self) {}
+
+    /// Metrics under `CHANNEL.<name>`, if this channel kind has them.
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        None
+    }
+}
+
+/// The channel side of a take transaction.
+#[async_trait]
+pub trait TakeTransaction: Send {
+    /// Make the take permanent. `events` are the taken events (some channels need them, e.g.
+    /// to account for byte capacity).
+    async fn commit(self: Box<Self>, events: &[Event]) -> Result<(), ChannelError>;
+
+    /// Give the events back to the head of the channel, in order.
+    fn rollback(self: Box<Self>, events: Vec<Event>);
+}
+
+/// A batch taken from a channel; rolled back when dropped without [`Take::commit`].
+pub struct Take {
+    events: Vec<Event>,
+    tx: Option<Box<dyn TakeTransaction>>,
+}
+
+impl Take {
+    pub fn new(events: Vec<Event>, tx: Box<dyn TakeTransaction>) -> Self {
+        Take {
+            events,
+            tx: Some(tx),
+        }
+    }
+
+    pub fn empty() -> Self {
+        Take {
+            events: Vec::new(),
+            tx: None,
+        }
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub async fn commit(mut self) -> Result<(), ChannelError> {
+        match self.tx.take() {
+            Some(tx) => {
+                let result = tx.commit(&self.events).await;
+                self.events.clear();
+                result
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub fn rollback(mut self) {
+        if let Some(tx) = self.tx.take() {
+            tx.rollback(std::mem::take(&mut self.events));
+        }
+    }
+}
+
+impl Drop for Take {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            tx.rollback(std::mem::take(&mut self.events));
+        }
+    }
+}
+
+pub type ChannelRef = Arc<dyn Channel>;
+
+/// Built-in channel types (reference §2.5).
+pub const TYPES: &[(&str, &str)] = &[
+    ("memory", "org.apache.flume.channel.MemoryChannel"),
+    ("file", "org.apache.flume.channel.file.FileChannel"),
+    ("jdbc", "org.apache.flume.channel.jdbc.JdbcChannel"),
+    (
+        "spillablememory",
+        "org.apache.flume.channel.SpillableMemoryChannel",
+    ),
+    (
+        "org.apache.flume.channel.kafka.KafkaChannel",
+        "org.apache.flume.channel.kafka.KafkaChannel",
+    ),
+];
+
+/// The built-in alias of a channel type, if any.
+pub fn resolve(type_name: &str) -> Option<&'static str> {
+    crate::registry::resolve(type_name, TYPES)
+}
+
+/// Flume reuses these across reloads (`@Recyclable` and un-annotated classes); the file
+/// channel (`@Disposable`) is recreated.
+pub fn is_reusable(alias: &str) -> bool {
+    matches!(
+        alias,
+        "memory" | "spillablememory" | "org.apache.flume.channel.kafka.KafkaChannel"
+    )
+}
+
+pub fn build(
+    config: &crate::config::ComponentConfig,
+    env: &crate::component::BuildEnv,
+) -> Result<ChannelRef, crate::component::BuildError> {
+    use crate::component::BuildError;
+    let type_name = config.type_name.as_deref().unwrap_or("");
+    let ctx = &config.context;
+    let _ = env;
+    let Some(alias) = resolve(type_name) else {
+        return Err(BuildError::UnknownType(ctx.error(
+            "type",
+            crate::registry::unknown_type_message("channel", type_name, TYPES),
+        )));
+    };
+    Ok(match alias {
+        "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+        other => {
+            return Err(BuildError::Config(ctx.error(
+                "type",
+                format!("channel type {other} is not supported by this build of flume-rs"),
+            )));
+        }
+    })
+}

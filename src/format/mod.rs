@@ -1,0 +1,3 @@
+//! Byte formats shared by several components.
+
+pub mod avro_event;

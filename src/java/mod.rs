@@ -1,0 +1,162 @@
+//! Small pieces of Java behaviour that Flume's observable output depends on.
+//!
+//! Written by hand: there is no crate for "iterate like a java.util.HashMap" or
+//! "parse like java.lang.Boolean"; these are exact re-statements of the JDK rules.
+
+use crate::event::Headers;
+
+/// `String.hashCode()` over UTF-16 code units.
+pub fn string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for unit in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(unit as i32);
+    }
+    h
+}
+
+/// Order in which a `java.util.HashMap` holding these entries iterates them.
+///
+/// Flume copies event headers into a fresh `HashMap` (`new HashMap<>(map)`) in many places,
+/// so the table size is the copy constructor's: the next power of two ≥ `size / 0.75 + 1`
+/// (minimum 16 when built by `put` from an empty map, which is what `EventBuilder` does).
+/// Within a bucket, entries keep insertion order (tree bins need ≥ 8 collisions in one
+/// bucket and do not occur with real header sets).
+pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
+    let capacity = hashmap_capacity(headers.len());
+    let mut entries: Vec<(usize, usize, &str, &str)> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let h = string_hash(k);
+            let spread = (h ^ ((h as u32) >> 16) as i32) as u32 as usize;
+            (spread & (capacity - 1), i, k.as_str(), v.as_str())
+        })
+        .collect();
+    entries.sort_by_key(|&(bucket, i, _, _)| (bucket, i));
+    entries.into_iter().map(|(_, _, k, v)| (k, v)).collect()
+}
+
+/// Table size of a HashMap that received `n` entries by successive `put` calls on a
+/// default (16 slot, 0.75 load factor) map.
+fn hashmap_capacity(n: usize) -> usize {
+    let mut capacity = 16usize;
+    while n as f64 > capacity as f64 * 0.75 {
+        capacity *= 2;
+    }
+    capacity
+}
+
+/// `HashMap.toString()`: `{k1=v1, k2=v2}` in iteration order.
+pub fn hashmap_to_string(headers: &Headers) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in hashmap_order(headers).into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out.push('}');
+    out
+}
+
+/// `Boolean.parseBoolean`: only a case-insensitive "true" is true.
+pub fn parse_boolean(s: &str) -> bool {
+    s.eq_ignore_ascii_case("true")
+}
+
+/// `Integer.parseInt` / `Long.parseLong` after Flume's trim: optional sign, decimal digits.
+pub fn parse_long(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix('+')
+        .or_else(|| t.strip_prefix('-'))
+        .unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<i64>().ok()
+}
+
+pub fn parse_int(s: &str) -> Option<i32> {
+    parse_long(s).and_then(|v| i32::try_from(v).ok())
+}
+
+/// `Double.toString` for the values metrics produce (percentages, `Double.MAX_VALUE`).
+pub fn double_to_string(v: f64) -> String {
+    if v == f64::MAX {
+        return "1.7976931348623157E308".to_string();
+    }
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    let abs = v.abs();
+    if abs == 0.0 || (1e-3..1e7).contains(&abs) {
+        let s = format!("{v}");
+        if s.contains('.') { s } else { format!("{s}.0") }
+    } else {
+        // Computerized scientific notation: d.dddE±n
+        let s = format!("{v:E}");
+        let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_string()
+        } else {
+            format!("{mantissa}.0")
+        };
+        format!("{mantissa}E{exp}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn hash_matches_java() {
+        assert_eq!(string_hash(""), 0);
+        assert_eq!(string_hash("timestamp"), 55126294);
+        assert_eq!(string_hash("host"), 3208616);
+    }
+
+    #[test]
+    fn flume_serializer_test_order() {
+        // TestHeaderAndBodyTextEventSerializer fixes {header2=value2, header1=value1}.
+        let h = headers(&[("header1", "value1"), ("header2", "value2")]);
+        assert_eq!(hashmap_to_string(&h), "{header2=value2, header1=value1}");
+    }
+
+    #[test]
+    fn golden_orders() {
+        let h = headers(&[("timestamp", "1"), ("host", "web01")]);
+        assert_eq!(hashmap_order(&h)[0].0, "host");
+        let h = headers(&[("timestamp", "1"), ("level", "WARN")]);
+        assert_eq!(hashmap_order(&h)[0].0, "level");
+    }
+
+    #[test]
+    fn booleans_and_numbers() {
+        assert!(parse_boolean("TRUE"));
+        assert!(!parse_boolean("true  # local time"));
+        assert_eq!(parse_long(" 10 "), Some(10));
+        assert_eq!(parse_long("1e3"), None);
+        assert_eq!(parse_int("99999999999"), None);
+        assert_eq!(double_to_string(f64::MAX), "1.7976931348623157E308");
+        assert_eq!(double_to_string(0.0), "0.0");
+        assert_eq!(double_to_string(50.0), "50.0");
+    }
+}

@@ -1,0 +1,22 @@
+//! flume-rs: a drop-in replacement for the Apache Flume agent.
+//!
+//! Data flows one way: properties file → [`config`] → [`topology`] → sources →
+//! [`source::ChannelProcessor`] (interceptors → selector) → [`channel`]s → sink processors →
+//! [`sink`]s. See `docs/` and the module docs for the Flume behaviour each part mirrors.
+
+pub mod channel;
+pub mod component;
+pub mod config;
+pub mod event;
+pub mod format;
+pub mod interceptor;
+pub mod java;
+pub mod metrics;
+pub mod processor;
+pub mod registry;
+pub mod selector;
+pub mod sink;
+pub mod source;
+pub mod topology;
+
+pub use event::{Event, Headers};

@@ -1,0 +1,106 @@
+//! `-Dflume.monitoring.type=http` (Flume's `HTTPMetricsServer`): `GET /metrics` answers the
+//! JSON of every component's counters; `prometheus` serves the same counters as text.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::Registry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    FlumeJson,
+    Prometheus,
+}
+
+/// Default port of Flume's HTTP monitoring.
+pub const DEFAULT_PORT: u16 = 41414;
+
+/// Bind and serve until `shutdown`. Bind errors are returned to the caller.
+pub async fn serve(
+    addr: SocketAddr,
+    registry: Arc<Registry>,
+    format: Format,
+    shutdown: CancellationToken,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!("Started monitoring server on {addr} ({format:?})");
+    Ok(tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(error) => {
+                        tracing::warn!(%error, "metrics server accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let registry = Arc::clone(&registry);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let registry = Arc::clone(&registry);
+                    async move { Ok::<_, Infallible>(respond(&req, &registry, format)) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }))
+}
+
+fn respond(req: &Request<Incoming>, registry: &Registry, format: Format) -> Response<Full<Bytes>> {
+    let build = |status: StatusCode, content_type: &str, body: String| {
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = status;
+        if let Ok(v) = content_type.parse() {
+            r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+        }
+        r
+    };
+    if req.method() == Method::TRACE || req.method() == Method::OPTIONS {
+        return build(
+            StatusCode::FORBIDDEN,
+            "text/html;charset=iso-8859-1",
+            String::new(),
+        );
+    }
+    let path = req.uri().path();
+    if path.eq_ignore_ascii_case("/metrics") {
+        return match format {
+            Format::FlumeJson => build(
+                StatusCode::OK,
+                "application/json;charset=utf-8",
+                registry.to_json(),
+            ),
+            Format::Prometheus => build(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                registry.to_prometheus(),
+            ),
+        };
+    }
+    if path == "/" {
+        return build(
+            StatusCode::OK,
+            "text/html;charset=utf-8",
+            "For Flume metrics please click <a href = \"./metrics\"> here</a>.".to_string(),
+        );
+    }
+    build(
+        StatusCode::NOT_FOUND,
+        "text/html;charset=iso-8859-1",
+        String::new(),
+    )
+}

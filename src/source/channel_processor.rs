@@ -1,0 +1,127 @@
+//! Flume's `ChannelProcessor`: interceptors, then the selector, then one put transaction per
+//! required channel (a failure fails the batch back to the source), then the optional ones
+//! (failures logged and ignored). Reference §5.3.
+
+use crate::channel::{ChannelError, ChannelRef};
+use crate::event::Event;
+use crate::interceptor::{InterceptorChain, InterceptorError};
+use crate::selector::ChannelSelector;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ProcessError {
+    #[error("unable to put batch on required channel {channel}: {source}")]
+    Channel {
+        channel: String,
+        source: ChannelError,
+    },
+    #[error(transparent)]
+    Interceptor(#[from] InterceptorError),
+}
+
+impl ProcessError {
+    /// True for Flume's `ChannelFullException` (the source should back off and retry).
+    pub fn is_full(&self) -> bool {
+        matches!(
+            self,
+            ProcessError::Channel {
+                source: ChannelError::Full(_),
+                ..
+            }
+        )
+    }
+}
+
+pub struct ChannelProcessor {
+    channels: Vec<ChannelRef>,
+    interceptors: InterceptorChain,
+    selector: Box<dyn ChannelSelector>,
+}
+
+impl ChannelProcessor {
+    pub fn new(
+        channels: Vec<ChannelRef>,
+        interceptors: InterceptorChain,
+        selector: Box<dyn ChannelSelector>,
+    ) -> Self {
+        ChannelProcessor {
+            channels,
+            interceptors,
+            selector,
+        }
+    }
+
+    pub fn channels(&self) -> &[ChannelRef] {
+        &self.channels
+    }
+
+    pub async fn process_event(&self, event: Event) -> Result<(), ProcessError> {
+        self.process_batch(vec![event]).await
+    }
+
+    pub async fn process_batch(&self, events: Vec<Event>) -> Result<(), ProcessError> {
+        let events = self.interceptors.intercept(events)?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let n = self.channels.len();
+        if n == 1 {
+            // The common case: one channel, no copies.
+            let selection = self.selector.select(&events[0]);
+            let required = selection.required.contains(&0);
+            let optional = selection.optional.contains(&0);
+            if required || optional {
+                let all_same = events
+                    .iter()
+                    .skip(1)
+                    .all(|e| self.selector.select(e) == selection);
+                if all_same {
+                    return self.put(0, events, required).await;
+                }
+            } else if events.iter().all(|e| self.selector.select(e) == selection) {
+                return Ok(());
+            }
+        }
+        let mut required: Vec<Vec<Event>> = vec![Vec::new(); n];
+        let mut optional: Vec<Vec<Event>> = vec![Vec::new(); n];
+        for event in events {
+            let selection = self.selector.select(&event);
+            for &i in &selection.required {
+                required[i].push(event.clone());
+            }
+            for &i in &selection.optional {
+                optional[i].push(event.clone());
+            }
+        }
+        for (i, batch) in required.into_iter().enumerate() {
+            if !batch.is_empty() {
+                self.put(i, batch, true).await?;
+            }
+        }
+        for (i, batch) in optional.into_iter().enumerate() {
+            if !batch.is_empty() {
+                self.put(i, batch, false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn put(
+        &self,
+        index: usize,
+        batch: Vec<Event>,
+        required: bool,
+    ) -> Result<(), ProcessError> {
+        let channel = &self.channels[index];
+        match channel.put_batch(batch).await {
+            Ok(()) => Ok(()),
+            Err(source) if required => Err(ProcessError::Channel {
+                channel: channel.name().to_string(),
+                source,
+            }),
+            Err(error) => {
+                tracing::warn!(channel = %channel.name(), %error, "Unable to put event on optional channel");
+                Ok(())
+            }
+        }
+    }
+}

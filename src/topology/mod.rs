@@ -1,0 +1,528 @@
+//! From a validated [`AgentConfig`] to running components: Flume's materialisation rules
+//! (what is dropped at build time, reference §2.4), start order channels → sinks → sources,
+//! stop in reverse, supervision with restart back-off, and reload with channel reuse.
+
+pub mod reload;
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::channel::{self, ChannelRef};
+use crate::component::{BuildEnv, BuildError, Status};
+use crate::config::{AgentConfig, ConfigError, Diagnostic, Severity};
+use crate::interceptor::InterceptorChain;
+use crate::metrics::{MetricSource, Registry};
+use crate::processor::{self, DefaultSinkProcessor, SinkProcessor};
+use crate::selector;
+use crate::sink::{self, Sink};
+use crate::source::{self, ChannelProcessor, Source, SourceContext};
+
+/// A channel as built, with what identifies it for reuse across reloads.
+#[derive(Clone)]
+pub struct BuiltChannel {
+    pub name: String,
+    /// Resolved alias (`memory`, `file`, …).
+    pub alias: &'static str,
+    pub channel: ChannelRef,
+}
+
+pub struct BuiltSource {
+    pub name: String,
+    pub source: Box<dyn Source>,
+    pub processor: Arc<ChannelProcessor>,
+}
+
+pub struct BuiltSinkRunner {
+    /// The group name, or the sink name for a stand-alone sink.
+    pub name: String,
+    pub sinks: Vec<String>,
+    pub processor: Box<dyn SinkProcessor>,
+    pub metrics: Vec<Arc<dyn MetricSource>>,
+}
+
+/// Everything built from one configuration, not yet started.
+pub struct Built {
+    pub channels: Vec<BuiltChannel>,
+    pub sources: Vec<BuiltSource>,
+    pub sink_runners: Vec<BuiltSinkRunner>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Build failures that reject the whole configuration (nothing of it runs).
+#[derive(Debug, thiserror::Error)]
+pub enum FatalError {
+    #[error("{0}")]
+    UnknownType(ConfigError),
+    #[error("agent {0}: configuration is invalid, nothing to run")]
+    InvalidAgent(String),
+    #[error(
+        "sink group {group}: sink {sink} could not be created, so the whole configuration is rejected (Flume's InstantiationException)"
+    )]
+    GroupSinkMissing { group: String, sink: String },
+}
+
+fn dropped(
+    diags: &mut Vec<Diagnostic>,
+    subject: String,
+    error: impl std::fmt::Display,
+    origin: Option<crate::config::Origin>,
+) {
+    tracing::error!("{subject}: {error}; it has been removed");
+    diags.push(Diagnostic {
+        severity: Severity::Dropped,
+        origin,
+        subject,
+        message: error.to_string(),
+    });
+}
+
+/// Build every component Flume would build from `cfg`. `reuse` holds the running channels of
+/// the previous configuration (reload); reusable ones with the same name and type are kept.
+pub fn build(
+    cfg: &AgentConfig,
+    env: &BuildEnv,
+    reuse: &[BuiltChannel],
+) -> Result<Built, FatalError> {
+    if !cfg.valid {
+        return Err(FatalError::InvalidAgent(cfg.name.clone()));
+    }
+    let agent = &cfg.name;
+    let mut diags = Vec::new();
+
+    // Unknown types anywhere reject the whole configuration, before anything is built.
+    for c in &cfg.channels {
+        if channel::resolve(c.type_name.as_deref().unwrap_or("")).is_none() {
+            let t = c.type_name.as_deref().unwrap_or("");
+            return Err(FatalError::UnknownType(c.context.error(
+                "type",
+                crate::registry::unknown_type_message("channel", t, channel::TYPES),
+            )));
+        }
+    }
+    for s in &cfg.sources {
+        let t = s.component.type_name.as_deref().unwrap_or("");
+        if crate::registry::resolve(t, source::TYPES).is_none() {
+            return Err(FatalError::UnknownType(s.component.context.error(
+                "type",
+                crate::registry::unknown_type_message("source", t, source::TYPES),
+            )));
+        }
+    }
+    for k in &cfg.sinks {
+        let t = k.component.type_name.as_deref().unwrap_or("");
+        if crate::registry::resolve(t, sink::TYPES).is_none() {
+            return Err(FatalError::UnknownType(k.component.context.error(
+                "type",
+                crate::registry::unknown_type_message("sink", t, sink::TYPES),
+            )));
+        }
+    }
+
+    // Channels.
+    let mut channels: Vec<BuiltChannel> = Vec::new();
+    for c in &cfg.channels {
+        let subject = format!("{agent}.channels.{}", c.name);
+        let alias = channel::resolve(c.type_name.as_deref().unwrap_or("")).unwrap_or("memory");
+        if channel::is_reusable(alias)
+            && let Some(old) = reuse.iter().find(|o| o.name == c.name && o.alias == alias)
+        {
+            match old.channel.reconfigure(&c.context) {
+                Ok(true) => {
+                    channels.push(old.clone());
+                    continue;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    dropped(&mut diags, subject, &e, e.origin.clone());
+                    continue;
+                }
+            }
+        }
+        match channel::build(c, env) {
+            Ok(ch) => channels.push(BuiltChannel {
+                name: c.name.clone(),
+                alias,
+                channel: ch,
+            }),
+            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
+            Err(BuildError::Config(e)) => dropped(&mut diags, subject, &e, e.origin.clone()),
+        }
+    }
+    let find_channel = |name: &str| {
+        channels
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.channel.clone())
+    };
+
+    // Sources.
+    let mut sources = Vec::new();
+    for s in &cfg.sources {
+        let subject = format!("{agent}.sources.{}", s.component.name);
+        let names: Vec<String> = s
+            .channels
+            .iter()
+            .filter(|n| find_channel(n).is_some())
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            dropped(
+                &mut diags,
+                subject,
+                "none of its channels could be created",
+                s.component.type_origin(),
+            );
+            continue;
+        }
+        let refs: Vec<ChannelRef> = names.iter().filter_map(|n| find_channel(n)).collect();
+        let ctx = &s.component.context;
+        let built = (|| -> Result<(Box<dyn Source>, ChannelProcessor), BuildError> {
+            let src = source::build(&s.component, env)?;
+            let interceptors = InterceptorChain::from_source_context(ctx)?;
+            let sel = selector::build(&ctx.sub("selector."), &names)?;
+            Ok((src, ChannelProcessor::new(refs.clone(), interceptors, sel)))
+        })();
+        let (src, processor) = match built {
+            Ok(b) => b,
+            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
+            Err(BuildError::Config(e)) => {
+                dropped(&mut diags, subject, &e, e.origin.clone());
+                continue;
+            }
+        };
+        if let Some(batch) = src.batch_size()
+            && let Some((ch, cap)) = refs.iter().find_map(|c| {
+                c.transaction_capacity()
+                    .filter(|cap| batch > *cap)
+                    .map(|cap| (c.name().to_string(), cap))
+            })
+        {
+            let msg = format!(
+                "Incompatible source and channel settings defined. source's batch size is greater than the channels transaction capacity. Source: {}, batch size = {batch}, channel {ch}, transaction capacity = {cap}",
+                s.component.name
+            );
+            dropped(&mut diags, subject, msg, s.component.type_origin());
+            continue;
+        }
+        sources.push(BuiltSource {
+            name: s.component.name.clone(),
+            source: src,
+            processor: Arc::new(processor),
+        });
+    }
+
+    // Sinks.
+    let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
+    let mut sink_order: Vec<String> = Vec::new();
+    for k in &cfg.sinks {
+        let subject = format!("{agent}.sinks.{}", k.component.name);
+        let Some(ch) = find_channel(&k.channel) else {
+            dropped(
+                &mut diags,
+                subject,
+                format!("its channel {} could not be created", k.channel),
+                k.component.type_origin(),
+            );
+            continue;
+        };
+        let built = match sink::build(&k.component, ch.clone(), env) {
+            Ok(s) => s,
+            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
+            Err(BuildError::Config(e)) => {
+                dropped(&mut diags, subject, &e, e.origin.clone());
+                continue;
+            }
+        };
+        if let Some(batch) = built.batch_size()
+            && let Some(cap) = ch.transaction_capacity().filter(|cap| batch > *cap)
+        {
+            let msg = format!(
+                "Incompatible sink and channel settings defined. sink's batch size is greater than the channels transaction capacity. Sink: {}, batch size = {batch}, channel {}, transaction capacity = {cap}",
+                k.component.name, k.channel
+            );
+            dropped(&mut diags, subject, msg, k.component.type_origin());
+            continue;
+        }
+        sink_order.push(k.component.name.clone());
+        sinks.insert(k.component.name.clone(), built);
+    }
+
+    // Sink groups: their sinks are taken out of the stand-alone pool first.
+    let mut sink_runners = Vec::new();
+    let mut grouped: Vec<(String, crate::config::Context, Vec<String>)> = Vec::new();
+    for g in &cfg.sinkgroups {
+        for s in &g.sinks {
+            if !sinks.contains_key(s) {
+                return Err(FatalError::GroupSinkMissing {
+                    group: g.component.name.clone(),
+                    sink: s.clone(),
+                });
+            }
+        }
+        grouped.push((
+            g.component.name.clone(),
+            g.component.context.clone(),
+            g.sinks.clone(),
+        ));
+    }
+    for (group, ctx, members) in grouped {
+        let group_sinks: Vec<Box<dyn Sink>> =
+            members.iter().filter_map(|s| sinks.remove(s)).collect();
+        let metrics = group_sinks.iter().filter_map(|s| s.metrics()).collect();
+        match processor::build_group(&ctx, group_sinks) {
+            Ok(p) => sink_runners.push(BuiltSinkRunner {
+                name: group,
+                sinks: members,
+                processor: p,
+                metrics,
+            }),
+            Err(e) => dropped(
+                &mut diags,
+                format!("{agent}.sinkgroups.{group}"),
+                format!("{e}; its sinks {} will not run", members.join(" ")),
+                e.origin.clone(),
+            ),
+        }
+    }
+    for name in sink_order {
+        if let Some(s) = sinks.remove(&name) {
+            let metrics = s.metrics().into_iter().collect();
+            sink_runners.push(BuiltSinkRunner {
+                name: name.clone(),
+                sinks: vec![name],
+                processor: Box::new(DefaultSinkProcessor::new(s)),
+                metrics,
+            });
+        }
+    }
+
+    // Channels nothing uses are removed.
+    let used: Vec<String> = sources
+        .iter()
+        .flat_map(|s| s.processor.channels().iter().map(|c| c.name().to_string()))
+        .chain(
+            cfg.sinks
+                .iter()
+                .filter(|k| {
+                    sink_runners
+                        .iter()
+                        .any(|r| r.sinks.contains(&k.component.name))
+                })
+                .map(|k| k.channel.clone()),
+        )
+        .collect();
+    channels.retain(|c| {
+        let keep = used.contains(&c.name);
+        if !keep {
+            tracing::warn!(
+                "Channel {} has no components connected and has been removed.",
+                c.name
+            );
+        }
+        keep
+    });
+
+    Ok(Built {
+        channels,
+        sources,
+        sink_runners,
+        diagnostics: diags,
+    })
+}
+
+/// How long a stop may take before in-flight work is abandoned (and rolled back).
+pub const STOP_DEADLINE: Duration = Duration::from_secs(20);
+
+/// The components of one configuration, running.
+pub struct Running {
+    pub channels: Vec<BuiltChannel>,
+    source_shutdown: CancellationToken,
+    sink_shutdown: CancellationToken,
+    source_tasks: Vec<(String, JoinHandle<()>)>,
+    sink_tasks: Vec<(String, JoinHandle<()>)>,
+    metrics: Vec<Arc<dyn MetricSource>>,
+    registry: Arc<Registry>,
+}
+
+/// Start in Flume's order: channels, then sinks, then sources.
+pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
+    let mut metrics: Vec<Arc<dyn MetricSource>> = Vec::new();
+    for c in &built.channels {
+        tracing::info!("Starting Channel {}", c.name);
+        if let Err(error) = c.channel.start().await {
+            tracing::error!(channel = %c.name, %error, "channel failed to start");
+        }
+        if let Some(m) = c.channel.metrics() {
+            m.start();
+            registry.register(Arc::clone(&m));
+            metrics.push(m);
+            tracing::info!("Component type: CHANNEL, name: {} started", c.name);
+        }
+    }
+
+    let sink_shutdown = CancellationToken::new();
+    let mut sink_tasks = Vec::new();
+    for runner in built.sink_runners {
+        for s in &runner.sinks {
+            tracing::info!("Starting Sink {s}");
+        }
+        for m in &runner.metrics {
+            m.start();
+            registry.register(Arc::clone(m));
+            metrics.push(Arc::clone(m));
+            tracing::info!("Component type: SINK, name: {} started", m.name());
+        }
+        let token = sink_shutdown.clone();
+        let name = runner.name.clone();
+        sink_tasks.push((
+            name,
+            tokio::spawn(run_sink(runner.name, runner.processor, token)),
+        ));
+    }
+
+    let source_shutdown = CancellationToken::new();
+    let mut source_tasks = Vec::new();
+    for s in built.sources {
+        tracing::info!("Starting Source {}", s.name);
+        if let Some(m) = s.source.metrics() {
+            m.start();
+            registry.register(Arc::clone(&m));
+            metrics.push(m);
+            tracing::info!("Component type: SOURCE, name: {} started", s.name);
+        }
+        let cx = SourceContext {
+            name: s.name.clone(),
+            processor: s.processor,
+            shutdown: source_shutdown.clone(),
+        };
+        source_tasks.push((s.name, tokio::spawn(run_source(s.source, cx))));
+    }
+
+    Running {
+        channels: built.channels,
+        source_shutdown,
+        sink_shutdown,
+        source_tasks,
+        sink_tasks,
+        metrics,
+        registry,
+    }
+}
+
+/// Supervise a source: restart it with a back-off when it fails or panics.
+async fn run_source(mut source: Box<dyn Source>, cx: SourceContext) {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let outcome = AssertUnwindSafe(source.run(&cx)).catch_unwind().await;
+        if cx.shutdown.is_cancelled() {
+            return;
+        }
+        match outcome {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => {
+                tracing::error!(source = %cx.name, %error, "source failed; restarting in {}s", delay.as_secs())
+            }
+            Err(_) => {
+                tracing::error!(source = %cx.name, "source panicked; restarting in {}s", delay.as_secs())
+            }
+        }
+        tokio::select! {
+            _ = cx.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Flume's `SinkRunner`: BACKOFF sleeps `min(n × 1 s, 5 s)`, an error 5 s. On shutdown the
+/// runner keeps going until its channel is empty or a delivery fails, so that events already
+/// in the channel are delivered rather than lost (bounded by the stop deadline).
+async fn run_sink(
+    name: String,
+    mut processor: Box<dyn SinkProcessor>,
+    shutdown: CancellationToken,
+) {
+    if let Err(error) = processor.start().await {
+        tracing::error!(sink = %name, %error, "sink failed to start");
+    }
+    let mut backoffs: u32 = 0;
+    loop {
+        let outcome = AssertUnwindSafe(processor.process()).catch_unwind().await;
+        let sleep = match outcome {
+            Ok(Ok(Status::Ready)) => {
+                backoffs = 0;
+                continue;
+            }
+            Ok(Ok(Status::Backoff)) => {
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                backoffs = backoffs.saturating_add(1);
+                Duration::from_millis((backoffs as u64 * 1000).min(5000))
+            }
+            Ok(Err(error)) => {
+                tracing::error!(sink = %name, %error, "Unable to deliver event. Exception follows.");
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                Duration::from_secs(5)
+            }
+            Err(_) => {
+                tracing::error!(sink = %name, "sink panicked while processing; retrying in 5s");
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+    processor.stop().await;
+}
+
+impl Running {
+    /// Stop sources, then sinks (after they drain), then channels. `keep` names channels that
+    /// the next configuration reuses: they are not stopped.
+    pub async fn stop(self, keep: &[String]) {
+        let deadline = tokio::time::Instant::now() + STOP_DEADLINE;
+        self.source_shutdown.cancel();
+        for (name, task) in self.source_tasks {
+            tracing::info!("Stopping Source {name}");
+            join_by(task, deadline, &name).await;
+        }
+        self.sink_shutdown.cancel();
+        for (name, task) in self.sink_tasks {
+            tracing::info!("Stopping Sink {name}");
+            join_by(task, deadline, &name).await;
+        }
+        for c in &self.channels {
+            if !keep.contains(&c.name) {
+                tracing::info!("Stopping Channel {}", c.name);
+                c.channel.stop().await;
+            }
+        }
+        for m in &self.metrics {
+            m.stop();
+            for line in Registry::shutdown_lines(m.as_ref()) {
+                tracing::info!("{line}");
+            }
+            self.registry.unregister(m.kind(), m.name());
+        }
+    }
+}
+
+async fn join_by(mut task: JoinHandle<()>, deadline: tokio::time::Instant, name: &str) {
+    if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+        tracing::warn!(component = %name, "did not stop before the deadline; abandoning its work in flight (it will be rolled back)");
+        task.abort();
+    }
+}
