@@ -138,6 +138,8 @@ fn agent(args: &[String]) -> anyhow::Result<i32> {
 async fn run_agent(name: String, args: AgentArgs) -> anyhow::Result<i32> {
     let sysprops: std::collections::HashMap<String, String> =
         args.sysprops.iter().cloned().collect();
+    // The JVM default time zone: -Duser.timezone, else TZ, else /etc/localtime.
+    flume_rs::java::date::init_default_zone(sysprops.get("user.timezone").map(String::as_str));
     let options = LoadOptions {
         sysprops: sysprops.clone(),
     };
