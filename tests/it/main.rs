@@ -4,3 +4,6 @@
 mod support;
 
 mod agent_basics;
+mod metrics;
+mod sources;
+mod vectors_http;
