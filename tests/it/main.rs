@@ -4,6 +4,7 @@
 mod support;
 
 mod agent_basics;
+mod cli;
 mod metrics;
 mod sources;
 mod vectors_http;
