@@ -5,3 +5,6 @@ mod support;
 
 mod agent_basics;
 mod avro_container;
+mod metrics;
+mod sources;
+mod vectors_http;
