@@ -3,6 +3,7 @@
 
 pub mod logger;
 pub mod null;
+pub mod serializer;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@
 mod support;
 
 mod agent_basics;
+mod avro_container;
 mod cli;
 mod metrics;
 mod sources;

@@ -172,6 +172,34 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The Python of `.venv-tools` (fastavro, boto3, pyspark …), installed by `.ci/setup-tools`.
+pub fn tools_python() -> PathBuf {
+    let python = repo().join(".venv-tools/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash .ci/setup-tools` first",
+        python.display()
+    );
+    python
+}
+
+/// Run a Python script with the tools venv; returns stdout, panics with stderr on failure.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(tools_python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A minimal HTTP/1.1 client for tests: one request, `Connection: close`; returns
 /// (status, headers as lowercase `name: value` lines, body).
 pub fn http(
