@@ -64,7 +64,7 @@ impl ChannelProcessor {
             return Ok(());
         }
         let n = self.channels.len();
-        if n == 1 {
+        if n == 1 && self.selector.select(&events[0]).unknown_optional.is_none() {
             // The common case: one channel, no copies.
             let selection = self.selector.select(&events[0]);
             let required = selection.required.contains(&0);
@@ -83,8 +83,12 @@ impl ChannelProcessor {
         }
         let mut required: Vec<Vec<Event>> = vec![Vec::new(); n];
         let mut optional: Vec<Vec<Event>> = vec![Vec::new(); n];
+        let mut unknown_optional: Option<String> = None;
         for event in events {
             let selection = self.selector.select(&event);
+            if unknown_optional.is_none() {
+                unknown_optional.clone_from(&selection.unknown_optional);
+            }
             for &i in &selection.required {
                 required[i].push(event.clone());
             }
@@ -96,6 +100,15 @@ impl ChannelProcessor {
             if !batch.is_empty() {
                 self.put(i, batch, true).await?;
             }
+        }
+        if let Some(name) = unknown_optional {
+            // Flume's null optional channel: NullPointerException after the required puts.
+            return Err(ProcessError::Channel {
+                channel: name.clone(),
+                source: ChannelError::Failed(format!(
+                    "NullPointerException: optional channel {name} is not a channel of this source"
+                )),
+            });
         }
         for (i, batch) in optional.into_iter().enumerate() {
             if !batch.is_empty() {
