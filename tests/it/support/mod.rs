@@ -54,6 +54,7 @@ impl Agent {
         cmd.args(["agent", "-n", name, "-f"])
             .arg(conf)
             .arg("--no-reload-conf")
+            .arg("-Dflume.root.logger=INFO,console")
             .args(extra);
         Agent::spawn(cmd)
     }
