@@ -516,6 +516,9 @@ impl Channel for FileChannel {
     async fn take(&self, max: usize) -> Result<Take, ChannelError> {
         let sh = &self.shared;
         sh.counter.take_attempt.fetch_add(1, Ordering::Relaxed);
+        if max == 0 {
+            return Ok(Take::empty());
+        }
         let tx_capacity = sh.config.transaction_capacity;
         let taken = self
             .wait_until(|s| {

@@ -209,6 +209,18 @@ pub fn encode_take(pointers: &[Pointer]) -> Vec<u8> {
     out
 }
 
+/// Frame an arbitrary payload with a matching checksum (fuzzing and tests reach the payload
+/// decoder through this).
+pub fn frame_for_tests(payload: &[u8]) -> Vec<u8> {
+    let len = payload.len().min(u32::MAX as usize) as u32;
+    let mut frame = Vec::with_capacity(FRAME_HEADER_LEN + payload.len());
+    frame.put_u32_le(FRAME_MAGIC);
+    frame.put_u32_le(len);
+    frame.put_u32_le(frame_crc(len, payload));
+    frame.extend_from_slice(payload);
+    frame
+}
+
 /// A verified payload, decoded as far as replay needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -442,12 +454,7 @@ mod tests {
             // Frame arbitrary payloads correctly so the decoder (not the checksum) is exercised.
             let mut payload = vec![kind];
             payload.extend_from_slice(&body);
-            let mut frame = Vec::new();
-            frame.put_u32_le(FRAME_MAGIC);
-            frame.put_u32_le(payload.len() as u32);
-            frame.put_u32_le(frame_crc(payload.len() as u32, &payload));
-            frame.extend_from_slice(&payload);
-            let _ = parse_frame(&frame);
+            let _ = parse_frame(&frame_for_tests(&payload));
         }
     }
 }
