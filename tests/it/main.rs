@@ -8,6 +8,7 @@ mod avro_container;
 mod cli;
 mod file_channel;
 mod file_roll;
+mod golden_logger;
 mod metrics;
 mod sources;
 mod vectors_http;
