@@ -25,6 +25,12 @@ pub struct Selection {
 
 pub trait ChannelSelector: Send + Sync {
     fn select(&self, event: &Event) -> &Selection;
+
+    /// The selection when it is the same for every event (replicating): lets the channel
+    /// processor skip per-event selection on the hot path.
+    fn fixed(&self) -> Option<&Selection> {
+        None
+    }
 }
 
 pub const TYPES: &[(&str, &str)] = &[
@@ -87,6 +93,10 @@ impl Replicating {
 impl ChannelSelector for Replicating {
     fn select(&self, _event: &Event) -> &Selection {
         &self.selection
+    }
+
+    fn fixed(&self) -> Option<&Selection> {
+        Some(&self.selection)
     }
 }
 
@@ -409,6 +419,99 @@ mod tests {
             "{}",
             e.message
         );
+    }
+}
+
+#[cfg(test)]
+mod through_channel_processor {
+    //! Selections applied by the channel processor to real memory channels.
+    use super::*;
+    use crate::channel::ChannelRef;
+    use crate::channel::memory::MemoryChannel;
+    use crate::interceptor::InterceptorChain;
+    use crate::source::ChannelProcessor;
+    use std::sync::Arc;
+
+    fn channels(names: &[&str]) -> Vec<ChannelRef> {
+        names
+            .iter()
+            .map(|n| {
+                Arc::new(
+                    MemoryChannel::from_context(
+                        n,
+                        &Context::from_pairs("c.", [("keep-alive", "0")]),
+                    )
+                    .unwrap(),
+                ) as ChannelRef
+            })
+            .collect()
+    }
+
+    async fn drain(c: &ChannelRef) -> Vec<String> {
+        let take = c.take(1000).await.unwrap();
+        let bodies = take
+            .events()
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.body).into_owned())
+            .collect();
+        take.commit().await.unwrap();
+        bodies
+    }
+
+    fn event(level: &str, body: &str) -> Event {
+        let mut e = Event::new(body.to_string());
+        e.headers.insert("level".into(), level.into());
+        e
+    }
+
+    #[tokio::test]
+    async fn multiplexing_routes_a_batch() {
+        let names = ["c1", "c2"];
+        let chans = channels(&names);
+        let ctx = Context::from_pairs(
+            "a1.sources.r1.selector.",
+            [
+                ("type", "multiplexing"),
+                ("header", "level"),
+                ("mapping.ERROR", "c2"),
+                ("optional.ERROR", "c1"),
+                ("default", "c1"),
+            ],
+        );
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let p = ChannelProcessor::new(
+            chans.clone(),
+            InterceptorChain::default(),
+            build(&ctx, &names).unwrap(),
+        );
+        p.process_batch(vec![
+            event("INFO", "a"),
+            event("ERROR", "b"),
+            event("INFO", "c"),
+        ])
+        .await
+        .unwrap();
+        // Required puts first (c1: a c), then optional ones (c1: b).
+        assert_eq!(drain(&chans[0]).await, vec!["a", "c", "b"]);
+        assert_eq!(drain(&chans[1]).await, vec!["b"]);
+    }
+
+    #[tokio::test]
+    async fn unknown_optional_channel_fails_after_required_puts() {
+        let names = ["c1", "c2"];
+        let chans = channels(&names);
+        let ctx = Context::from_pairs("a1.sources.r1.selector.", [("optional", "c2 ghost")]);
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let p = ChannelProcessor::new(
+            chans.clone(),
+            InterceptorChain::default(),
+            build(&ctx, &names).unwrap(),
+        );
+        let err = p.process_batch(vec![Event::new("x")]).await.unwrap_err();
+        assert!(err.to_string().contains("NullPointerException"), "{err}");
+        // Flume committed the required channel before failing; the optional one got nothing.
+        assert_eq!(drain(&chans[0]).await, vec!["x"]);
+        assert!(drain(&chans[1]).await.is_empty());
     }
 }
 
