@@ -4,6 +4,8 @@
 //! A sink takes a batch as a [`Take`]; [`Take::commit`] removes the events for good, and
 //! dropping a `Take` without committing rolls them back to the head of the channel.
 
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod memory;
 
 use std::sync::Arc;
@@ -179,6 +181,10 @@ pub fn build(
     };
     Ok(match alias {
         "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.channel.kafka.KafkaChannel" => {
+            Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
+        }
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -1,6 +1,8 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod logger;
 pub mod null;
 
@@ -92,6 +94,10 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.sink.kafka.KafkaSink" => {
+            Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
+        }
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -2,6 +2,8 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod channel_processor;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod seq;
 
 use std::sync::Arc;
@@ -153,6 +155,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.source.kafka.KafkaSource" => {
+            Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
+        }
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",
