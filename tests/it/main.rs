@@ -4,3 +4,5 @@
 mod support;
 
 mod agent_basics;
+#[cfg(feature = "kafka")]
+mod kafka;

@@ -170,3 +170,5 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+#[cfg(feature = "kafka")]
+pub mod kafka;
