@@ -140,7 +140,7 @@ pub fn record_of(
         partition,
         key: event.header("key").map(str::to_string),
         value: if config.parse_as_flume_event {
-            avro_event::encode(event)
+            avro_event::encode_kafka(event)
         } else {
             event.body.clone()
         },

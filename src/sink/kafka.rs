@@ -163,7 +163,7 @@ pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, S
         config.default_partition,
     )?;
     let value: Bytes = if config.use_flume_event_format {
-        avro_event::encode(event)
+        avro_event::encode_kafka(event)
     } else {
         event.body.clone()
     };

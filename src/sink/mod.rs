@@ -1,10 +1,12 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod file_roll;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
 pub mod null;
+pub mod serializer;
 
 use std::sync::Arc;
 
@@ -98,6 +100,7 @@ pub fn build(
         "org.apache.flume.sink.kafka.KafkaSink" => {
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
         }
+        "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -2,8 +2,12 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod channel_processor;
+pub mod exec;
+pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod netcat;
+pub mod netcat_udp;
 pub mod seq;
 
 use std::sync::Arc;
@@ -159,6 +163,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
         "org.apache.flume.source.kafka.KafkaSource" => {
             Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
         }
+        "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
+        "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
+        "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
+        "http" => Box::new(http::HttpSource::from_context(name, ctx)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

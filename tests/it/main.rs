@@ -4,5 +4,11 @@
 mod support;
 
 mod agent_basics;
+mod avro_container;
+mod cli;
+mod file_roll;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod metrics;
+mod sources;
+mod vectors_http;
