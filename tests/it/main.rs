@@ -6,7 +6,9 @@ mod support;
 mod agent_basics;
 mod avro_container;
 mod cli;
+mod file_channel;
 mod file_roll;
+mod golden_logger;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod metrics;
