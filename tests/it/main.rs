@@ -10,6 +10,8 @@ mod events;
 mod file_channel;
 mod file_roll;
 mod golden_logger;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod metrics;
 mod sources;
 mod vectors_http;
