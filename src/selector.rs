@@ -173,7 +173,8 @@ impl Multiplexing {
         }
 
         let required_for = |value: &str| -> Vec<usize> {
-            if value.trim().is_empty() {
+            // Java's `trim()`: characters up to U+0020.
+            if value.chars().all(|c| c <= ' ') {
                 return default.clone();
             }
             mapping

@@ -47,6 +47,10 @@ impl HostInterceptor {
 }
 
 impl Interceptor for HostInterceptor {
+    fn headers_added(&self) -> usize {
+        1
+    }
+
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
         if self.preserve_existing && event.headers.contains_key(&self.header) {
             return Ok(Some(event));

@@ -27,6 +27,12 @@ pub trait Interceptor: Send + Sync {
     /// `None` drops the event.
     fn intercept(&self, event: Event) -> Result<Option<Event>, InterceptorError>;
 
+    /// How many headers this interceptor may add to an event: the chain reserves room for
+    /// all of them at once instead of growing each event's map several times.
+    fn headers_added(&self) -> usize {
+        0
+    }
+
     fn intercept_batch(&self, events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
         let mut out = Vec::with_capacity(events.len());
         for event in events {
@@ -42,11 +48,17 @@ pub trait Interceptor: Send + Sync {
 #[derive(Default)]
 pub struct InterceptorChain {
     interceptors: Vec<Box<dyn Interceptor>>,
+    /// Headers the whole chain may add to one event.
+    headers_added: usize,
 }
 
 impl InterceptorChain {
     pub fn new(interceptors: Vec<Box<dyn Interceptor>>) -> Self {
-        InterceptorChain { interceptors }
+        let headers_added = interceptors.iter().map(|i| i.headers_added()).sum();
+        InterceptorChain {
+            interceptors,
+            headers_added,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -70,11 +82,16 @@ impl InterceptorChain {
             };
             interceptors.push(build(&type_name, name, &sub)?);
         }
-        Ok(InterceptorChain { interceptors })
+        Ok(InterceptorChain::new(interceptors))
     }
 
     /// Run the chain; an empty batch skips the remaining interceptors.
     pub fn intercept(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
+        if self.headers_added > 0 {
+            for e in &mut events {
+                e.headers.reserve(self.headers_added);
+            }
+        }
         for interceptor in &self.interceptors {
             if events.is_empty() {
                 break;

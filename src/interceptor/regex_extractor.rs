@@ -42,7 +42,7 @@ impl MillisSerializer {
     pub fn serialize(&self, value: &str) -> Result<String, String> {
         self.format
             .parse(value, &self.zone)
-            .map(|ms| ms.to_string())
+            .map(|ms| itoa::Buffer::new().format(ms).to_string())
             .map_err(|e| e.to_string())
     }
 }
@@ -144,6 +144,10 @@ impl RegexExtractorInterceptor {
 }
 
 impl Interceptor for RegexExtractorInterceptor {
+    fn headers_added(&self) -> usize {
+        self.serializers.len()
+    }
+
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
         let body = decode_utf8(&event.body);
         let Some(groups) = self

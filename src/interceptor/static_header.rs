@@ -25,6 +25,10 @@ impl StaticInterceptor {
 }
 
 impl Interceptor for StaticInterceptor {
+    fn headers_added(&self) -> usize {
+        1
+    }
+
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
         if self.preserve_existing && event.headers.contains_key(&self.key) {
             return Ok(Some(event));

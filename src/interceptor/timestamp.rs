@@ -32,6 +32,10 @@ pub fn now_millis() -> i64 {
 }
 
 impl Interceptor for TimestampInterceptor {
+    fn headers_added(&self) -> usize {
+        1
+    }
+
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
         if self.preserve_existing && event.headers.contains_key(&self.header) {
             return Ok(Some(event));

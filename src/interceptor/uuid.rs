@@ -25,6 +25,10 @@ impl UuidInterceptor {
 }
 
 impl Interceptor for UuidInterceptor {
+    fn headers_added(&self) -> usize {
+        1
+    }
+
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
         if self.preserve_existing && event.headers.contains_key(&self.header) {
             return Ok(Some(event));

@@ -557,6 +557,12 @@ impl JavaDateFormat {
             Dialect::Simple => rest.starts_with(lit).then(|| pos + lit.len()),
             Dialect::Joda => {
                 // Joda compares literals ignoring case.
+                if lit.is_ascii() {
+                    let n = lit.len();
+                    return (rest.len() >= n
+                        && rest.as_bytes()[..n].eq_ignore_ascii_case(lit.as_bytes()))
+                    .then_some(pos + n);
+                }
                 let mut it = rest.char_indices();
                 for lc in lit.chars() {
                     let (_, tc) = it.next()?;
@@ -593,20 +599,20 @@ impl JavaDateFormat {
             Field::Era => {
                 let (idx, end) = match_names(text, pos, &[&["AD", "BC"]], joda).ok_or(pos)?;
                 p.bc = idx == 1;
-                p.order.push(PField::Year);
+                p.mark(PField::Year);
                 Ok(end)
             }
             Field::Month if count >= 3 => {
                 let (idx, end) =
                     match_names(text, pos, &[&MONTHS, &SHORT_MONTHS], joda).ok_or(pos)?;
                 p.month = Some(idx as i64 + 1);
-                p.order.push(PField::Month);
+                p.mark(PField::Month);
                 Ok(end)
             }
             Field::DayName => {
                 let (idx, end) = match_names(text, pos, &[&DAYS, &SHORT_DAYS], joda).ok_or(pos)?;
                 p.dow = Some(idx as i64 + 1);
-                p.order.push(PField::DayOfWeek);
+                p.mark(PField::DayOfWeek);
                 Ok(end)
             }
             Field::AmPm => {
@@ -703,26 +709,26 @@ impl JavaDateFormat {
                     };
                 }
                 p.year = Some(value);
-                p.order.push(PField::Year);
+                p.mark(PField::Year);
             }
             Field::Month => {
                 p.month = Some(value);
-                p.order.push(PField::Month);
+                p.mark(PField::Month);
             }
             Field::DayOfMonth => {
                 p.day = Some(value);
-                p.order.push(PField::DayOfMonth);
+                p.mark(PField::DayOfMonth);
             }
             Field::DayOfYear => {
                 p.day_of_year = Some(value);
-                p.order.push(PField::DayOfYear);
+                p.mark(PField::DayOfYear);
             }
             Field::DayOfWeekInMonth => {
                 p.dow_in_month = Some(value);
             }
             Field::DayNumber => {
                 p.dow = Some(value);
-                p.order.push(PField::DayOfWeek);
+                p.mark(PField::DayOfWeek);
             }
             Field::HourOfDay => p.hour_of_day = Some(value),
             Field::ClockHourOfDay => {
@@ -827,16 +833,24 @@ fn parse_number(text: &str, pos: usize, max: usize, sign: Sign) -> Option<(i64, 
 /// from the given lists at `pos`: (index in its list, end).
 fn match_names(text: &str, pos: usize, lists: &[&[&str]], joda: bool) -> Option<(usize, usize)> {
     let rest = &text[pos..];
+    let first = rest.as_bytes().first()?.to_ascii_lowercase();
     let mut best: Option<(usize, usize)> = None;
     for list in lists {
         for (idx, name) in list.iter().enumerate() {
             let n = name.len();
-            if rest.len() < n || !rest.is_char_boundary(n) {
+            if name.as_bytes()[0].to_ascii_lowercase() != first
+                || rest.len() < n
+                || !rest.is_char_boundary(n)
+            {
                 continue;
             }
             let cand = &rest[..n];
             let ok = if joda {
-                cand == *name || cand == name.to_lowercase() || cand == name.to_uppercase()
+                // Joda accepts the name as written, all lower case or all upper case.
+                cand == *name
+                    || (cand.eq_ignore_ascii_case(name)
+                        && (!cand.bytes().any(|b| b.is_ascii_uppercase())
+                            || !cand.bytes().any(|b| b.is_ascii_lowercase())))
             } else {
                 cand.eq_ignore_ascii_case(name)
             };
@@ -1143,12 +1157,22 @@ struct Parsed {
     millis: Option<i64>,
     offset: Option<i64>,
     zone: Option<JavaZone>,
-    /// Date fields in the order they were parsed (Calendar resolution uses the latest).
-    order: Vec<PField>,
+    /// When each date field was last parsed (Calendar resolution uses the latest); 0 = never.
+    parsed_at: [u8; 5],
+    parsed_seq: u8,
     range_error: Option<String>,
 }
 
 impl Parsed {
+    fn mark(&mut self, field: PField) {
+        self.parsed_seq = self.parsed_seq.saturating_add(1);
+        self.parsed_at[field as usize] = self.parsed_seq;
+    }
+
+    fn last(&self, field: PField) -> Option<u8> {
+        Some(self.parsed_at[field as usize]).filter(|&at| at > 0)
+    }
+
     fn hour(&self) -> i64 {
         if let Some(h) = self.hour_of_day {
             return h;
@@ -1173,9 +1197,8 @@ impl Parsed {
         let month0 = self.month.unwrap_or(1) - 1;
         let y = year + month0.div_euclid(12);
         let m = month0.rem_euclid(12) + 1;
-        let last = |f: PField| self.order.iter().rposition(|x| *x == f);
-        let dom_at = last(PField::DayOfMonth);
-        let doy_at = last(PField::DayOfYear);
+        let dom_at = self.last(PField::DayOfMonth);
+        let doy_at = self.last(PField::DayOfYear);
         let days = match (dom_at, doy_at) {
             (_, Some(d)) if dom_at.is_none_or(|m| d > m) => {
                 days_from_civil(year, 1, 1) + self.day_of_year.unwrap_or(1) - 1

@@ -76,22 +76,37 @@ impl Engine {
         }
     }
 
-    /// Group spans of the leftmost match at or after `at`; index 0 is the whole match.
-    fn captures_at(&self, text: &str, at: usize) -> Result<Option<Groups>, String> {
+    /// Group spans of the leftmost match at or after `at`; index 0 is the whole match. The
+    /// fast engine borrows its slot buffer from `pool` and gives it back when the groups are
+    /// dropped, so a match allocates nothing.
+    fn captures_at<'r>(
+        &self,
+        text: &str,
+        at: usize,
+        pool: &'r LocationPool,
+    ) -> Result<Option<Groups<'r>>, String> {
         match self {
             Engine::Fast(r) => {
-                let mut locs = r.capture_locations();
-                Ok(r.captures_read_at(&mut locs, text, at).map(|_| Groups {
-                    spans: (0..locs.len()).map(|i| locs.get(i)).collect(),
+                let mut locs = pool.take().unwrap_or_else(|| r.capture_locations());
+                if r.captures_read_at(&mut locs, text, at).is_none() {
+                    pool.give(locs);
+                    return Ok(None);
+                }
+                Ok(Some(Groups {
+                    spans: Spans::Locations(Some(locs)),
+                    pool: Some(pool),
                 }))
             }
             Engine::Fancy(r) => r
                 .captures_from_pos(text, at)
                 .map(|c| {
                     c.map(|c| Groups {
-                        spans: (0..c.len())
-                            .map(|i| c.get(i).map(|m| (m.start(), m.end())))
-                            .collect(),
+                        spans: Spans::Owned(
+                            (0..c.len())
+                                .map(|i| c.get(i).map(|m| (m.start(), m.end())))
+                                .collect(),
+                        ),
+                        pool: None,
                     })
                 })
                 .map_err(|e| e.to_string()),
@@ -103,16 +118,43 @@ impl Engine {
     }
 }
 
-/// Byte spans of a match's groups (0 = whole match); `None` for a group that did not take
-/// part in the match (Java's `group(i) == null`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Groups {
-    spans: Vec<Option<(usize, usize)>>,
+/// Reusable capture buffers of the fast engine.
+#[derive(Default)]
+struct LocationPool(std::sync::Mutex<Vec<regex::CaptureLocations>>);
+
+impl LocationPool {
+    fn take(&self) -> Option<regex::CaptureLocations> {
+        self.0.lock().ok().and_then(|mut p| p.pop())
+    }
+
+    fn give(&self, locs: regex::CaptureLocations) {
+        if let Ok(mut p) = self.0.lock()
+            && p.len() < 64
+        {
+            p.push(locs);
+        }
+    }
 }
 
-impl Groups {
+enum Spans {
+    Locations(Option<regex::CaptureLocations>),
+    Owned(Vec<Option<(usize, usize)>>),
+}
+
+/// Byte spans of a match's groups (0 = whole match); `None` for a group that did not take
+/// part in the match (Java's `group(i) == null`).
+pub struct Groups<'r> {
+    spans: Spans,
+    pool: Option<&'r LocationPool>,
+}
+
+impl Groups<'_> {
     pub fn span(&self, i: usize) -> Option<(usize, usize)> {
-        self.spans.get(i).copied().flatten()
+        match &self.spans {
+            Spans::Locations(Some(l)) => l.get(i),
+            Spans::Locations(None) => None,
+            Spans::Owned(v) => v.get(i).copied().flatten(),
+        }
     }
 
     pub fn get<'t>(&self, text: &'t str, i: usize) -> Option<&'t str> {
@@ -121,11 +163,32 @@ impl Groups {
 
     /// Number of groups including group 0.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        match &self.spans {
+            Spans::Locations(l) => l.as_ref().map_or(0, |l| l.len()),
+            Spans::Owned(v) => v.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
+    }
+}
+
+impl Drop for Groups<'_> {
+    fn drop(&mut self) {
+        if let (Some(pool), Spans::Locations(locs)) = (self.pool, &mut self.spans)
+            && let Some(l) = locs.take()
+        {
+            pool.give(l);
+        }
+    }
+}
+
+impl std::fmt::Debug for Groups<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries((0..self.len()).map(|i| self.span(i)))
+            .finish()
     }
 }
 
@@ -142,6 +205,7 @@ pub struct JavaRegex {
     full_exact: OnceLock<Option<Engine>>,
     group_count: usize,
     names: Vec<(String, usize)>,
+    locations: LocationPool,
 }
 
 impl std::fmt::Debug for JavaRegex {
@@ -179,6 +243,7 @@ impl JavaRegex {
             full_exact: OnceLock::new(),
             group_count: t.groups,
             names: t.names,
+            locations: LocationPool::default(),
         })
     }
 
@@ -249,9 +314,9 @@ impl JavaRegex {
     }
 
     /// The first match (`Matcher.find()` once) with its groups.
-    pub fn captures(&self, text: &str) -> Result<Option<Groups>, RegexError> {
+    pub fn captures(&self, text: &str) -> Result<Option<Groups<'_>>, RegexError> {
         self.engine_for(text)
-            .captures_at(text, 0)
+            .captures_at(text, 0, &self.locations)
             .map_err(|e| self.runtime(e))
     }
 
@@ -271,7 +336,7 @@ impl JavaRegex {
             }
             let found = if with_groups {
                 engine
-                    .captures_at(text, search)
+                    .captures_at(text, search, &self.locations)
                     .map_err(|e| self.runtime(e))?
                     .and_then(|g| g.span(0).map(|(s, e)| (s, e, Some(g))))
             } else {

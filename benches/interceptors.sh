@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Interceptor benchmark: 1 M Apache access-log lines through
+#   exec (cat, batchSize 1000) → timestamp → host → regex_extractor (3 groups: client IP,
+#   request time with the millis serializer, status) → regex_filter (drops static assets)
+#   → memory (capacity 100000, transactionCapacity 1000) → null (batchSize 1000)
+# and prints events per CPU-second of the agent (its own CPU plus the `cat` it runs).
+#
+#   bash benches/interceptors.sh [LINES]
+#
+# Knobs for diagnosis: INTERCEPTORS="" (and KEPT=LINES) runs the same pipeline without the
+# chain; PROFILE=/tmp/perf.data records the agent with `perf record -g`.
+#
+# Java reference: benches/InterceptorWork.java runs the same per-event work (java.util.regex
+# find + groups, java.time parse, HashMap header puts) in a JVM without any Flume plumbing;
+# run it with `bash benches/interceptors.sh --java [LINES]` (needs a JDK).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--java" ]; then
+  JAVA=1; shift
+else
+  JAVA=0
+fi
+LINES=${1:-1000000}
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# Deterministic access log; every 10th line is a static asset (filtered out).
+python3 - "$LINES" > "$WORK/access.log" <<'PY'
+import sys
+n = int(sys.argv[1])
+paths = ["/index.html", "/api/v1/items?id=%d", "/login", "/search?q=flume+%d", "/img/logo.png"]
+agents = ["Mozilla/5.0 (X11; Linux x86_64)", "curl/7.88.1", "Mozilla/5.0 (Macintosh)"]
+out = sys.stdout
+for i in range(n):
+    p = paths[4] if i % 10 == 9 else paths[i % 4]
+    if "%d" in p:
+        p = p % i
+    sec = i % 60; minute = (i // 60) % 60; hour = (i // 3600) % 24
+    out.write('10.%d.%d.%d - - [10/Oct/2023:%02d:%02d:%02d -0700] "GET %s HTTP/1.1" %d %d "-" "%s"\n'
+              % ((i >> 16) & 255, (i >> 8) & 255, i & 255, hour, minute, sec, p,
+                 200 if i % 7 else 404, 100 + i % 5000, agents[i % 3]))
+PY
+KEPT=${KEPT:-$(( LINES - LINES / 10 ))}
+
+REGEX='^(\\S+) \\S+ \\S+ \\[([^\\]]+)\\] "[^"]*" (\\d{3}) '
+FILTER='\\.(?:png|gif|css|js) HTTP'
+TSPAT='dd/MMM/yyyy:HH:mm:ss Z'
+
+if [ "$JAVA" = 1 ]; then
+  mkdir -p "$WORK/java"
+  javac -d "$WORK/java" benches/InterceptorWork.java
+  /usr/bin/time -v -o "$WORK/time.txt" java -cp "$WORK/java" InterceptorWork "$WORK/access.log"
+  cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{print u+s}' "$WORK/time.txt")
+  printf 'Java (work only, no Flume plumbing): %d lines, %.2f CPU s, %.0f events per CPU-s\n' \
+    "$LINES" "$cpu" "$(echo "$LINES / $cpu" | bc -l)"
+  exit 0
+fi
+
+cargo build --release --quiet
+BIN=target/release/flume-ng
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$WORK/bench.conf" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = exec
+a1.sources.r1.command = cat $WORK/access.log
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.channels = c1
+a1.sources.r1.interceptors = ${INTERCEPTORS-ts host rx rf}
+a1.sources.r1.interceptors.ts.type = timestamp
+a1.sources.r1.interceptors.host.type = host
+a1.sources.r1.interceptors.rx.type = regex_extractor
+a1.sources.r1.interceptors.rx.regex = $REGEX
+a1.sources.r1.interceptors.rx.serializers = ip t status
+a1.sources.r1.interceptors.rx.serializers.ip.name = client
+a1.sources.r1.interceptors.rx.serializers.t.name = logtime
+a1.sources.r1.interceptors.rx.serializers.t.type = org.apache.flume.interceptor.RegexExtractorInterceptorMillisSerializer
+a1.sources.r1.interceptors.rx.serializers.t.pattern = $TSPAT
+a1.sources.r1.interceptors.rx.serializers.status.name = status
+a1.sources.r1.interceptors.rf.type = regex_filter
+a1.sources.r1.interceptors.rf.regex = $FILTER
+a1.sources.r1.interceptors.rf.excludeEvents = true
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.channel = c1
+CONF
+
+start=$(date +%s.%N)
+${PROFILE:+perf record -g -o $PROFILE} /usr/bin/time -v -o "$WORK/time.txt" "$BIN" agent -n a1 -f "$WORK/bench.conf" --no-reload-conf \
+  -Dflume.root.logger=WARN,console -Dflume.monitoring.type=http -Dflume.monitoring.port=$PORT &
+PID=$!
+python3 - "$PORT" "$KEPT" <<'PY'
+import json, sys, time, urllib.request
+port, events = int(sys.argv[1]), int(sys.argv[2])
+while True:
+    try:
+        m = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2))
+        if int(m["CHANNEL.c1"]["EventTakeSuccessCount"]) >= events:
+            break
+    except Exception:
+        pass
+    time.sleep(0.05)
+PY
+end=$(date +%s.%N)
+AGENT=$(pgrep -P $PID || echo $PID)
+kill -TERM "$AGENT"
+wait $PID || true
+cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{print u+s}' "$WORK/time.txt")
+rss=$(awk -F': ' '/Maximum resident/{print $2}' "$WORK/time.txt")
+wall=$(echo "$end - $start" | bc -l)
+printf 'lines:                %d (%d kept after regex_filter)\n' "$LINES" "$KEPT"
+printf 'wall:                 %.2f s\n' "$wall"
+printf 'CPU seconds:          %.2f\n' "$cpu"
+printf 'events per CPU-s:     %.0f\n' "$(echo "$LINES / $cpu" | bc -l)"
+printf 'peak RSS:             %.1f MiB\n' "$(echo "$rss / 1024" | bc -l)"
