@@ -2,3 +2,4 @@
 
 pub mod avro_event;
 pub mod bucket_path;
+pub mod codec;
