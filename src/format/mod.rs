@@ -3,3 +3,4 @@
 pub mod avro_event;
 pub mod bucket_path;
 pub mod codec;
+pub mod sequence_file;
