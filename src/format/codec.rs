@@ -282,6 +282,11 @@ impl CompressionStream {
         std::mem::take(&mut self.out)
     }
 
+    /// Size of what [`CompressionStream::take_output`] would return.
+    pub fn output_len(&self) -> usize {
+        self.out.len()
+    }
+
     /// Uncompressed bytes held back (snappy / lz4 block in progress).
     pub fn buffered_input(&self) -> usize {
         self.block.len()

@@ -251,6 +251,11 @@ impl SequenceFileWriter {
         std::mem::take(&mut self.out)
     }
 
+    /// Size of what [`SequenceFileWriter::take_output`] would return.
+    pub fn output_len(&self) -> usize {
+        self.out.len()
+    }
+
     /// Bytes of the BLOCK in progress (not yet in the output).
     pub fn buffered(&self) -> usize {
         self.block.keys.len() + self.block.values.len()

@@ -1,6 +1,7 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod hdfs;
 pub mod logger;
 pub mod null;
 pub mod serializer;
@@ -83,7 +84,6 @@ pub fn build(
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -93,6 +93,7 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",
