@@ -5,6 +5,10 @@ mod support;
 
 mod agent_basics;
 mod avro_container;
+mod cli;
+mod file_roll;
+mod golden_logger;
+mod hdfs_sink;
 mod metrics;
 mod sources;
 mod vectors_http;

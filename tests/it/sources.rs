@@ -178,3 +178,23 @@ fn port_in_use_is_reported_and_retried() {
     drop(blocker);
     wait_port(port, Duration::from_secs(15));
 }
+
+#[test]
+fn netcatudp_one_event_per_datagram() {
+    let port = free_port();
+    let (_dir, agent) = agent_with_source(&format!(
+        "a1.sources.r1.type = netcatudp\na1.sources.r1.bind = 127.0.0.1\na1.sources.r1.port = {port}\na1.sources.r1.remoteAddressHeader = peer"
+    ));
+    agent.wait_for("Starting Source r1", Duration::from_secs(10));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let me = sock.local_addr().unwrap();
+    eventually(Duration::from_secs(10), "datagram delivered", || {
+        sock.send_to(b"dgram\nrest is dropped", ("127.0.0.1", port))
+            .unwrap();
+        agent.log().contains(&format!(
+            "headers:{{peer=/127.0.0.1:{}}} body: 64 67 72 61 6D",
+            me.port()
+        ))
+    });
+    assert!(!agent.log().contains("rest is dropped"));
+}
