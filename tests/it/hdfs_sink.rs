@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[cfg(feature = "s3")]
 use crate::support::s3;
 use crate::support::*;
 
@@ -448,6 +449,7 @@ fn in_use_files_left_by_a_crash_are_recovered_at_start() {
     agent.stop();
 }
 
+#[cfg(feature = "s3")]
 #[test]
 fn s3_objects_appear_at_close_under_flume_names() {
     let server = s3::server();
@@ -533,6 +535,7 @@ fn s3_objects_appear_at_close_under_flume_names() {
     assert!(!log.contains("Renaming"), "S3 files are written in place");
 }
 
+#[cfg(feature = "s3")]
 #[test]
 fn s3_credentials_in_the_uri_are_used_and_never_logged() {
     let server = s3::server();

@@ -6,9 +6,12 @@ mod support;
 mod agent_basics;
 mod avro_container;
 mod cli;
+mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod metrics;
 mod sources;
 mod vectors_http;
