@@ -29,6 +29,7 @@ fn run(args: Vec<String>) -> anyhow::Result<i32> {
     };
     match command.as_str() {
         "agent" | "node" => agent(&args[1..]),
+        "validate" => Ok(config::report::main(&args[1..])),
         "version" => {
             println!("Flume 1.11.0");
             println!("flume-rs {}", env!("CARGO_PKG_VERSION"));
@@ -151,6 +152,12 @@ async fn run_agent(name: String, args: AgentArgs) -> anyhow::Result<i32> {
         sysprops: sysprops.clone(),
     };
     let built = topology::build(&cfg, &env, &[])?;
+    for key in config::unread_keys(&cfg) {
+        tracing::warn!("{key}");
+    }
+    for note in config::value_notes(&cfg) {
+        tracing::warn!("{note}");
+    }
     let registry = Registry::new();
     let running = topology::start(built, Arc::clone(&registry)).await;
 
