@@ -36,6 +36,13 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// `key: message`, for messages that already show the location.
+    pub fn without_origin(&self) -> String {
+        format!("{}: {}", self.key, self.message)
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(origin) = &self.origin {
@@ -151,6 +158,14 @@ impl Context {
     /// The raw value (Flume already trimmed it and dropped empty values).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entry(key).map(|e| e.value.as_str())
+    }
+
+    /// Where the component's properties start (its first line in file order).
+    pub fn first_origin(&self) -> Option<Origin> {
+        self.entries
+            .values()
+            .filter_map(|e| e.origin.clone())
+            .min_by(|a, b| (a.file.as_ref(), a.line).cmp(&(b.file.as_ref(), b.line)))
     }
 
     /// The value without marking it read (reports, masking).

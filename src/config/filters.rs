@@ -341,6 +341,8 @@ impl Resolver<'_> {
                         end = (end as isize + change) as usize;
                         length_change += change;
                     }
+                    // `${f1['key']}` is a config filter reference, resolved later.
+                    None if is_filter_reference(&expr) => {}
                     None => self.notes.push(format!(
                         "${{{expr}}} is not resolved: left as written (Flume 1.10+ keeps unresolved references verbatim)"
                     )),
@@ -409,6 +411,26 @@ impl Resolver<'_> {
         }
         None
     }
+}
+
+/// `name['key']`, `name["key"]` or `name[key]`: what a config filter reference looks like
+/// inside `${…}`.
+fn is_filter_reference(expr: &str) -> bool {
+    let Some((name, rest)) = expr.split_once('[') else {
+        return false;
+    };
+    let Some(inner) = rest.strip_suffix(']') else {
+        return false;
+    };
+    let key = ["'", "\""]
+        .iter()
+        .find_map(|q| inner.strip_prefix(q).and_then(|k| k.strip_suffix(q)))
+        .unwrap_or(inner);
+    !name.is_empty()
+        && !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Commons Text's `JavaPlatformStringLookup`; flume-rs runs without a JVM, so `java.*`
@@ -766,6 +788,12 @@ mod tests {
         assert_eq!(sub("${const:port}", &[("port", "1")], &e), "1");
         let (_, notes) = substitute_value("${env:NOPE}", &[], &e);
         assert!(notes[0].contains("not resolved"), "{notes:?}");
+        let (out, notes) = substitute_value("${f1['k']}", &[], &e);
+        assert_eq!(out, "${f1['k']}");
+        assert!(
+            notes.is_empty(),
+            "filter references are not substitution mistakes"
+        );
     }
 
     #[test]

@@ -316,13 +316,17 @@ fn validate_agent(agent: &str, mut raw: RawAgent, env: &Environment, run_filters
         Vec::new()
     };
     if !filters.is_empty() {
-        for ((kind, _), entries) in raw.components.iter_mut() {
+        for ((kind, name), entries) in raw.components.iter_mut() {
             if *kind == Kind::ConfigFilter {
                 continue;
             }
             let (notes, produced) = filters::filter_component(&filters, entries, env);
             for (origin, key, note) in notes {
-                cfg.warn(origin, key, note);
+                cfg.warn(
+                    origin,
+                    format!("{agent}.{}.{name}.{key}", kind.plural()),
+                    note,
+                );
             }
             cfg.sensitive.extend(produced);
         }

@@ -80,6 +80,9 @@ fn dropped(
 ) {
     tracing::error!(%error, "{what} {name} has been removed due to an error during configuration");
     context.mark_dropped();
+    let origin = origin
+        .or_else(|| context.origin("type"))
+        .or_else(|| context.first_origin());
     diags.push(Diagnostic::new(
         Severity::Dropped,
         origin,
@@ -150,7 +153,7 @@ pub fn build(
                         "Channel",
                         &c.name,
                         subject,
-                        &e,
+                        e.without_origin(),
                         e.origin.clone(),
                         &c.context,
                     );
@@ -170,7 +173,7 @@ pub fn build(
                 "Channel",
                 &c.name,
                 subject,
-                &e,
+                e.without_origin(),
                 e.origin.clone(),
                 &c.context,
             ),
@@ -226,7 +229,7 @@ pub fn build(
                     "Source",
                     &s.component.name,
                     subject,
-                    &e,
+                    e.without_origin(),
                     e.origin.clone(),
                     ctx,
                 );
@@ -292,7 +295,7 @@ pub fn build(
                     "Sink",
                     &k.component.name,
                     subject,
-                    &e,
+                    e.without_origin(),
                     e.origin.clone(),
                     &k.component.context,
                 );
@@ -356,7 +359,11 @@ pub fn build(
                 "SinkGroup",
                 &group,
                 format!("{agent}.sinkgroups.{group}"),
-                format!("{e}; its sinks {} will not run", members.join(" ")),
+                format!(
+                    "{}; its sinks {} will not run",
+                    e.without_origin(),
+                    members.join(" ")
+                ),
                 e.origin.clone(),
                 &ctx,
             ),
