@@ -16,7 +16,6 @@ use super::filters::{self, ConfigFilter, Environment};
 use super::model::*;
 use super::properties::RawProperty;
 use super::{Properties, Severity};
-use crate::event::Headers;
 
 /// The properties of one agent, as `AgentConfiguration.addProperty` sorts them.
 #[derive(Debug, Default)]
@@ -190,13 +189,25 @@ fn invalid_key_suggestion(rest: &str) -> Option<String> {
 }
 
 /// `java.util.HashSet` iteration order of `names` (Flume iterates sink groups and config
-/// filters in this order, which decides who wins a sink claimed twice).
+/// filters in this order, which decides who wins a sink claimed twice). Flume's sets start
+/// with the default 16 buckets (`new HashSet<>()`, or `new HashSet<>(collection)` which sizes
+/// to at least 16) and double past a load of 0.75; within a bucket, insertion order.
 fn java_set_order(names: &[String]) -> Vec<String> {
-    let set: Headers = names.iter().map(|n| (n.clone(), String::new())).collect();
-    crate::java::hashmap_order(&set)
-        .into_iter()
-        .map(|(k, _)| k.to_string())
-        .collect()
+    let mut capacity = 16usize;
+    while names.len() as f64 > capacity as f64 * 0.75 {
+        capacity *= 2;
+    }
+    let mut keyed: Vec<(usize, usize, &String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let h = crate::java::string_hash(n);
+            let spread = (h ^ ((h as u32) >> 16) as i32) as u32 as usize;
+            (spread & (capacity - 1), i, n)
+        })
+        .collect();
+    keyed.sort_by_key(|&(bucket, i, _)| (bucket, i));
+    keyed.into_iter().map(|(_, _, n)| n.clone()).collect()
 }
 
 /// Build and validate the configuration of `agent`.
@@ -919,6 +930,14 @@ mod tests {
             "a",
         );
         assert!(cfg.valid);
+    }
+
+    #[test]
+    fn java_hash_set_order() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // "lb".hashCode() = 3446 (bucket 6), "fo" = 3273 (bucket 9).
+        assert_eq!(java_set_order(&names(&["fo", "lb"])), names(&["lb", "fo"]));
+        assert_eq!(java_set_order(&names(&["g2", "g1"])), names(&["g1", "g2"]));
     }
 
     #[test]
