@@ -20,7 +20,7 @@ use super::LoadOptions;
 use super::context::{Entry, Origin};
 use super::model::{Diagnostic, Severity};
 use super::properties::RawProperty;
-use crate::java::simple_date_format;
+use crate::java::date;
 
 /// `-DpropertiesImplementation=` value that switches on Flume 1.9's environment variables.
 pub const ENV_VAR_RESOLVER: &str = "org.apache.flume.node.EnvVarResolverProperties";
@@ -386,9 +386,14 @@ impl Resolver<'_> {
             Lookup::SystemProperties => self.env.sysprop(name),
             Lookup::Java => java_lookup(self.env, name),
             Lookup::Date => {
-                let zone = simple_date_format::default_zone(&self.env.sysprops);
-                let now = chrono::Utc::now().with_timezone(&zone);
-                match simple_date_format::format(name, &now) {
+                let zone = self
+                    .env
+                    .sysprops
+                    .get("user.timezone")
+                    .and_then(|id| date::JavaZone::try_from_java_id(id))
+                    .unwrap_or_else(date::default_zone);
+                let now = chrono::Utc::now().timestamp_millis();
+                match date::format_simple(name, now, &zone) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         self.notes

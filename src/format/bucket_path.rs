@@ -592,13 +592,14 @@ pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, Escape
 }
 
 /// This host as `InetAddress.getLocalHost()` sees it: (host name, address, canonical name).
-struct LocalHost {
-    name: String,
-    address: Option<String>,
-    canonical: Option<String>,
+pub struct LocalHost {
+    pub name: String,
+    pub address: Option<String>,
+    pub canonical: Option<String>,
 }
 
-fn local_host() -> &'static LocalHost {
+/// Resolved once per process (also used by the host interceptor).
+pub fn local_host() -> &'static LocalHost {
     static LOCAL: OnceLock<LocalHost> = OnceLock::new();
     LOCAL.get_or_init(|| {
         let name = gethostname::gethostname().to_string_lossy().into_owned();

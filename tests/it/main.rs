@@ -7,7 +7,11 @@ mod agent_basics;
 mod avro_container;
 mod cli;
 mod config;
+mod file_channel;
 mod file_roll;
+mod golden_logger;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod metrics;
 mod sources;
 mod vectors_http;
