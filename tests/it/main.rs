@@ -6,6 +6,7 @@ mod support;
 mod agent_basics;
 mod avro_container;
 mod cli;
+mod config;
 mod events;
 mod file_channel;
 mod file_roll;
