@@ -3,6 +3,9 @@
 //! Written by hand: there is no crate for "iterate like a java.util.HashMap" or
 //! "parse like java.lang.Boolean"; these are exact re-statements of the JDK rules.
 
+pub mod charset;
+pub mod zone;
+
 use crate::event::Headers;
 
 /// `String.hashCode()` over UTF-16 code units.

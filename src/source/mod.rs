@@ -3,6 +3,7 @@
 
 pub mod channel_processor;
 pub mod seq;
+pub mod syslog;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,7 +145,6 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -153,6 +153,11 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx, env)?),
+        "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx, env)?),
+        "multiport_syslogtcp" => Box::new(
+            syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
+        ),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -1,0 +1,381 @@
+//! `SyslogParser`: the parser of `multiport_syslogtcp` (reference §9.8).
+//!
+//! Unlike [`super::utils`], it walks the line by hand: `<pri>`, an optional `1 ` version, a
+//! stamp (`-` = now, a capital letter = 15-character RFC 3164 stamp read as UTC, anything else
+//! = RFC 5424 up to the next space, offset applied), then the host up to the next space.
+//! Headers are `Priority`, `Facility`, `Severity`, `Version`, `timestamp`, `host`.
+//!
+//! RFC 3164 year guessing copies Flume 1.11's Joda code, bug included: the stamp is parsed with
+//! Joda's default year 2000, and the roll-back / roll-forward branches shift *that* date, so a
+//! stamp more than a month ahead of now gets year 1999 and one more than a month behind gets
+//! 2001. Stamps within a month of now get the current year.
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+
+use super::{
+    KeepFields, SYSLOG_FACILITY, SYSLOG_PRIORITY, SYSLOG_SEVERITY, SYSLOG_VERSION,
+    add_fields_to_body,
+};
+use crate::event::Headers;
+use crate::java::zone::Zone;
+
+const RFC3164_LEN: usize = 15;
+const RFC5424_PREFIX_LEN: usize = 19;
+
+/// Why a line is not a syslog message (Flume's `IllegalArgumentException` messages).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+fn bad(msg: impl Into<String>) -> ParseError {
+    ParseError(msg.into())
+}
+
+/// A parsed message: headers and the body text (to be encoded in the port's charset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub headers: Headers,
+    pub body: String,
+}
+
+/// The clock and zone the parser reads "now" from (the JVM default zone only decides the
+/// current year for RFC 3164 stamps).
+#[derive(Clone)]
+pub struct SyslogParser {
+    pub clock: super::utils::Clock,
+    pub zone: Zone,
+}
+
+impl Default for SyslogParser {
+    fn default() -> Self {
+        SyslogParser {
+            clock: super::utils::system_clock(),
+            zone: Zone::utc(),
+        }
+    }
+}
+
+/// Byte index of the position `units` UTF-16 code units after byte index `from`, if the text
+/// is that long (Java indexes strings in UTF-16 units).
+fn advance_units(s: &str, from: usize, units: usize) -> Option<usize> {
+    if units == 0 {
+        return Some(from);
+    }
+    let mut count = 0;
+    for (i, c) in s[from..].char_indices() {
+        count += c.len_utf16();
+        if count >= units {
+            return Some(from + i + c.len_utf8());
+        }
+    }
+    None
+}
+
+/// Whether `s` has more than `units` UTF-16 code units after byte index `from`
+/// (`msgLen > curPos + units`).
+fn longer_than(s: &str, from: usize, units: usize) -> bool {
+    advance_units(s, from, units + 1).is_some()
+}
+
+impl SyslogParser {
+    /// `parseMessage`: `Err` is Flume's IllegalArgumentException (the caller makes an
+    /// `Invalid` event of the line).
+    pub fn parse_message(
+        &self,
+        msg: &str,
+        keep: Option<&KeepFields>,
+    ) -> Result<Parsed, ParseError> {
+        let mut headers = Headers::new();
+        if !msg.starts_with('<') {
+            return Err(bad(format!(
+                "Bad format: invalid priority: cannot find open bracket '<' ({msg})"
+            )));
+        }
+        let end_bracket = match msg.find('>') {
+            Some(p) if p > 0 && advance_units(msg, 0, 7).is_none_or(|limit| p < limit) => p,
+            _ => {
+                return Err(bad(format!(
+                    "Bad format: invalid priority: cannot find end bracket '>' ({msg})"
+                )));
+            }
+        };
+        let priority = &msg[1..end_bracket];
+        let pri: i32 = crate::java::parse_int(priority)
+            .filter(|_| !priority.trim().is_empty() && priority.trim() == priority)
+            .ok_or_else(|| bad(format!("For input string: \"{priority}\"")))?;
+        headers.insert(SYSLOG_PRIORITY.into(), priority.to_string());
+        // Java's integer division and remainder keep the sign.
+        headers.insert(SYSLOG_FACILITY.into(), (pri / 8).to_string());
+        headers.insert(SYSLOG_SEVERITY.into(), (pri % 8).to_string());
+
+        let mut cur = end_bracket + 1;
+        if cur >= msg.len() {
+            return Err(bad(format!("Bad format: no data except priority ({msg})")));
+        }
+        let mut version = None;
+        if longer_than(msg, cur, 2) && msg[cur..].starts_with("1 ") {
+            version = Some("1");
+            headers.insert(SYSLOG_VERSION.into(), "1".into());
+            cur += 2;
+        }
+
+        let unparsable = |e: ParseError| bad(format!("Unable to parse message: {msg} ({e})"));
+        let first = msg[cur..]
+            .chars()
+            .next()
+            .ok_or_else(|| bad("bad timestamp format"))?;
+        let (ts, ts_string): (i64, &str) = if first == '-' {
+            if !longer_than(msg, cur, 2) {
+                return Err(unparsable(bad("bad syslog format (missing hostname)")));
+            }
+            let stamp = &msg[cur..cur + 1];
+            cur += 2;
+            ((self.clock)(), stamp)
+        } else if first.is_ascii_uppercase() {
+            if !longer_than(msg, cur, RFC3164_LEN) {
+                return Err(unparsable(bad("bad timestamp format")));
+            }
+            let end =
+                advance_units(msg, cur, RFC3164_LEN).ok_or_else(|| bad("bad timestamp format"))?;
+            let stamp = &msg[cur..end];
+            let ts = self.parse_rfc3164_time(stamp);
+            cur = advance_units(msg, end, 1).unwrap_or(msg.len());
+            (ts, stamp)
+        } else {
+            let Some(space) = msg[cur..].find(' ').map(|p| cur + p) else {
+                return Err(unparsable(bad("bad timestamp format")));
+            };
+            let stamp = &msg[cur..space];
+            let ts = parse_rfc5424_date(stamp).map_err(unparsable)?;
+            cur = space + 1;
+            (ts, stamp)
+        };
+        headers.insert("timestamp".into(), ts.to_string());
+
+        let Some(next_space) = msg[cur..].find(' ').map(|p| cur + p) else {
+            return Err(bad("bad syslog format (missing hostname)"));
+        };
+        let hostname = &msg[cur..next_space];
+        headers.insert("host".into(), hostname.to_string());
+
+        let body = if next_space + 1 < msg.len() && !KeepFields::keep_all(keep) {
+            add_fields_to_body(
+                keep,
+                &msg[next_space + 1..],
+                Some(priority),
+                version,
+                Some(ts_string),
+                Some(hostname),
+            )
+        } else {
+            msg.to_string()
+        };
+        Ok(Parsed { headers, body })
+    }
+
+    /// `parseRfc3164Time`: Joda `MMM d HH:mm:ss` in UTC (default year 2000), then the year
+    /// guess described in the module docs. An unparsable stamp gives 0.
+    pub fn parse_rfc3164_time(&self, stamp: &str) -> i64 {
+        let now_ms = (self.clock)();
+        let now_year = chrono::DateTime::from_timestamp_millis(now_ms)
+            .map(|t| self.zone.local_of(t).year())
+            .unwrap_or(1970);
+        let collapsed = stamp.replacen("  ", " ", 1);
+        let Some(date) = joda_rfc3164(&collapsed) else {
+            tracing::debug!("rfc3164 date parse failed on ({collapsed}): invalid format");
+            return 0;
+        };
+        let ms = |t: NaiveDateTime| t.and_utc().timestamp_millis();
+        let fixed = with_year(date, now_year);
+        let shifted = |t: NaiveDateTime, months: i32| {
+            if months >= 0 {
+                t.checked_add_months(Months::new(months as u32))
+            } else {
+                t.checked_sub_months(Months::new(months.unsigned_abs()))
+            }
+            .unwrap_or(t)
+        };
+        let chosen = if ms(fixed) > now_ms && ms(shifted(fixed, -1)) > now_ms {
+            shifted(date, -12)
+        } else if ms(fixed) < now_ms && ms(shifted(fixed, 1)) < now_ms {
+            shifted(date, 12)
+        } else {
+            fixed
+        };
+        ms(chosen)
+    }
+}
+
+/// Joda's `withYear`: Feb 29 moves to Feb 28 in a common year.
+fn with_year(t: NaiveDateTime, year: i32) -> NaiveDateTime {
+    t.with_year(year)
+        .or_else(|| t.with_day(28).and_then(|d| d.with_year(year)))
+        .unwrap_or(t)
+}
+
+/// Joda's strict `MMM d HH:mm:ss` in year 2000 (a leap year): the whole text must match.
+fn joda_rfc3164(s: &str) -> Option<NaiveDateTime> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let (name, rest) = s.split_once(' ')?;
+    let lower = name.to_ascii_lowercase();
+    let month = MONTHS.iter().position(|m| *m == lower || m[..3] == lower)? as u32 + 1;
+    let (day, rest) = rest.split_once(' ')?;
+    let mut hms = rest.split(':');
+    let digits = |t: &str, max: usize| -> Option<u32> {
+        (!t.is_empty() && t.len() <= max && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let day = digits(day, 2)?;
+    let h = digits(hms.next()?, 2)?;
+    let m = digits(hms.next()?, 2)?;
+    let sec = digits(hms.next()?, 2)?;
+    if hms.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(2000, month, day)?.and_hms_opt(h, m, sec)
+}
+
+/// Joda's strict `yyyy-MM-dd'T'HH:mm:ss` in UTC over exactly 19 characters.
+fn joda_iso_prefix(prefix: &str) -> Option<i64> {
+    let b = prefix.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:dd";
+    if b.len() != shape.len() {
+        return None;
+    }
+    let ok = b.iter().zip(shape).all(|(c, s)| match s {
+        b'd' => c.is_ascii_digit(),
+        other => c == other,
+    });
+    if !ok {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| prefix[r].parse::<u32>().ok();
+    let date = NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
+    let t = date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)?;
+    Some(t.and_utc().timestamp_millis())
+}
+
+/// `parseRfc5424Date`: the first 19 characters strictly as `yyyy-MM-dd'T'HH:mm:ss` (UTC),
+/// then an optional fraction (as a `float`, times 1000, truncated), then `Z` or `±hh:mm`.
+pub fn parse_rfc5424_date(stamp: &str) -> Result<i64, ParseError> {
+    if !longer_than(stamp, 0, RFC5424_PREFIX_LEN) {
+        return Err(bad(format!(
+            "Bad format: Not a valid RFC5424 timestamp: {stamp}"
+        )));
+    }
+    let prefix_end = advance_units(stamp, 0, RFC5424_PREFIX_LEN).unwrap_or(stamp.len());
+    let prefix = &stamp[..prefix_end];
+    let mut ts = joda_iso_prefix(prefix).ok_or_else(|| bad("bad timestamp format"))?;
+
+    let mut cur = prefix_end;
+    let bytes = stamp.as_bytes();
+    if bytes.get(cur) == Some(&b'.') {
+        let digits = bytes[cur + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let end = cur + 1 + digits;
+        if end >= bytes.len() {
+            // Java runs off the end of the string here (an unchecked exception); treated as
+            // an unparsable message.
+            return Err(bad("bad timestamp format (no TZ)"));
+        }
+        if digits == 0 {
+            return Err(bad(format!(
+                "Bad format: Invalid timestamp (fractional portion): {stamp}"
+            )));
+        }
+        let frac: f32 = stamp[cur..end]
+            .parse()
+            .map_err(|_| bad("bad timestamp format"))?;
+        ts += (frac * 1000f32) as i64;
+        cur = end;
+    }
+    match bytes.get(cur) {
+        Some(b'+') | Some(b'-') => {
+            let sign: i64 = if bytes[cur] == b'+' { 1 } else { -1 };
+            if !longer_than(stamp, cur, 5) {
+                return Err(bad(format!("Bad format: Invalid timezone ({stamp})")));
+            }
+            let h = &bytes[cur + 1..cur + 6];
+            let ok = h[0].is_ascii_digit()
+                && h[1].is_ascii_digit()
+                && h[2] == b':'
+                && h[3].is_ascii_digit()
+                && h[4].is_ascii_digit();
+            if !ok {
+                return Err(bad(format!("Bad format: Invalid timezone: {stamp}")));
+            }
+            let hours = ((h[0] - b'0') * 10 + (h[1] - b'0')) as i64;
+            let minutes = ((h[3] - b'0') * 10 + (h[4] - b'0')) as i64;
+            ts -= sign * (hours * 60 + minutes) * 60_000;
+        }
+        // `Z`, or anything else: no offset.
+        _ => {}
+    }
+    Ok(ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn parser(now: i64) -> SyslogParser {
+        SyslogParser {
+            clock: Arc::new(move || now),
+            zone: Zone::utc(),
+        }
+    }
+
+    #[test]
+    fn joda_year_bug() {
+        // now = 2024-06-15T00:00:00Z
+        let p = parser(1718409600000);
+        // Within a month: current year.
+        assert_eq!(p.parse_rfc3164_time("Jun  1 00:00:00"), 1717200000000);
+        // More than a month behind: Joda's default year 2000, plus one.
+        assert_eq!(p.parse_rfc3164_time("Feb  1 00:00:00"), 980985600000); // 2001-02-01
+        // More than a month ahead: 1999.
+        assert_eq!(p.parse_rfc3164_time("Sep  1 00:00:00"), 936144000000); // 1999-09-01
+        assert_eq!(p.parse_rfc3164_time("Foo  1 00:00:00"), 0);
+    }
+
+    #[test]
+    fn rfc5424_needs_more_than_the_prefix() {
+        assert!(parse_rfc5424_date("2012-04-13T11:11:11").is_err());
+        assert_eq!(
+            parse_rfc5424_date("2012-04-13T11:11:11Z"),
+            Ok(1334315471000)
+        );
+        assert!(parse_rfc5424_date("2012-04-13T11:11:11.123").is_err());
+        assert!(parse_rfc5424_date("2012-13-13T11:11:11Z").is_err());
+    }
+
+    #[test]
+    fn invalid_lines() {
+        let p = parser(0);
+        assert!(p.parse_message("", None).is_err());
+        assert!(p.parse_message("no bracket", None).is_err());
+        assert!(p.parse_message("<1234567>x", None).is_err());
+        assert!(p.parse_message("<13>", None).is_err());
+        assert!(
+            p.parse_message("<13>2003-08-24T05:14:15Z nohostspace", None)
+                .is_err()
+        );
+    }
+}
