@@ -3,6 +3,7 @@
 
 pub mod channel_processor;
 pub mod seq;
+pub mod spooldir;
 pub mod syslog;
 
 use std::sync::Arc;
@@ -153,6 +154,7 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
         "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx, env)?),
         "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx, env)?),
         "multiport_syslogtcp" => Box::new(
