@@ -5,6 +5,7 @@ pub mod channel_processor;
 pub mod seq;
 pub mod spooldir;
 pub mod syslog;
+pub mod taildir;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -155,6 +156,7 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
         "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
+        "taildir" => Box::new(taildir::TaildirSource::from_context(name, ctx, env)?),
         "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx, env)?),
         "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx, env)?),
         "multiport_syslogtcp" => Box::new(
