@@ -1,8 +1,10 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod file_roll;
 pub mod logger;
 pub mod null;
+pub mod serializer;
 
 use std::sync::Arc;
 
@@ -92,6 +94,7 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -2,6 +2,10 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod channel_processor;
+pub mod exec;
+pub mod http;
+pub mod netcat;
+pub mod netcat_udp;
 pub mod seq;
 pub mod spooldir;
 pub mod syslog;
@@ -162,6 +166,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
         "multiport_syslogtcp" => Box::new(
             syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
         ),
+        "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
+        "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
+        "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
+        "http" => Box::new(http::HttpSource::from_context(name, ctx)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -4,3 +4,9 @@
 mod support;
 
 mod agent_basics;
+mod avro_container;
+mod cli;
+mod file_roll;
+mod metrics;
+mod sources;
+mod vectors_http;

@@ -31,7 +31,7 @@ use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{Charset, DecodeErrorPolicy};
-use crate::java::zone::Zone;
+use crate::format::bucket_path::Zone;
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{Source, SourceContext, SourceError};
 
@@ -173,7 +173,7 @@ impl MultiportSyslogTcpSource {
             client: ClientHeaders::from_context(ctx),
             parser: SyslogParser {
                 clock: super::utils::system_clock(),
-                zone: Zone::jvm_default(&env.sysprops),
+                zone: Zone::jvm_default(env.sysprops.get("user.timezone").map(String::as_str)),
             },
             counter: SourceCounter::new(name),
             cache: HostnameCache::default(),

@@ -17,7 +17,7 @@ use super::{
     add_fields_to_body,
 };
 use crate::event::Headers;
-use crate::java::zone::Zone;
+use crate::format::bucket_path::Zone;
 
 const RFC3164_LEN: usize = 15;
 const RFC5424_PREFIX_LEN: usize = 19;
@@ -50,7 +50,7 @@ impl Default for SyslogParser {
     fn default() -> Self {
         SyslogParser {
             clock: super::utils::system_clock(),
-            zone: Zone::utc(),
+            zone: Zone::UTC,
         }
     }
 }
@@ -177,8 +177,8 @@ impl SyslogParser {
     /// guess described in the module docs. An unparsable stamp gives 0.
     pub fn parse_rfc3164_time(&self, stamp: &str) -> i64 {
         let now_ms = (self.clock)();
-        let now_year = chrono::DateTime::from_timestamp_millis(now_ms)
-            .map(|t| self.zone.local_of(t).year())
+        let now_year = chrono::DateTime::from_timestamp_millis(now_ms + self.zone.offset_at(now_ms))
+            .map(|t| t.year())
             .unwrap_or(1970);
         let collapsed = stamp.replacen("  ", " ", 1);
         let Some(date) = joda_rfc3164(&collapsed) else {
@@ -338,7 +338,7 @@ mod tests {
     fn parser(now: i64) -> SyslogParser {
         SyslogParser {
             clock: Arc::new(move || now),
-            zone: Zone::utc(),
+            zone: Zone::UTC,
         }
     }
 

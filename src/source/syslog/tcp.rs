@@ -17,7 +17,7 @@ use super::utils::{DEFAULT_SIZE, Formats, SyslogUtils, UtilsConfig};
 use super::{ClientHeaders, HostnameCache, KeepFields};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
-use crate::java::zone::Zone;
+use crate::format::bucket_path::Zone;
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
@@ -52,7 +52,7 @@ pub(super) fn utils_config(
         .map_err(|e| ctx.error("format.regex", e.to_string()))?;
     let mut config = UtilsConfig::new(event_size, keep, udp);
     config.formats = Arc::new(formats);
-    config.zone = Zone::jvm_default(&env.sysprops);
+    config.zone = Zone::jvm_default(env.sysprops.get("user.timezone").map(String::as_str));
     Ok(config)
 }
 

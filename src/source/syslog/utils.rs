@@ -16,7 +16,7 @@ use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeDelta};
 use super::{EVENT_STATUS, KeepFields, STATUS_INCOMPLETE, STATUS_INVALID, add_fields_to_body};
 use crate::event::{Event, Headers};
 use crate::java::charset::{Charset, DecodeErrorPolicy};
-use crate::java::zone::Zone;
+use crate::format::bucket_path::Zone;
 
 pub const DEFAULT_SIZE: usize = 2500;
 pub const MIN_SIZE: usize = 10;
@@ -250,7 +250,7 @@ impl UtilsConfig {
             keep,
             udp,
             formats: Arc::new(Formats::builtin()),
-            zone: Zone::utc(),
+            zone: Zone::UTC,
             clock: system_clock(),
         }
     }
@@ -574,7 +574,7 @@ fn parse_rfc5424(value: &str, fraction: bool, zone_field: bool, zone: &Zone) -> 
         let utc = local - TimeDelta::try_minutes(offset_minutes)?;
         return Some(utc.and_utc().timestamp_millis());
     }
-    Some(zone.instant_of(local).timestamp_millis())
+    Some(zone.wall_to_utc(local.and_utc().timestamp_millis()))
 }
 
 /// `yyyyMMM d HH:mm:ss` (English month names, lenient): the wall-clock time.
@@ -628,7 +628,7 @@ fn month_name(s: &str) -> Option<(i64, &str)> {
 
 /// The year fix-up of `formatHeaders` for RFC 3164 stamps: `Calendar.add` in the default zone.
 fn guess_year(parsed: NaiveDateTime, now: i64, zone: &Zone) -> i64 {
-    let at = |t: NaiveDateTime| zone.instant_of(t).timestamp_millis();
+    let at = |t: NaiveDateTime| zone.wall_to_utc(t.and_utc().timestamp_millis());
     let shift = |t: NaiveDateTime, months: i32| -> NaiveDateTime {
         let moved = if months >= 0 {
             t.checked_add_months(Months::new(months as u32))

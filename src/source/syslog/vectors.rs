@@ -9,7 +9,7 @@ use super::parser::{SyslogParser, parse_rfc5424_date};
 use super::utils::{DEFAULT_SIZE, SyslogUtils, UDP_MAX_SIZE, UtilsConfig};
 use super::{KeepFields, java_host_address};
 use crate::event::Event;
-use crate::java::zone::Zone;
+use crate::format::bucket_path::Zone;
 
 fn vectors() -> Value {
     let path = concat!(
@@ -27,8 +27,8 @@ fn keep(case: &Value) -> Option<KeepFields> {
 fn zone(case: &Value) -> Zone {
     case["jvm_default_tz"]
         .as_str()
-        .and_then(Zone::parse)
-        .unwrap_or_else(Zone::utc)
+        .and_then(Zone::parse_java)
+        .unwrap_or(Zone::UTC)
 }
 
 fn clock(case: &Value) -> i64 {
