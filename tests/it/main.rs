@@ -7,6 +7,7 @@ mod agent_basics;
 mod avro_container;
 mod cli;
 mod file_roll;
+mod log_sources;
 mod metrics;
 mod sources;
 mod vectors_http;

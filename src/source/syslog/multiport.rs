@@ -30,8 +30,8 @@ use super::{
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
-use crate::java::charset::{Charset, DecodeErrorPolicy};
 use crate::format::bucket_path::Zone;
+use crate::java::charset::{Charset, DecodeErrorPolicy};
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{Source, SourceContext, SourceError};
 

@@ -177,9 +177,10 @@ impl SyslogParser {
     /// guess described in the module docs. An unparsable stamp gives 0.
     pub fn parse_rfc3164_time(&self, stamp: &str) -> i64 {
         let now_ms = (self.clock)();
-        let now_year = chrono::DateTime::from_timestamp_millis(now_ms + self.zone.offset_at(now_ms))
-            .map(|t| t.year())
-            .unwrap_or(1970);
+        let now_year =
+            chrono::DateTime::from_timestamp_millis(now_ms + self.zone.offset_at(now_ms))
+                .map(|t| t.year())
+                .unwrap_or(1970);
         let collapsed = stamp.replacen("  ", " ", 1);
         let Some(date) = joda_rfc3164(&collapsed) else {
             tracing::debug!("rfc3164 date parse failed on ({collapsed}): invalid format");

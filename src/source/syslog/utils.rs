@@ -15,8 +15,8 @@ use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeDelta};
 
 use super::{EVENT_STATUS, KeepFields, STATUS_INCOMPLETE, STATUS_INVALID, add_fields_to_body};
 use crate::event::{Event, Headers};
-use crate::java::charset::{Charset, DecodeErrorPolicy};
 use crate::format::bucket_path::Zone;
+use crate::java::charset::{Charset, DecodeErrorPolicy};
 
 pub const DEFAULT_SIZE: usize = 2500;
 pub const MIN_SIZE: usize = 10;
