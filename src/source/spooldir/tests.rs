@@ -514,3 +514,58 @@ fn avro_deserializer_reads_records_and_resets_to_the_block() {
     let rest = drain(&mut reader, 10);
     assert_eq!(rest.iter().map(decode).collect::<Vec<_>>(), vec![3, 4, 5]);
 }
+
+/// Flume's LINE rules for ASCII text: lines end at `\n`; a line is cut into `max`-character
+/// pieces; a line whose length is a non-zero multiple of `max` and that ends with `\n` leaves
+/// that `\n` for an extra empty event.
+fn line_model(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut segments: Vec<&str> = text.split('\n').collect();
+    let ends_with_nl = text.ends_with('\n');
+    if ends_with_nl || text.is_empty() {
+        segments.pop();
+    }
+    let n = segments.len();
+    for (i, line) in segments.into_iter().enumerate() {
+        let terminated = i + 1 < n || ends_with_nl;
+        let bytes = line.as_bytes();
+        if bytes.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        for chunk in bytes.chunks(max) {
+            out.push(String::from_utf8(chunk.to_vec()).unwrap());
+        }
+        if terminated && bytes.len() % max == 0 {
+            out.push(String::new());
+        }
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn line_deserializer_follows_the_model(text in "[a-c\n\r]{0,60}", max in 1usize..8, batch in 1usize..5) {
+        let tmp = tempfile::tempdir().unwrap();
+        let max_s = max.to_string();
+        let extra = [("deserializer.maxLineLength", max_s.as_str())];
+        let mut d = line_deserializer(tmp.path(), text.as_bytes(), &extra);
+        let mut got = Vec::new();
+        loop {
+            let events = d.read_events(batch).unwrap();
+            if events.is_empty() {
+                break;
+            }
+            // Every other batch fails once and is read again from the mark.
+            if got.len() % 2 == 1 {
+                d.reset().unwrap();
+                let again = d.read_events(batch).unwrap();
+                proptest::prop_assert_eq!(&again, &events);
+            }
+            d.mark().unwrap();
+            got.extend(bodies(&events));
+        }
+        proptest::prop_assert_eq!(got, line_model(&text, max));
+    }
+}

@@ -216,6 +216,10 @@ impl Source for MultiportSyslogTcpSource {
         Ok(())
     }
 
+    fn batch_size(&self) -> Option<usize> {
+        Some(self.shared.batch_size)
+    }
+
     fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
         Some(Arc::clone(&self.shared.counter) as Arc<dyn MetricSource>)
     }

@@ -367,6 +367,23 @@ mod tests {
         assert!(parse_rfc5424_date("2012-13-13T11:11:11Z").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(msg in "\\PC{0,80}", keep in proptest::prelude::any::<bool>()) {
+            let p = parser(1_700_000_000_000);
+            let k = if keep { KeepFields::parse("priority version timestamp hostname") } else { None };
+            let _ = p.parse_message(&msg, k.as_ref());
+            let _ = parse_rfc5424_date(&msg);
+        }
+
+        #[test]
+        fn shaped_lines_never_panic(stamp in "[0-9A-Za-z :.+-]{0,40}", rest in "\\PC{0,20}") {
+            let p = parser(1_700_000_000_000);
+            let _ = p.parse_message(&format!("<13>1 {stamp} {rest}"), None);
+            let _ = p.parse_message(&format!("<1>{stamp}"), None);
+        }
+    }
+
     #[test]
     fn invalid_lines() {
         let p = parser(0);

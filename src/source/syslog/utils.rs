@@ -520,13 +520,12 @@ fn lenient(
     } else {
         base.checked_sub_months(Months::new(u32::try_from(-months).ok()?))?
     };
-    let t = date.and_hms_opt(0, 0, 0)?
-        + TimeDelta::try_days(day - 1)?
-        + TimeDelta::try_hours(h)?
-        + TimeDelta::try_minutes(m)?
-        + TimeDelta::try_seconds(s)?
-        + TimeDelta::try_milliseconds(ms)?;
-    Some(t)
+    date.and_hms_opt(0, 0, 0)?
+        .checked_add_signed(TimeDelta::try_days(day - 1)?)?
+        .checked_add_signed(TimeDelta::try_hours(h)?)?
+        .checked_add_signed(TimeDelta::try_minutes(m)?)?
+        .checked_add_signed(TimeDelta::try_seconds(s)?)?
+        .checked_add_signed(TimeDelta::try_milliseconds(ms)?)
 }
 
 /// `Z` in SimpleDateFormat parsing: an RFC 822 offset `+hhmm` (or a general `GMT+hh:mm`).
@@ -717,6 +716,29 @@ mod tests {
         let mut input: &[u8] = b"<10>no newline";
         let e = u.extract_event(&mut input).unwrap();
         assert_eq!(&e.body[..], b"<10>no newline");
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives on the socket, the parser never panics and never loses bytes
+        /// silently: TCP input comes out as events or stays buffered.
+        #[test]
+        fn never_panics(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                        size in 1usize..64, udp in proptest::prelude::any::<bool>()) {
+            let mut config = UtilsConfig::new(size, KeepFields::parse("all"), udp);
+            config.clock = Arc::new(|| 1_700_000_000_000);
+            let mut u = SyslogUtils::new(config);
+            let mut rest = &input[..];
+            while !rest.is_empty() {
+                let _ = u.extract_event(&mut rest);
+            }
+        }
+
+        #[test]
+        fn stamps_never_panic(stamp in "[0-9A-Za-z :.+-]{0,40}") {
+            let mut u = utils(DEFAULT_SIZE, None, 1_700_000_000_000);
+            let line = format!("<13>1 {stamp} host body\n<13>{stamp} host body\n");
+            let _ = extract_all(&mut u, line.as_bytes());
+        }
     }
 
     #[test]
