@@ -13,6 +13,12 @@ pub struct Selection {
 
 pub trait ChannelSelector: Send + Sync {
     fn select(&self, event: &Event) -> Selection;
+
+    /// The selection when it is the same for every event (replicating): lets the channel
+    /// processor skip per-event selection on the hot path.
+    fn fixed(&self) -> Option<&Selection> {
+        None
+    }
 }
 
 pub const TYPES: &[(&str, &str)] = &[
@@ -57,6 +63,10 @@ impl Replicating {
 impl ChannelSelector for Replicating {
     fn select(&self, _event: &Event) -> Selection {
         self.selection.clone()
+    }
+
+    fn fixed(&self) -> Option<&Selection> {
+        Some(&self.selection)
     }
 }
 

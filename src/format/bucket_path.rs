@@ -156,7 +156,7 @@ impl Zone {
     }
 
     /// Offset from UTC in milliseconds at the instant `utc_ms`.
-    pub fn offset_at(self, utc_ms: i64) -> i64 {
+    fn offset_at(self, utc_ms: i64) -> i64 {
         match self {
             Zone::OffsetMillis(ms) => ms,
             Zone::Tz(tz) => {
@@ -174,7 +174,7 @@ impl Zone {
     /// The instant of a wall-clock time, resolved as a lenient `GregorianCalendar` does:
     /// an ambiguous time (clocks set back) takes the standard-time reading, a skipped time
     /// (clocks set forward) moves forward by the gap.
-    pub fn wall_to_utc(self, wall_ms: i64) -> i64 {
+    fn wall_to_utc(self, wall_ms: i64) -> i64 {
         match self {
             Zone::OffsetMillis(ms) => wall_ms - ms,
             Zone::Tz(tz) => {
@@ -592,13 +592,14 @@ pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, Escape
 }
 
 /// This host as `InetAddress.getLocalHost()` sees it: (host name, address, canonical name).
-struct LocalHost {
-    name: String,
-    address: Option<String>,
-    canonical: Option<String>,
+pub struct LocalHost {
+    pub name: String,
+    pub address: Option<String>,
+    pub canonical: Option<String>,
 }
 
-fn local_host() -> &'static LocalHost {
+/// Resolved once per process (also used by the host interceptor).
+pub fn local_host() -> &'static LocalHost {
     static LOCAL: OnceLock<LocalHost> = OnceLock::new();
     LOCAL.get_or_init(|| {
         let name = gethostname::gethostname().to_string_lossy().into_owned();

@@ -1,13 +1,202 @@
-//! Java's charsets as Flume's sources use them: `Charset.forName` names, the JDK UTF-8 decoder's
-//! exact malformed-input rules (how many bytes one U+FFFD replaces), `CodingErrorAction`
-//! REPORT / REPLACE / IGNORE, and `String.getBytes(charset)` (unmappable → `?`).
+//! `java.nio.charset.Charset` as `new String(bytes, charset)` and `String.getBytes(charset)` use
+//! it: malformed input becomes U+FFFD (with the JDK's rules for how many bytes one replacement
+//! covers), unmappable characters become `?`.
 //!
-//! Written by hand because the rules that decide how many replacement characters appear are the
-//! JDK's, not the Unicode "maximal subpart" rules that `String::from_utf8_lossy` follows:
-//! an encoded surrogate `ED A0 80` is **one** U+FFFD in Java (three in Rust), an overlong
-//! `C0 AF` is two in both (reference §18).
+//! `encoding_rs` follows the WHATWG Encoding Standard, which differs from Java where it matters
+//! here: its `ISO-8859-1` label means windows-1252, it cannot encode UTF-16, and it writes
+//! unmappable characters as HTML entities. Those cases are handled here; the rest of the
+//! legacy encodings go through `encoding_rs`.
+//!
+//! Readers that decode a stream (the spooling directory's `inputCharset`, the multiport syslog
+//! source's per-port charsets) also need Java's `CodingErrorAction`s — REPORT (`FAIL`),
+//! REPLACE, IGNORE — and a character-at-a-time view ([`JavaCharset::step`]), since Flume counts
+//! line lengths in UTF-16 units as it decodes.
 
 use std::borrow::Cow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JavaCharset {
+    Utf8,
+    /// True ISO-8859-1: byte = code point.
+    Latin1,
+    Ascii,
+    /// Java `UTF-16`: decodes with BOM detection (big-endian default), encodes big-endian with
+    /// a BOM.
+    Utf16,
+    Utf16Be,
+    Utf16Le,
+    Other(&'static encoding_rs::Encoding),
+}
+
+impl JavaCharset {
+    /// `Charset.forName(name)`; `None` for a name Java would not know here.
+    pub fn for_name(name: &str) -> Option<JavaCharset> {
+        let n = name.trim().to_ascii_lowercase();
+        Some(match n.as_str() {
+            "utf-8" | "utf8" | "unicode-1-1-utf-8" => JavaCharset::Utf8,
+            "iso-8859-1" | "iso8859_1" | "iso_8859_1" | "iso_8859-1" | "iso8859-1" | "latin1"
+            | "l1" | "8859_1" | "cp819" | "ibm819" | "ibm-819" | "819" | "csisolatin1"
+            | "iso-ir-100" | "iso_8859-1:1987" => JavaCharset::Latin1,
+            "us-ascii" | "ascii" | "us" | "iso646-us" | "default" | "cp367" | "ascii7" | "646"
+            | "csascii" | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso_646.irv:1991" | "iso-ir-6"
+            | "ibm367" => JavaCharset::Ascii,
+            "utf-16" | "utf_16" | "utf16" | "unicode" => JavaCharset::Utf16,
+            "utf-16be" | "utf_16be" | "x-utf-16be" | "iso-10646-ucs-2" | "unicodebigunmarked" => {
+                JavaCharset::Utf16Be
+            }
+            "utf-16le" | "utf_16le" | "x-utf-16le" | "unicodelittleunmarked" => {
+                JavaCharset::Utf16Le
+            }
+            _ => {
+                let enc = encoding_rs::Encoding::for_label(n.as_bytes())?;
+                // A WHATWG label that lands on a different encoding than Java's name would
+                // (e.g. "utf-16" handled above) is not an issue for the remaining labels.
+                if enc == encoding_rs::REPLACEMENT {
+                    return None;
+                }
+                JavaCharset::Other(enc)
+            }
+        })
+    }
+
+    /// `new String(bytes, charset)`.
+    pub fn decode<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
+        match self {
+            JavaCharset::Utf8 => decode_utf8(bytes),
+            JavaCharset::Latin1 => {
+                if bytes.is_ascii() {
+                    // SAFETY-free: ASCII is valid UTF-8.
+                    Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default())
+                } else {
+                    Cow::Owned(bytes.iter().map(|&b| b as char).collect())
+                }
+            }
+            JavaCharset::Ascii => {
+                if bytes.is_ascii() {
+                    Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default())
+                } else {
+                    Cow::Owned(
+                        bytes
+                            .iter()
+                            .map(|&b| if b < 0x80 { b as char } else { '\u{FFFD}' })
+                            .collect(),
+                    )
+                }
+            }
+            JavaCharset::Utf16 => match bytes {
+                [0xFE, 0xFF, rest @ ..] => Cow::Owned(decode_utf16(rest, true)),
+                [0xFF, 0xFE, rest @ ..] => Cow::Owned(decode_utf16(rest, false)),
+                _ => Cow::Owned(decode_utf16(bytes, true)),
+            },
+            JavaCharset::Utf16Be => Cow::Owned(decode_utf16(bytes, true)),
+            JavaCharset::Utf16Le => Cow::Owned(decode_utf16(bytes, false)),
+            JavaCharset::Other(enc) => enc.decode_without_bom_handling(bytes).0,
+        }
+    }
+
+    /// `string.getBytes(charset)`.
+    pub fn encode<'a>(&self, text: &'a str) -> Cow<'a, [u8]> {
+        match self {
+            JavaCharset::Utf8 => Cow::Borrowed(text.as_bytes()),
+            JavaCharset::Latin1 | JavaCharset::Ascii => {
+                let max = if *self == JavaCharset::Latin1 {
+                    0xFF
+                } else {
+                    0x7F
+                };
+                if text.is_ascii() {
+                    Cow::Borrowed(text.as_bytes())
+                } else {
+                    Cow::Owned(
+                        text.chars()
+                            .map(|c| if (c as u32) <= max { c as u8 } else { b'?' })
+                            .collect(),
+                    )
+                }
+            }
+            JavaCharset::Utf16 => {
+                let mut out = vec![0xFE, 0xFF];
+                out.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+                Cow::Owned(out)
+            }
+            JavaCharset::Utf16Be => {
+                Cow::Owned(text.encode_utf16().flat_map(u16::to_be_bytes).collect())
+            }
+            JavaCharset::Utf16Le => {
+                Cow::Owned(text.encode_utf16().flat_map(u16::to_le_bytes).collect())
+            }
+            JavaCharset::Other(enc) => {
+                let mut encoder = enc.new_encoder();
+                let mut out = Vec::with_capacity(text.len() + 8);
+                let mut rest = text;
+                loop {
+                    let needed = encoder
+                        .max_buffer_length_from_utf8_without_replacement(rest.len())
+                        .unwrap_or(rest.len() * 4 + 16);
+                    out.reserve(needed);
+                    let (result, read) =
+                        encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+                    rest = &rest[read..];
+                    match result {
+                        encoding_rs::EncoderResult::InputEmpty => break,
+                        encoding_rs::EncoderResult::OutputFull => continue,
+                        encoding_rs::EncoderResult::Unmappable(_) => out.push(b'?'),
+                    }
+                }
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+fn decode_utf16(bytes: &[u8], big_endian: bool) -> String {
+    let units = bytes.chunks(2).map(|c| match c {
+        [a, b] => {
+            if big_endian {
+                u16::from_be_bytes([*a, *b])
+            } else {
+                u16::from_le_bytes([*a, *b])
+            }
+        }
+        // A trailing odd byte is malformed.
+        _ => 0xFFFD,
+    });
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or('\u{FFFD}'))
+        .collect()
+}
+
+/// UTF-8 decoding with the JDK's replacement rules: a well-formed encoding of a surrogate
+/// (`ED A0 80`) is one U+FFFD; an invalid lead byte or a stray continuation byte is one U+FFFD
+/// each; a truncated sequence is one U+FFFD.
+pub fn decode_utf8(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Copy the longest valid run at once.
+        let valid = match std::str::from_utf8(&bytes[i..]) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => e.valid_up_to(),
+        };
+        out.push_str(std::str::from_utf8(&bytes[i..i + valid]).unwrap_or_default());
+        i += valid;
+        if i < bytes.len() {
+            let len = match utf8_step(&bytes[i..]) {
+                Step::Malformed { len } => len,
+                Step::Char { len, .. } => len,
+            };
+            out.push('\u{FFFD}');
+            i += len.max(1);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Flume's `decodeErrorPolicy` / Java's `CodingErrorAction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +229,7 @@ pub struct Malformed {
     pub length: usize,
 }
 
-/// One decoding step of the JDK decoder at the start of a byte slice (whose end is the end of
-/// input).
+/// One decoding step at the start of a byte slice (whose end is the end of input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A character taking `len` bytes; `units` is its length in UTF-16 code units (1 or 2).
@@ -54,7 +242,9 @@ fn is_continuation(b: u8) -> bool {
     b & 0xc0 == 0x80
 }
 
-/// The JDK UTF-8 decoder (`sun.nio.cs.UTF_8.Decoder`) at `b[0]`, `b` non-empty.
+/// The JDK UTF-8 decoder (`sun.nio.cs.UTF_8.Decoder`, with `malformedN`) at `b[0]`; `b` is
+/// non-empty and its end is the end of input (a truncated sequence there is malformed as a
+/// whole).
 pub fn utf8_step(b: &[u8]) -> Step {
     let b1 = b[0];
     let remaining = b.len();
@@ -78,21 +268,19 @@ pub fn utf8_step(b: &[u8]) -> Step {
     }
     if b1 >> 4 == 0b1110 {
         // 3 bytes: [E0] [A0..BF] [80..BF] | [E1..EF] [80..BF] [80..BF]; surrogates malformed.
+        let bad_second = |b2: u8| (b1 == 0xe0 && b2 & 0xe0 == 0x80) || !is_continuation(b2);
         if remaining < 3 {
-            if remaining > 1 && malformed3_2(b1, b[1]) {
+            if remaining > 1 && bad_second(b[1]) {
                 return Step::Malformed { len: 1 };
             }
             return Step::Malformed { len: remaining };
         }
         let (b2, b3) = (b[1], b[2]);
-        if (b1 == 0xe0 && b2 & 0xe0 == 0x80) || !is_continuation(b2) || !is_continuation(b3) {
-            // malformedN(3): the second byte decides.
-            let len = if (b1 == 0xe0 && b2 & 0xe0 == 0x80) || !is_continuation(b2) {
-                1
-            } else {
-                2
-            };
-            return Step::Malformed { len };
+        if bad_second(b2) {
+            return Step::Malformed { len: 1 };
+        }
+        if !is_continuation(b3) {
+            return Step::Malformed { len: 2 };
         }
         let c = ((b1 as u32 & 0x0f) << 12) | ((b2 as u32 & 0x3f) << 6) | (b3 as u32 & 0x3f);
         if (0xd800..=0xdfff).contains(&c) {
@@ -102,8 +290,14 @@ pub fn utf8_step(b: &[u8]) -> Step {
     }
     if b1 >> 3 == 0b11110 {
         // 4 bytes: [F0] [90..BF] .. | [F1..F3] [80..BF] .. | [F4] [80..8F] ..
+        let bad_second = |b2: u8| {
+            b1 > 0xf4
+                || (b1 == 0xf0 && !(0x90..=0xbf).contains(&b2))
+                || (b1 == 0xf4 && b2 & 0xf0 != 0x80)
+                || !is_continuation(b2)
+        };
         if remaining < 4 {
-            if b1 > 0xf4 || (remaining > 1 && malformed4_2(b1, b[1])) {
+            if b1 > 0xf4 || (remaining > 1 && bad_second(b[1])) {
                 return Step::Malformed { len: 1 };
             }
             if remaining > 2 && !is_continuation(b[2]) {
@@ -112,38 +306,22 @@ pub fn utf8_step(b: &[u8]) -> Step {
             return Step::Malformed { len: remaining };
         }
         let (b2, b3, b4) = (b[1], b[2], b[3]);
+        if bad_second(b2) {
+            return Step::Malformed { len: 1 };
+        }
+        if !is_continuation(b3) {
+            return Step::Malformed { len: 2 };
+        }
+        if !is_continuation(b4) {
+            return Step::Malformed { len: 3 };
+        }
         let c = ((b1 as u32 & 0x07) << 18)
             | ((b2 as u32 & 0x3f) << 12)
             | ((b3 as u32 & 0x3f) << 6)
             | (b4 as u32 & 0x3f);
-        let bad = !is_continuation(b2)
-            || !is_continuation(b3)
-            || !is_continuation(b4)
-            || !(0x10000..=0x10ffff).contains(&c);
-        if bad {
-            // malformedN(4)
-            let len = if b1 > 0xf4 || malformed4_2(b1, b2) {
-                1
-            } else if !is_continuation(b3) {
-                2
-            } else {
-                3
-            };
-            return Step::Malformed { len };
-        }
         return char_step(c, 4);
     }
     Step::Malformed { len: 1 }
-}
-
-fn malformed3_2(b1: u8, b2: u8) -> bool {
-    (b1 == 0xe0 && b2 & 0xe0 == 0x80) || !is_continuation(b2)
-}
-
-fn malformed4_2(b1: u8, b2: u8) -> bool {
-    (b1 == 0xf0 && !(0x90..=0xbf).contains(&b2))
-        || (b1 == 0xf4 && b2 & 0xf0 != 0x80)
-        || !is_continuation(b2)
 }
 
 fn char_step(c: u32, len: usize) -> Step {
@@ -157,128 +335,87 @@ fn char_step(c: u32, len: usize) -> Step {
     }
 }
 
-/// A charset Flume may be configured with (`inputCharset`, `charset.port.<p>`, …).
-#[derive(Clone, PartialEq, Eq)]
-pub enum Charset {
-    Utf8,
-    /// A single-byte charset: one table entry per byte (`None` = unmappable/malformed).
-    SingleByte {
-        name: &'static str,
-        table: Box<[Option<char>; 256]>,
-    },
-}
-
-impl std::fmt::Debug for Charset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl Charset {
-    /// `Charset.forName(name)` for the charsets flume-rs supports: UTF-8, ISO-8859-1, US-ASCII
-    /// and the other single-byte charsets (windows-125x, ISO-8859-x, KOI8…). `None` for names
-    /// Java would not know or that flume-rs does not support (UTF-16/32, multi-byte Asian).
-    pub fn for_name(name: &str) -> Option<Charset> {
-        let lower = name.trim().to_ascii_lowercase();
-        match lower.as_str() {
-            "utf-8" | "utf8" | "unicode-1-1-utf-8" => return Some(Charset::Utf8),
-            "iso-8859-1" | "iso8859_1" | "iso_8859_1" | "iso8859-1" | "latin1" | "l1"
-            | "iso_8859-1" | "iso-ir-100" | "cp819" | "ibm819" | "ibm-819" | "819" | "8859_1"
-            | "csisolatin1" => {
-                let mut table = Box::new([None; 256]);
-                for (i, slot) in table.iter_mut().enumerate() {
-                    *slot = char::from_u32(i as u32);
-                }
-                return Some(Charset::SingleByte {
-                    name: "ISO-8859-1",
-                    table,
-                });
-            }
-            "us-ascii" | "ascii" | "ascii7" | "646" | "iso646-us" | "us" | "default"
-            | "iso_646.irv:1991" | "csascii" | "cp367" | "ibm367" | "iso-ir-6" => {
-                let mut table = Box::new([None; 256]);
-                for (i, slot) in table.iter_mut().take(128).enumerate() {
-                    *slot = char::from_u32(i as u32);
-                }
-                return Some(Charset::SingleByte {
-                    name: "US-ASCII",
-                    table,
-                });
-            }
-            _ => {}
-        }
-        // Java's `CpNNNN` aliases of the windows code pages.
-        let label = match lower.strip_prefix("cp") {
-            Some(n) if n.starts_with("125") => format!("windows-{n}"),
-            _ => lower,
-        };
-        let encoding = encoding_rs::Encoding::for_label(label.as_bytes())?;
-        if !encoding.is_single_byte() {
-            return None;
-        }
-        let mut table = Box::new([None; 256]);
-        let mut decoder = encoding.new_decoder_without_bom_handling();
-        for (i, slot) in table.iter_mut().enumerate() {
-            let mut out = [0u8; 8];
-            let (result, _, written) =
-                decoder.decode_to_utf8_without_replacement(&[i as u8], &mut out, false);
-            if let encoding_rs::DecoderResult::InputEmpty = result {
-                *slot = std::str::from_utf8(&out[..written])
-                    .ok()
-                    .and_then(|s| s.chars().next());
-            }
-        }
-        Some(Charset::SingleByte {
-            name: encoding.name(),
-            table,
-        })
-    }
-
+impl JavaCharset {
     pub fn name(&self) -> &'static str {
         match self {
-            Charset::Utf8 => "UTF-8",
-            Charset::SingleByte { name, .. } => name,
+            JavaCharset::Utf8 => "UTF-8",
+            JavaCharset::Latin1 => "ISO-8859-1",
+            JavaCharset::Ascii => "US-ASCII",
+            JavaCharset::Utf16 => "UTF-16",
+            JavaCharset::Utf16Be => "UTF-16BE",
+            JavaCharset::Utf16Le => "UTF-16LE",
+            JavaCharset::Other(enc) => enc.name(),
         }
     }
 
-    pub fn is_utf8(&self) -> bool {
-        matches!(self, Charset::Utf8)
-    }
-
-    /// The most bytes one character takes.
-    pub fn max_bytes_per_char(&self) -> usize {
+    /// Whether [`JavaCharset::step`] can decode this charset: UTF-8 and the single-byte ones.
+    pub fn can_step(&self) -> bool {
         match self {
-            Charset::Utf8 => 4,
-            Charset::SingleByte { .. } => 1,
+            JavaCharset::Utf8 | JavaCharset::Latin1 | JavaCharset::Ascii => true,
+            JavaCharset::Utf16 | JavaCharset::Utf16Be | JavaCharset::Utf16Le => false,
+            JavaCharset::Other(enc) => enc.is_single_byte(),
         }
     }
 
-    /// One decoding step at `b[0]` (`b` non-empty, its end is the end of input).
+    /// The most bytes one step can take.
+    pub fn max_bytes_per_char(&self) -> usize {
+        if *self == JavaCharset::Utf8 { 4 } else { 1 }
+    }
+
+    /// One decoding step at `b[0]` (`b` non-empty; its end is the end of input). Only for
+    /// charsets where [`JavaCharset::can_step`]; others report every byte as malformed.
     pub fn step(&self, b: &[u8]) -> Step {
         match self {
-            Charset::Utf8 => utf8_step(b),
-            Charset::SingleByte { table, .. } => match table[b[0] as usize] {
-                Some(ch) => Step::Char {
-                    ch,
-                    len: 1,
-                    units: 1,
-                },
-                None => Step::Malformed { len: 1 },
+            JavaCharset::Utf8 => utf8_step(b),
+            JavaCharset::Latin1 => Step::Char {
+                ch: b[0] as char,
+                len: 1,
+                units: 1,
             },
+            JavaCharset::Ascii if b[0] < 0x80 => Step::Char {
+                ch: b[0] as char,
+                len: 1,
+                units: 1,
+            },
+            JavaCharset::Other(enc) if enc.is_single_byte() => {
+                match enc
+                    .decode_without_bom_handling_and_without_replacement(&b[..1])
+                    .and_then(|s| s.chars().next())
+                {
+                    Some(ch) => Step::Char {
+                        ch,
+                        len: 1,
+                        units: 1,
+                    },
+                    None => Step::Malformed { len: 1 },
+                }
+            }
+            _ => Step::Malformed { len: 1 },
         }
     }
 
-    /// `new String(bytes, charset)` with the given error policy.
-    pub fn decode<'a>(
+    /// `new String(bytes, charset)` through a decoder with the given error action. UTF-16 and
+    /// multi-byte legacy charsets only distinguish "well-formed" from "malformed" (offset 0).
+    pub fn decode_with<'a>(
         &self,
         bytes: &'a [u8],
         policy: DecodeErrorPolicy,
     ) -> Result<Cow<'a, str>, Malformed> {
-        if self.is_utf8()
+        if *self == JavaCharset::Utf8
             && let Ok(s) = std::str::from_utf8(bytes)
         {
-            // Rust and the JDK accept exactly the same well-formed UTF-8.
             return Ok(Cow::Borrowed(s));
+        }
+        if !self.can_step() {
+            return match policy {
+                DecodeErrorPolicy::Fail => {
+                    self.decode_strict(bytes).map(Cow::Owned).ok_or(Malformed {
+                        offset: 0,
+                        length: 1,
+                    })
+                }
+                _ => Ok(self.decode(bytes)),
+            };
         }
         let mut out = String::with_capacity(bytes.len());
         let mut i = 0;
@@ -296,7 +433,7 @@ impl Charset {
                                 length: len,
                             });
                         }
-                        DecodeErrorPolicy::Replace => out.push('\u{fffd}'),
+                        DecodeErrorPolicy::Replace => out.push('\u{FFFD}'),
                         DecodeErrorPolicy::Ignore => {}
                     }
                     i += len;
@@ -306,43 +443,35 @@ impl Charset {
         Ok(Cow::Owned(out))
     }
 
-    /// `string.getBytes(charset)`: characters the charset cannot encode become `?`.
-    pub fn encode<'a>(&self, s: &'a str) -> Cow<'a, [u8]> {
+    /// Decoding that refuses malformed input, for the charsets without a step decoder.
+    fn decode_strict(&self, bytes: &[u8]) -> Option<String> {
         match self {
-            Charset::Utf8 => Cow::Borrowed(s.as_bytes()),
-            Charset::SingleByte { table, .. } => {
-                if s.is_ascii()
-                    && table[..128]
-                        .iter()
-                        .enumerate()
-                        .all(|(i, c)| *c == char::from_u32(i as u32))
-                {
-                    return Cow::Borrowed(s.as_bytes());
+            JavaCharset::Utf16 | JavaCharset::Utf16Be | JavaCharset::Utf16Le => {
+                let (big_endian, body) = match (self, bytes) {
+                    (JavaCharset::Utf16, [0xFE, 0xFF, rest @ ..]) => (true, rest),
+                    (JavaCharset::Utf16, [0xFF, 0xFE, rest @ ..]) => (false, rest),
+                    (JavaCharset::Utf16Le, b) => (false, b),
+                    (_, b) => (true, b),
+                };
+                if body.len() % 2 != 0 {
+                    return None;
                 }
-                let out = s
-                    .chars()
-                    .map(|c| {
-                        table
-                            .iter()
-                            .position(|t| *t == Some(c))
-                            .map(|p| p as u8)
-                            .unwrap_or(b'?')
-                    })
-                    .collect();
-                Cow::Owned(out)
+                let units = body.chunks(2).map(|c| {
+                    if big_endian {
+                        u16::from_be_bytes([c[0], c[1]])
+                    } else {
+                        u16::from_le_bytes([c[0], c[1]])
+                    }
+                });
+                char::decode_utf16(units)
+                    .collect::<Result<String, _>>()
+                    .ok()
             }
+            JavaCharset::Other(enc) => enc
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .map(Cow::into_owned),
+            _ => None,
         }
-    }
-}
-
-/// Encodes a sequence of UTF-16 code units the way `String.getBytes(UTF-8)` does: a lone
-/// surrogate (possible when Flume cuts a line between the two halves of a pair) becomes `?`.
-pub fn push_utf8_lossy_units(out: &mut Vec<u8>, ch: char, keep_high: bool, keep_low: bool) {
-    if ch.len_utf16() == 1 || (keep_high && keep_low) {
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-    } else if keep_high || keep_low {
-        out.push(b'?');
     }
 }
 
@@ -350,65 +479,92 @@ pub fn push_utf8_lossy_units(out: &mut Vec<u8>, ch: char, keep_high: bool, keep_
 mod tests {
     use super::*;
 
-    fn replace(bytes: &[u8]) -> String {
-        Charset::Utf8
-            .decode(bytes, DecodeErrorPolicy::Replace)
-            .unwrap()
-            .into_owned()
+    #[test]
+    fn java_utf8_replacement_counts() {
+        // From a running Flume (reference §18).
+        assert_eq!(decode_utf8(b"a\xED\xA0\x80b"), "a\u{FFFD}b");
+        assert_eq!(decode_utf8(b"a\xC0\xAFb"), "a\u{FFFD}\u{FFFD}b");
+        assert_eq!(decode_utf8(b"ok"), "ok");
+        assert_eq!(decode_utf8(b"a\xE2\x82"), "a\u{FFFD}");
+        assert_eq!(decode_utf8(b"\x80\x80"), "\u{FFFD}\u{FFFD}");
     }
 
     #[test]
-    fn java_replacement_counts() {
-        // Reference §18: an encoded surrogate is one U+FFFD, an overlong pair two.
-        assert_eq!(replace(b"a\xed\xa0\x80b"), "a\u{fffd}b");
-        assert_eq!(replace(b"\xc0\xaf"), "\u{fffd}\u{fffd}");
-        // Truncated sequences at the end of input: one U+FFFD for what is left.
-        assert_eq!(replace(b"x\xe2\x82"), "x\u{fffd}");
+    fn java_replacement_counts_in_detail() {
+        let replace = |b: &[u8]| {
+            JavaCharset::Utf8
+                .decode_with(b, DecodeErrorPolicy::Replace)
+                .unwrap()
+                .into_owned()
+        };
         assert_eq!(replace(b"x\xf0\x9f\x98"), "x\u{fffd}");
-        // A truncated sequence followed by more text: the JDK's malformedN lengths.
         assert_eq!(replace(b"\xe2\x82x"), "\u{fffd}x");
         assert_eq!(replace(b"\xf0\x9f\x98x"), "\u{fffd}x");
         assert_eq!(
             replace(b"\xf5\x80\x80\x80"),
             "\u{fffd}\u{fffd}\u{fffd}\u{fffd}"
         );
-        assert_eq!(replace(b"\xff"), "\u{fffd}");
         assert_eq!(replace("é😀".as_bytes()), "é😀");
+        assert_eq!(decode_utf8(b"\xf0\x9f\x98x"), "\u{fffd}x");
     }
 
     #[test]
-    fn policies() {
+    fn error_policies() {
         let bad = b"a\xffb";
         assert_eq!(
-            Charset::Utf8
-                .decode(bad, DecodeErrorPolicy::Ignore)
+            JavaCharset::Utf8
+                .decode_with(bad, DecodeErrorPolicy::Ignore)
                 .unwrap(),
             "ab"
         );
-        let err = Charset::Utf8
-            .decode(bad, DecodeErrorPolicy::Fail)
+        let err = JavaCharset::Utf8
+            .decode_with(bad, DecodeErrorPolicy::Fail)
             .unwrap_err();
         assert_eq!((err.offset, err.length), (1, 1));
         assert_eq!(
             err.to_string(),
             "java.nio.charset.MalformedInputException: Input length = 1"
         );
+        assert!(
+            JavaCharset::Ascii
+                .decode_with(b"\x80", DecodeErrorPolicy::Fail)
+                .is_err()
+        );
+        let cp = JavaCharset::for_name("Cp1252")
+            .or_else(|| JavaCharset::for_name("windows-1252"))
+            .unwrap();
+        assert_eq!(
+            cp.decode_with(b"\x80", DecodeErrorPolicy::Fail).unwrap(),
+            "€"
+        );
+        assert!(
+            JavaCharset::Utf16Be
+                .decode_with(b"\x00", DecodeErrorPolicy::Fail)
+                .is_err()
+        );
+        assert_eq!(
+            JavaCharset::Utf16Be
+                .decode_with(b"\x00A", DecodeErrorPolicy::Fail)
+                .unwrap(),
+            "A"
+        );
     }
 
     #[test]
-    fn charset_names() {
-        assert!(Charset::for_name("utf-8").unwrap().is_utf8());
-        let latin1 = Charset::for_name("ISO-8859-1").unwrap();
-        assert_eq!(
-            latin1.decode(b"\x80\xe9", DecodeErrorPolicy::Fail).unwrap(),
-            "\u{80}é"
-        );
-        assert_eq!(&*latin1.encode("é☃"), b"\xe9?");
-        let cp = Charset::for_name("Cp1252").unwrap();
-        assert_eq!(cp.decode(b"\x80", DecodeErrorPolicy::Fail).unwrap(), "€");
-        let ascii = Charset::for_name("US-ASCII").unwrap();
-        assert!(ascii.decode(b"\x80", DecodeErrorPolicy::Fail).is_err());
-        assert!(Charset::for_name("UTF-16").is_none());
-        assert!(Charset::for_name("no-such-charset").is_none());
+    fn names_and_round_trips() {
+        let latin1 = JavaCharset::for_name("ISO-8859-1").unwrap();
+        assert_eq!(latin1, JavaCharset::Latin1);
+        assert_eq!(latin1.decode(b"\x80\xE9"), "\u{80}é");
+        assert_eq!(&*latin1.encode("é€"), b"\xE9?");
+        let ascii = JavaCharset::for_name("US-ASCII").unwrap();
+        assert_eq!(&*ascii.encode("aé"), b"a?");
+        let u16 = JavaCharset::for_name("UTF-16").unwrap();
+        assert_eq!(&*u16.encode("A"), b"\xFE\xFF\x00A");
+        assert_eq!(u16.decode(b"\xFF\xFEA\x00"), "A");
+        let cp = JavaCharset::for_name("windows-1252").unwrap();
+        assert_eq!(&*cp.encode("€"), b"\x80");
+        let sjis = JavaCharset::for_name("Shift_JIS").unwrap();
+        assert_eq!(&*sjis.encode("a😀"), b"a?");
+        assert!(JavaCharset::for_name("no-such-charset").is_none());
     }
 }

@@ -4,6 +4,8 @@
 //! "parse like java.lang.Boolean"; these are exact re-statements of the JDK rules.
 
 pub mod charset;
+pub mod date;
+pub mod regex;
 
 use crate::event::Headers;
 

@@ -64,22 +64,25 @@ impl ChannelProcessor {
             return Ok(());
         }
         let n = self.channels.len();
-        if n == 1 {
-            // The common case: one channel, no copies.
-            let selection = self.selector.select(&events[0]);
-            let required = selection.required.contains(&0);
-            let optional = selection.optional.contains(&0);
-            if required || optional {
-                let all_same = events
-                    .iter()
-                    .skip(1)
-                    .all(|e| self.selector.select(e) == selection);
-                if all_same {
-                    return self.put(0, events, required).await;
-                }
-            } else if events.iter().all(|e| self.selector.select(e) == selection) {
-                return Ok(());
+        if let Some(fixed) = self.selector.fixed() {
+            // Every event goes to the same channels: no per-event selection, and no copy for
+            // the last channel written.
+            let targets: Vec<(usize, bool)> = fixed
+                .required
+                .iter()
+                .map(|&i| (i, true))
+                .chain(fixed.optional.iter().map(|&i| (i, false)))
+                .collect();
+            let mut events = Some(events);
+            for (k, &(i, required)) in targets.iter().enumerate() {
+                let batch = if k + 1 == targets.len() {
+                    events.take().unwrap_or_default()
+                } else {
+                    events.clone().unwrap_or_default()
+                };
+                self.put(i, batch, required).await?;
             }
+            return Ok(());
         }
         let mut required: Vec<Vec<Event>> = vec![Vec::new(); n];
         let mut optional: Vec<Vec<Event>> = vec![Vec::new(); n];

@@ -161,10 +161,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
         "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
         "taildir" => Box::new(taildir::TaildirSource::from_context(name, ctx, env)?),
-        "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx, env)?),
-        "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx, env)?),
+        "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx)?),
+        "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx)?),
         "multiport_syslogtcp" => Box::new(
-            syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
+            syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
         ),
         "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
         "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
+use crate::java::regex::JavaRegex;
 use crate::metrics::{MetricSource, SourceCounter, now_millis};
 use crate::source::spooldir::java_file_path;
 use crate::source::{ChannelProcessor, Source, SourceContext, SourceError};
@@ -44,19 +45,19 @@ const BUFFER: usize = 64 * 1024;
 const CHECK_IDLE_INTERVAL: Duration = Duration::from_millis(5000);
 const WRITE_POS_INIT_DELAY: Duration = Duration::from_millis(5000);
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FileGroup {
     pub name: String,
     /// The directory part, literal.
     pub dir: PathBuf,
     /// The file-name part, a Java regex matched against the whole name.
-    pub pattern: fancy_regex::Regex,
+    pub pattern: JavaRegex,
     pub pattern_text: String,
     pub headers: Vec<(String, String)>,
 }
 
 /// Every key of the taildir source, with Flume's defaults.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TaildirConfig {
     pub groups: Vec<FileGroup>,
     pub position_file: PathBuf,
@@ -102,13 +103,12 @@ impl TaildirConfig {
                 Some(i) => (path[..i].to_string(), path[i + 1..].to_string()),
                 None => (".".to_string(), path.clone()),
             };
-            let pattern =
-                fancy_regex::Regex::new(&format!(r"\A(?:{pattern_text})\z")).map_err(|e| {
-                    sub.error(
-                        name,
-                        format!("expected a Java regular expression as the file name: {e}"),
-                    )
-                })?;
+            let pattern = JavaRegex::new(&pattern_text).map_err(|e| {
+                sub.error(
+                    name,
+                    format!("the file name part must be a Java regular expression: {e}"),
+                )
+            })?;
             groups.push(FileGroup {
                 name: name.to_string(),
                 dir: PathBuf::from(dir),
@@ -580,7 +580,7 @@ impl TaildirReader {
             Ok(entries) => {
                 for entry in entries.flatten() {
                     let name = entry.file_name().to_string_lossy().into_owned();
-                    if !g.pattern.is_match(&name).unwrap_or(false) {
+                    if !g.pattern.matches(&name).unwrap_or(false) {
                         continue;
                     }
                     let path = abs_dir.join(entry.file_name());

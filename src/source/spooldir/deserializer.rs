@@ -12,7 +12,7 @@ use bytes::Bytes;
 use super::tracker::{PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
-use crate::java::charset::{Charset, DecodeErrorPolicy, Step};
+use crate::java::charset::{DecodeErrorPolicy, JavaCharset, Step};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeserializerError {
@@ -189,7 +189,7 @@ pub trait Deserializer: Send {
 pub enum DeserializerKind {
     Line {
         max_line_length: usize,
-        output_charset: Charset,
+        output_charset: JavaCharset,
     },
     Avro {
         literal_schema: bool,
@@ -216,7 +216,7 @@ impl DeserializerKind {
                 sub.int("maxLineLength", 2048)?
             };
             let charset_name = sub.string("outputCharset", "UTF-8");
-            let output_charset = Charset::for_name(&charset_name).ok_or_else(|| {
+            let output_charset = JavaCharset::for_name(&charset_name).ok_or_else(|| {
                 sub.error(
                     "outputCharset",
                     format!("unsupported charset \"{charset_name}\""),
@@ -266,7 +266,7 @@ impl DeserializerKind {
     pub fn build(
         &self,
         file: ResettableFile,
-        input_charset: &Charset,
+        input_charset: &JavaCharset,
         policy: DecodeErrorPolicy,
     ) -> Result<Box<dyn Deserializer>, DeserializerError> {
         Ok(match self {
@@ -276,8 +276,8 @@ impl DeserializerKind {
             } => Box::new(LineDeserializer {
                 file,
                 max_line_length: *max_line_length,
-                input_charset: input_charset.clone(),
-                output_charset: output_charset.clone(),
+                input_charset: *input_charset,
+                output_charset: *output_charset,
                 policy,
                 pending_low_surrogate: false,
             }),
@@ -299,8 +299,8 @@ impl DeserializerKind {
 pub struct LineDeserializer {
     file: ResettableFile,
     max_line_length: usize,
-    input_charset: Charset,
-    output_charset: Charset,
+    input_charset: JavaCharset,
+    output_charset: JavaCharset,
     policy: DecodeErrorPolicy,
     /// A line was cut between the two halves of a surrogate pair: the next line starts with the
     /// low half (which Java's encoder turns into `?`).
@@ -310,7 +310,7 @@ pub struct LineDeserializer {
 impl LineDeserializer {
     pub fn read_line(&mut self) -> Result<Option<Bytes>, DeserializerError> {
         let max = self.max_line_length;
-        if !self.pending_low_surrogate && self.input_charset.is_utf8() {
+        if !self.pending_low_surrogate && self.input_charset == JavaCharset::Utf8 {
             let avail = self.file.fill(max + 1)?;
             if avail.is_empty() {
                 return Ok(None);
@@ -322,7 +322,7 @@ impl LineDeserializer {
                 && std::str::from_utf8(&window[..nl]).is_ok()
             {
                 let line = &window[..nl];
-                let body = if self.output_charset.is_utf8() {
+                let body = if self.output_charset == JavaCharset::Utf8 {
                     Bytes::copy_from_slice(line)
                 } else {
                     let text = std::str::from_utf8(line).unwrap_or_default();

@@ -24,7 +24,8 @@ use self::deserializer::{Deserializer, DeserializerError, DeserializerKind, Rese
 use self::tracker::{META_FILE_NAME, PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::java::charset::{Charset, DecodeErrorPolicy};
+use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
+use crate::java::regex::JavaRegex;
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{ChannelProcessor, ProcessError, Source, SourceContext, SourceError};
 
@@ -42,7 +43,7 @@ pub enum TrackingPolicy {
 }
 
 /// Every key of the spooling directory source, with Flume's defaults.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SpoolConfig {
     pub spool_dir: PathBuf,
     /// The spool directory as Java's `File` prints it (the prefix of tracker targets).
@@ -53,23 +54,22 @@ pub struct SpoolConfig {
     pub tracker_dir: PathBuf,
     pub file_header: Option<String>,
     pub basename_header: Option<String>,
-    pub include_pattern: fancy_regex::Regex,
-    pub ignore_pattern: fancy_regex::Regex,
+    pub include_pattern: JavaRegex,
+    pub ignore_pattern: JavaRegex,
     pub consume_order: ConsumeOrder,
     pub poll_delay: Duration,
     pub recursive: bool,
     pub max_backoff: Duration,
     pub batch_size: usize,
-    pub input_charset: Charset,
+    pub input_charset: JavaCharset,
     pub decode_error_policy: DecodeErrorPolicy,
     pub deserializer: DeserializerKind,
 }
 
-/// Java's `matches()`: the whole string.
-fn full_match(ctx: &Context, key: &str, default: &str) -> Result<fancy_regex::Regex, ConfigError> {
+/// A Java regex for `Matcher.matches()` on file names.
+fn file_pattern(ctx: &Context, key: &str, default: &str) -> Result<JavaRegex, ConfigError> {
     let pattern = ctx.string(key, default);
-    fancy_regex::Regex::new(&format!(r"\A(?:{pattern})\z"))
-        .map_err(|e| ctx.error(key, format!("expected a Java regular expression: {e}")))
+    JavaRegex::new(&pattern).map_err(|e| ctx.error(key, e.to_string()))
 }
 
 /// `new File(path).getPath()`: duplicate and trailing separators removed.
@@ -158,7 +158,7 @@ impl SpoolConfig {
             return Err(ctx.error("batchSize", "batchSize must be greater than 0"));
         }
         let charset_name = ctx.string("inputCharset", "UTF-8");
-        let input_charset = Charset::for_name(&charset_name).ok_or_else(|| {
+        let input_charset = JavaCharset::for_name(&charset_name).filter(JavaCharset::can_step).ok_or_else(|| {
             ctx.error(
                 "inputCharset",
                 format!("unsupported charset \"{charset_name}\" (flume-rs reads UTF-8, US-ASCII, ISO-8859-1 and the single-byte charsets)"),
@@ -180,8 +180,8 @@ impl SpoolConfig {
             tracker_dir,
             file_header,
             basename_header,
-            include_pattern: full_match(ctx, "includePattern", "^.*$")?,
-            ignore_pattern: full_match(ctx, "ignorePattern", "^$")?,
+            include_pattern: file_pattern(ctx, "includePattern", "^.*$")?,
+            ignore_pattern: file_pattern(ctx, "ignorePattern", "^$")?,
             consume_order,
             poll_delay: millis("pollDelay", 500)?,
             recursive: ctx.bool("recursiveDirectorySearch", false),
@@ -401,7 +401,7 @@ impl SpoolReader {
                     if self.cfg.recursive
                         && !is_link
                         && !name.starts_with('.')
-                        && !self.cfg.ignore_pattern.is_match(&name).unwrap_or(false)
+                        && !self.cfg.ignore_pattern.matches(&name).unwrap_or(false)
                     {
                         dirs.push(path);
                     }
@@ -409,8 +409,8 @@ impl SpoolReader {
                 }
                 if name.ends_with(&self.cfg.file_suffix)
                     || name.starts_with('.')
-                    || !self.cfg.include_pattern.is_match(&name).unwrap_or(false)
-                    || self.cfg.ignore_pattern.is_match(&name).unwrap_or(false)
+                    || !self.cfg.include_pattern.matches(&name).unwrap_or(false)
+                    || self.cfg.ignore_pattern.matches(&name).unwrap_or(false)
                 {
                     continue;
                 }

@@ -55,7 +55,7 @@ fn line_deserializer(dir: &Path, bytes: &[u8], extra: &[(&str, &str)]) -> Box<dy
         .get("decodeErrorPolicy")
         .and_then(DecodeErrorPolicy::parse)
         .unwrap_or(DecodeErrorPolicy::Fail);
-    kind.build(reader, &Charset::Utf8, policy).unwrap()
+    kind.build(reader, &JavaCharset::Utf8, policy).unwrap()
 }
 
 fn vectors() -> Value {

@@ -27,11 +27,9 @@ use super::tcp::MAX_CONNECTIONS;
 use super::{
     ClientHeaders, EVENT_STATUS, HostnameCache, KeepFields, STATUS_INCOMPLETE, STATUS_INVALID,
 };
-use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
-use crate::format::bucket_path::Zone;
-use crate::java::charset::{Charset, DecodeErrorPolicy};
+use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{Source, SourceContext, SourceError};
 
@@ -101,8 +99,8 @@ struct Shared {
     batch_size: usize,
     read_buffer: usize,
     port_header: Option<String>,
-    default_charset: Charset,
-    port_charsets: HashMap<u16, Charset>,
+    default_charset: JavaCharset,
+    port_charsets: HashMap<u16, JavaCharset>,
     keep: Option<KeepFields>,
     client: ClientHeaders,
     parser: SyslogParser,
@@ -117,7 +115,7 @@ pub struct MultiportSyslogTcpSource {
 }
 
 impl MultiportSyslogTcpSource {
-    pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let ports_raw = ctx.get("ports").map(str::to_string).ok_or_else(|| {
             ctx.error(
                 "ports",
@@ -135,7 +133,7 @@ impl MultiportSyslogTcpSource {
         ctx.mark_read("numProcessors");
         let event_size = ctx.int("eventSize", super::utils::DEFAULT_SIZE as i32)?;
         let charset_name = ctx.string("charset.default", "UTF-8");
-        let default_charset = Charset::for_name(&charset_name).ok_or_else(|| {
+        let default_charset = JavaCharset::for_name(&charset_name).ok_or_else(|| {
             ctx.error(
                 "charset.default",
                 format!("Unable to parse charset string ({charset_name}) from port configuration."),
@@ -148,7 +146,7 @@ impl MultiportSyslogTcpSource {
                 .and_then(|v| u16::try_from(v).ok())
                 .ok_or_else(|| sub.error(&key, format!("expected a port number, got \"{key}\"")))?;
             let value = sub.string(&key, "");
-            let charset = Charset::for_name(&value).ok_or_else(|| {
+            let charset = JavaCharset::for_name(&value).ok_or_else(|| {
                 sub.error(
                     &key,
                     format!("Unable to parse charset string ({value}) from port configuration."),
@@ -173,7 +171,7 @@ impl MultiportSyslogTcpSource {
             client: ClientHeaders::from_context(ctx),
             parser: SyslogParser {
                 clock: super::utils::system_clock(),
-                zone: Zone::jvm_default(env.sysprops.get("user.timezone").map(String::as_str)),
+                zone: crate::java::date::default_zone(),
             },
             counter: SourceCounter::new(name),
             cache: HostnameCache::default(),
@@ -343,13 +341,13 @@ async fn serve(
 }
 
 /// `MultiportSyslogHandler.parseEvent`.
-fn parse_event(shared: &Shared, line: &Line, charset: &Charset) -> Event {
+fn parse_event(shared: &Shared, line: &Line, charset: &JavaCharset) -> Event {
     // Mina's `IoBuffer.getString` stops at the first NUL byte.
     let text_bytes = match memchr::memchr(0, &line.bytes) {
         Some(nul) => &line.bytes[..nul],
         None => &line.bytes[..],
     };
-    let msg = match charset.decode(text_bytes, DecodeErrorPolicy::Fail) {
+    let msg = match charset.decode_with(text_bytes, DecodeErrorPolicy::Fail) {
         Ok(msg) => msg,
         Err(error) => {
             tracing::info!(source = %shared.name, %error, "Error decoding line with charset ({}).", charset.name());

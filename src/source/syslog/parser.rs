@@ -10,14 +10,16 @@
 //! stamp more than a month ahead of now gets year 1999 and one more than a month behind gets
 //! 2001. Stamps within a month of now get the current year.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use std::sync::LazyLock;
+
+use chrono::{Datelike, Months, NaiveDateTime};
 
 use super::{
     KeepFields, SYSLOG_FACILITY, SYSLOG_PRIORITY, SYSLOG_SEVERITY, SYSLOG_VERSION,
     add_fields_to_body,
 };
 use crate::event::Headers;
-use crate::format::bucket_path::Zone;
+use crate::java::date::{JavaDateFormat, JavaZone};
 
 const RFC3164_LEN: usize = 15;
 const RFC5424_PREFIX_LEN: usize = 19;
@@ -43,14 +45,14 @@ pub struct Parsed {
 #[derive(Clone)]
 pub struct SyslogParser {
     pub clock: super::utils::Clock,
-    pub zone: Zone,
+    pub zone: JavaZone,
 }
 
 impl Default for SyslogParser {
     fn default() -> Self {
         SyslogParser {
             clock: super::utils::system_clock(),
-            zone: Zone::UTC,
+            zone: JavaZone::utc(),
         }
     }
 }
@@ -178,7 +180,7 @@ impl SyslogParser {
     pub fn parse_rfc3164_time(&self, stamp: &str) -> i64 {
         let now_ms = (self.clock)();
         let now_year =
-            chrono::DateTime::from_timestamp_millis(now_ms + self.zone.offset_at(now_ms))
+            chrono::DateTime::from_timestamp_millis(now_ms + self.zone.offset_ms_at(now_ms))
                 .map(|t| t.year())
                 .unwrap_or(1970);
         let collapsed = stamp.replacen("  ", " ", 1);
@@ -214,60 +216,22 @@ fn with_year(t: NaiveDateTime, year: i32) -> NaiveDateTime {
         .unwrap_or(t)
 }
 
-/// Joda's strict `MMM d HH:mm:ss` in year 2000 (a leap year): the whole text must match.
+static JODA_RFC3164: LazyLock<JavaDateFormat> = LazyLock::new(|| {
+    JavaDateFormat::joda("MMM d HH:mm:ss").unwrap_or_else(|e| unreachable!("{e}"))
+});
+static JODA_RFC5424_PREFIX: LazyLock<JavaDateFormat> = LazyLock::new(|| {
+    JavaDateFormat::joda("yyyy-MM-dd'T'HH:mm:ss").unwrap_or_else(|e| unreachable!("{e}"))
+});
+
+/// Joda's strict `MMM d HH:mm:ss` in UTC; the year is Joda's default, 2000.
 fn joda_rfc3164(s: &str) -> Option<NaiveDateTime> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    let (name, rest) = s.split_once(' ')?;
-    let lower = name.to_ascii_lowercase();
-    let month = MONTHS.iter().position(|m| *m == lower || m[..3] == lower)? as u32 + 1;
-    let (day, rest) = rest.split_once(' ')?;
-    let mut hms = rest.split(':');
-    let digits = |t: &str, max: usize| -> Option<u32> {
-        (!t.is_empty() && t.len() <= max && t.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| t.parse().ok())
-            .flatten()
-    };
-    let day = digits(day, 2)?;
-    let h = digits(hms.next()?, 2)?;
-    let m = digits(hms.next()?, 2)?;
-    let sec = digits(hms.next()?, 2)?;
-    if hms.next().is_some() {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(2000, month, day)?.and_hms_opt(h, m, sec)
+    let ms = JODA_RFC3164.parse(s, &JavaZone::utc()).ok()?;
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc())
 }
 
-/// Joda's strict `yyyy-MM-dd'T'HH:mm:ss` in UTC over exactly 19 characters.
+/// Joda's strict `yyyy-MM-dd'T'HH:mm:ss` in UTC (the cached 19-character prefix).
 fn joda_iso_prefix(prefix: &str) -> Option<i64> {
-    let b = prefix.as_bytes();
-    let shape = b"dddd-dd-ddTdd:dd:dd";
-    if b.len() != shape.len() {
-        return None;
-    }
-    let ok = b.iter().zip(shape).all(|(c, s)| match s {
-        b'd' => c.is_ascii_digit(),
-        other => c == other,
-    });
-    if !ok {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| prefix[r].parse::<u32>().ok();
-    let date = NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
-    let t = date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)?;
-    Some(t.and_utc().timestamp_millis())
+    JODA_RFC5424_PREFIX.parse(prefix, &JavaZone::utc()).ok()
 }
 
 /// `parseRfc5424Date`: the first 19 characters strictly as `yyyy-MM-dd'T'HH:mm:ss` (UTC),
@@ -339,7 +303,7 @@ mod tests {
     fn parser(now: i64) -> SyslogParser {
         SyslogParser {
             clock: Arc::new(move || now),
-            zone: Zone::UTC,
+            zone: JavaZone::utc(),
         }
     }
 

@@ -15,9 +15,7 @@ use tokio::task::JoinSet;
 
 use super::utils::{DEFAULT_SIZE, Formats, SyslogUtils, UtilsConfig};
 use super::{ClientHeaders, HostnameCache, KeepFields};
-use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
-use crate::format::bucket_path::Zone;
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
@@ -27,11 +25,7 @@ const READ_BUFFER: usize = 64 * 1024;
 
 /// The `SyslogUtils` settings of `syslogtcp` / `syslogudp` from their keys (`eventSize`,
 /// `keepFields`, `format.*`).
-pub(super) fn utils_config(
-    ctx: &Context,
-    env: &BuildEnv,
-    udp: bool,
-) -> Result<UtilsConfig, ConfigError> {
+pub(super) fn utils_config(ctx: &Context, udp: bool) -> Result<UtilsConfig, ConfigError> {
     let event_size = if udp {
         super::utils::UDP_MAX_SIZE
     } else {
@@ -42,17 +36,17 @@ pub(super) fn utils_config(
     let regex = ctx.get("format.regex").map(str::to_string);
     let search = ctx.get("format.search").map(str::to_string);
     let replace = ctx.get("format.replace").map(str::to_string);
-    if ctx.get("format.dateFormat").is_some() && regex.is_some() {
-        tracing::warn!(
-            key = %ctx.full_key("format.dateFormat"),
-            "custom syslog date formats are not supported yet: events matched by format.regex get no timestamp header"
-        );
-    }
-    let formats = Formats::with_custom(regex.as_deref(), search.as_deref(), replace.as_deref())
-        .map_err(|e| ctx.error("format.regex", e.to_string()))?;
+    let date_format = ctx.get("format.dateFormat").map(str::to_string);
+    let formats = Formats::with_custom(
+        regex.as_deref(),
+        search.as_deref(),
+        replace.as_deref(),
+        date_format.as_deref(),
+    )
+    .map_err(|e| ctx.error("format.regex", e.to_string()))?;
     let mut config = UtilsConfig::new(event_size, keep, udp);
     config.formats = Arc::new(formats);
-    config.zone = Zone::jvm_default(env.sysprops.get("user.timezone").map(String::as_str));
+    config.zone = crate::java::date::default_zone();
     Ok(config)
 }
 
@@ -65,14 +59,14 @@ pub struct SyslogTcpSource {
 }
 
 impl SyslogTcpSource {
-    pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let port = super::port(ctx, "port")?;
         let host = ctx.get("host").map(str::to_string);
         super::refuse_ssl(ctx)?;
         Ok(SyslogTcpSource {
             name: name.to_string(),
             bind: super::bind_address(host.as_deref(), port),
-            utils: utils_config(ctx, env, false)?,
+            utils: utils_config(ctx, false)?,
             client: ClientHeaders::from_context(ctx),
             counter: SourceCounter::new(name),
         })

@@ -10,7 +10,6 @@ use tokio::net::UdpSocket;
 
 use super::utils::{SyslogUtils, UDP_MAX_SIZE, UtilsConfig};
 use super::{ClientHeaders, HostnameCache};
-use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
@@ -24,13 +23,13 @@ pub struct SyslogUdpSource {
 }
 
 impl SyslogUdpSource {
-    pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let port = super::port(ctx, "port")?;
         let host = ctx.get("host").map(str::to_string);
         Ok(SyslogUdpSource {
             name: name.to_string(),
             bind: super::bind_address(host.as_deref(), port),
-            utils: super::tcp::utils_config(ctx, env, true)?,
+            utils: super::tcp::utils_config(ctx, true)?,
             client: ClientHeaders::from_context(ctx),
             counter: SourceCounter::new(name),
         })

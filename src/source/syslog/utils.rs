@@ -11,12 +11,13 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Datelike, Months, NaiveDateTime};
 
 use super::{EVENT_STATUS, KeepFields, STATUS_INCOMPLETE, STATUS_INVALID, add_fields_to_body};
 use crate::event::{Event, Headers};
-use crate::format::bucket_path::Zone;
-use crate::java::charset::{Charset, DecodeErrorPolicy};
+use crate::java::charset::decode_utf8;
+use crate::java::date::{Dialect, JavaDateFormat, JavaZone};
+use crate::java::regex::{JavaRegex, Replacement};
 
 pub const DEFAULT_SIZE: usize = 2500;
 pub const MIN_SIZE: usize = 10;
@@ -33,27 +34,29 @@ pub fn system_clock() -> Clock {
 /// Java's `.` (no DOTALL): anything but a line terminator.
 const DOT: &str = r"[^\n\r\x{85}\x{2028}\x{2029}]";
 
+/// Flume's `SYSLOG_MSG_RFC5424_0`, with Java's ASCII `\d \s \w` and `.`, matched in full.
 fn rfc5424_regex() -> String {
     format!(
         r"\A(?:<([0-9]{{1,3}})>)(?:([0-9]?)[ \t\n\x0B\x0C\r]?)(?:([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,6}})?(?:[+-][0-9]{{2}}:[0-9]{{2}}|Z)?)|-)[ \t\n\x0B\x0C\r](?:([a-zA-Z0-9_][a-zA-Z0-9_.@\-]*)|-)[ \t\n\x0B\x0C\r]({DOT}*)\z"
     )
 }
 
+/// Flume's `SYSLOG_MSG_RFC3164_0`, translated the same way.
 fn rfc3164_regex() -> String {
     format!(
         r"\A(?:<([0-9]{{1,3}})>)(?:([0-9])?[ \t\n\x0B\x0C\r]?)([A-Z][a-z][a-z][ \t\n\x0B\x0C\r]{{1,2}}[0-9]{{1,2}}[ \t\n\x0B\x0C\r][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}})[ \t\n\x0B\x0C\r]([a-zA-Z0-9_][a-zA-Z0-9_.@-]*)[ \t\n\x0B\x0C\r]({DOT}*)\z"
     )
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 enum Matcher {
     Builtin(regex::Regex),
-    /// `format.regex`: Java syntax, so the backtracking engine; matched in full.
-    Custom(fancy_regex::Regex),
+    /// `format.regex`: Java syntax, matched in full (`Matcher.matches()`).
+    Custom(JavaRegex),
 }
 
 impl Matcher {
-    /// Groups 1..=5 of a full match (`None` for groups that did not take part).
+    /// Groups 1.. of a full match (`None` for groups that did not take part).
     fn captures(&self, text: &str) -> Option<Vec<Option<String>>> {
         match self {
             Matcher::Builtin(re) => {
@@ -65,10 +68,10 @@ impl Matcher {
                 )
             }
             Matcher::Custom(re) => {
-                let caps = re.captures(text).ok()??;
+                let groups = re.captures(text).ok()??;
                 Some(
-                    (1..caps.len())
-                        .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
+                    (1..groups.len())
+                        .map(|i| groups.get(text, i).map(str::to_string))
                         .collect(),
                 )
             }
@@ -76,32 +79,18 @@ impl Matcher {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DateFormat {
-    /// `yyyy-MM-dd'T'HH:mm:ss.S` (a prefix parse: what follows the fraction is ignored).
-    Rfc5424Fraction,
-    /// `yyyy-MM-dd'T'HH:mm:ss.SZ`
-    Rfc5424FractionZone,
-    /// `yyyy-MM-dd'T'HH:mm:ssZ`
-    Rfc5424Zone,
-    /// `yyyy-MM-dd'T'HH:mm:ss`
-    Rfc5424Plain,
-    /// `yyyyMMM d HH:mm:ss`
-    Rfc3164,
-}
-
-/// One entry of Flume's formatter list: a regex, replacements applied to the stamp, the date
-/// formats tried in order.
-#[derive(Debug, Clone)]
+/// One entry of Flume's formatter list: a regex, replacements applied to the stamp, the
+/// `SimpleDateFormat`s tried in order.
+#[derive(Debug)]
 struct Format {
     matcher: Matcher,
-    replacements: Vec<(regex::Regex, String)>,
-    dates: Vec<DateFormat>,
+    replacements: Vec<(JavaRegex, Replacement)>,
+    dates: Vec<JavaDateFormat>,
     add_year: bool,
 }
 
 /// The formatter list shared by the handlers of one source (built once from the config).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Formats {
     formats: Vec<Format>,
 }
@@ -113,33 +102,43 @@ pub enum FormatError {
     Regex(String),
     #[error("format.search: {0}")]
     Search(String),
+    #[error("format.dateFormat: {0}")]
+    DateFormat(String),
+}
+
+fn replacement(search: &str, replace: &str) -> Result<(JavaRegex, Replacement), String> {
+    let re = JavaRegex::new(search).map_err(|e| e.to_string())?;
+    let r = Replacement::parse(replace, &re);
+    Ok((re, r))
+}
+
+fn builtin_date(pattern: &str) -> JavaDateFormat {
+    JavaDateFormat::simple(pattern).unwrap_or_else(|e| unreachable!("{pattern}: {e}"))
 }
 
 impl Formats {
-    /// Flume's two built-in formats.
+    /// Flume's two built-in formats (`initHeaderFormats`).
     pub fn builtin() -> Formats {
+        let fixed = |search: &str, replace: &str| {
+            replacement(search, replace).unwrap_or_else(|e| unreachable!("{search}: {e}"))
+        };
         let rfc5424 = Format {
             matcher: Matcher::Builtin(
                 regex::Regex::new(&rfc5424_regex()).unwrap_or_else(|e| unreachable!("{e}")),
             ),
             replacements: vec![
-                (literal_regex("Z"), "+0000".to_string()),
-                (
-                    regex::Regex::new(r"([+-])([0-9]{2}):([0-9]{2})")
-                        .unwrap_or_else(|e| unreachable!("{e}")),
-                    "${1}${2}${3}".to_string(),
-                ),
-                (
-                    regex::Regex::new(r"(T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})([0-9]*)")
-                        .unwrap_or_else(|e| unreachable!("{e}")),
-                    "${1}".to_string(),
-                ),
+                // 'Z' means UTC: +0000 for SimpleDateFormat's Z.
+                fixed("Z", "+0000"),
+                // +hh:mm → +hhmm.
+                fixed("([+-])(\\d{2})[:](\\d{2})", "$1$2$3"),
+                // FLUME-2497: more than three fraction digits are cut.
+                fixed("(T\\d{2}:\\d{2}:\\d{2}\\.\\d{3})(\\d*)", "$1"),
             ],
             dates: vec![
-                DateFormat::Rfc5424Fraction,
-                DateFormat::Rfc5424FractionZone,
-                DateFormat::Rfc5424Zone,
-                DateFormat::Rfc5424Plain,
+                builtin_date("yyyy-MM-dd'T'HH:mm:ss.S"),
+                builtin_date("yyyy-MM-dd'T'HH:mm:ss.SZ"),
+                builtin_date("yyyy-MM-dd'T'HH:mm:ssZ"),
+                builtin_date("yyyy-MM-dd'T'HH:mm:ss"),
             ],
             add_year: false,
         };
@@ -147,8 +146,9 @@ impl Formats {
             matcher: Matcher::Builtin(
                 regex::Regex::new(&rfc3164_regex()).unwrap_or_else(|e| unreachable!("{e}")),
             ),
-            replacements: vec![(literal_regex("  "), " ".to_string())],
-            dates: vec![DateFormat::Rfc3164],
+            // A one-digit day has two spaces before it.
+            replacements: vec![fixed("  ", " ")],
+            dates: vec![builtin_date("yyyyMMM d HH:mm:ss")],
             add_year: true,
         };
         Formats {
@@ -156,73 +156,43 @@ impl Formats {
         }
     }
 
-    /// The built-ins preceded by the custom `format.regex` / `format.search` /
-    /// `format.replace` format (`SyslogUtils.addFormats`). `format.dateFormat` needs Java's
-    /// `SimpleDateFormat` language: until that lands the custom format sets no timestamp.
+    /// The built-ins preceded by the custom format (`SyslogUtils.addFormats`): `format.regex`,
+    /// `format.search` / `format.replace`, `format.dateFormat`.
     pub fn with_custom(
         regex: Option<&str>,
         search: Option<&str>,
         replace: Option<&str>,
+        date_format: Option<&str>,
     ) -> Result<Formats, FormatError> {
         let mut formats = Formats::builtin();
         let Some(regex) = regex else {
             return Ok(formats);
         };
-        let matcher = fancy_regex::Regex::new(&format!(r"\A(?:{regex})\z"))
+        let matcher = JavaRegex::new(&format!(r"\A(?:{regex})\z"))
             .map_err(|e| FormatError::Regex(e.to_string()))?;
         let mut replacements = Vec::new();
         if let Some(search) = search {
-            let re = regex::Regex::new(search).map_err(|e| FormatError::Search(e.to_string()))?;
-            replacements.push((re, java_replacement(replace.unwrap_or(""))));
+            replacements
+                .push(replacement(search, replace.unwrap_or("")).map_err(FormatError::Search)?);
+        }
+        let mut dates = Vec::new();
+        if let Some(pattern) = date_format {
+            dates.push(
+                JavaDateFormat::for_parsing(pattern, Dialect::Simple)
+                    .map_err(|e| FormatError::DateFormat(e.to_string()))?,
+            );
         }
         formats.formats.insert(
             0,
             Format {
                 matcher: Matcher::Custom(matcher),
                 replacements,
-                dates: Vec::new(),
+                dates,
                 add_year: false,
             },
         );
         Ok(formats)
     }
-}
-
-fn literal_regex(s: &str) -> regex::Regex {
-    regex::Regex::new(&regex::escape(s)).unwrap_or_else(|e| unreachable!("{e}"))
-}
-
-/// Java's `Matcher.replaceAll` replacement syntax (`$1`, `${name}`, `\$`) in the `regex`
-/// crate's syntax.
-fn java_replacement(java: &str) -> String {
-    let mut out = String::new();
-    let mut chars = java.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    if next == '$' {
-                        out.push_str("$$");
-                    } else {
-                        out.push(next);
-                    }
-                }
-            }
-            '$' => {
-                if chars.peek() == Some(&'{') {
-                    chars.next();
-                    let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
-                    out.push_str(&format!("${{{name}}}"));
-                } else {
-                    let digits: String =
-                        std::iter::from_fn(|| chars.next_if(|c| c.is_ascii_digit())).collect();
-                    out.push_str(&format!("${{{digits}}}"));
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +209,7 @@ pub struct UtilsConfig {
     pub keep: Option<KeepFields>,
     pub udp: bool,
     pub formats: Arc<Formats>,
-    pub zone: Zone,
+    pub zone: JavaZone,
     pub clock: Clock,
 }
 
@@ -250,7 +220,7 @@ impl UtilsConfig {
             keep,
             udp,
             formats: Arc::new(Formats::builtin()),
-            zone: Zone::UTC,
+            zone: JavaZone::utc(),
             clock: system_clock(),
         }
     }
@@ -414,10 +384,7 @@ impl SyslogUtils {
 
     /// `formatHeaders`: the first format whose regex matches the whole text sets the fields.
     fn format_headers(&mut self) {
-        let text = Charset::Utf8
-            .decode(&self.buf, DecodeErrorPolicy::Replace)
-            .unwrap_or_default()
-            .into_owned();
+        let text = decode_utf8(&self.buf).into_owned();
         let formats = Arc::clone(&self.config.formats);
         for format in &formats.formats {
             let Some(groups) = format.matcher.captures(&text) else {
@@ -459,7 +426,7 @@ impl SyslogUtils {
     fn parse_stamp(&self, format: &Format, stamp: &str) -> Option<i64> {
         let mut value = stamp.to_string();
         for (re, replacement) in &format.replacements {
-            value = re.replace_all(&value, replacement.as_str()).into_owned();
+            value = re.replace_all(&value, replacement).ok()?.into_owned();
         }
         let now = (self.config.clock)();
         if format.add_year {
@@ -468,181 +435,48 @@ impl SyslogUtils {
                 .unwrap_or(1970);
             value = format!("{year}{value}");
         }
-        for date in &format.dates {
-            let parsed = match date {
-                DateFormat::Rfc5424Fraction => {
-                    parse_rfc5424(&value, true, false, &self.config.zone)
-                }
-                DateFormat::Rfc5424FractionZone => {
-                    parse_rfc5424(&value, true, true, &self.config.zone)
-                }
-                DateFormat::Rfc5424Zone => parse_rfc5424(&value, false, true, &self.config.zone),
-                DateFormat::Rfc5424Plain => parse_rfc5424(&value, false, false, &self.config.zone),
-                DateFormat::Rfc3164 => {
-                    parse_rfc3164(&value).map(|t| guess_year(t, now, &self.config.zone))
-                }
-            };
-            if let Some(ms) = parsed {
-                return Some(ms);
-            }
-        }
-        None
-    }
-}
-
-/// A decimal number at the start of `s` (SimpleDateFormat reads as many digits as there are).
-fn number(s: &str) -> Option<(i64, &str)> {
-    let end = s.bytes().take_while(u8::is_ascii_digit).count();
-    if end == 0 || end > 18 {
-        return None;
-    }
-    Some((s[..end].parse().ok()?, &s[end..]))
-}
-
-fn literal<'a>(s: &'a str, lit: &str) -> Option<&'a str> {
-    s.strip_prefix(lit)
-}
-
-/// Lenient `GregorianCalendar` field arithmetic: out-of-range fields roll over.
-fn lenient(
-    year: i64,
-    month: i64,
-    day: i64,
-    h: i64,
-    m: i64,
-    s: i64,
-    ms: i64,
-) -> Option<NaiveDateTime> {
-    let base = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, 1, 1)?;
-    let months = month - 1;
-    let date = if months >= 0 {
-        base.checked_add_months(Months::new(u32::try_from(months).ok()?))?
-    } else {
-        base.checked_sub_months(Months::new(u32::try_from(-months).ok()?))?
-    };
-    date.and_hms_opt(0, 0, 0)?
-        .checked_add_signed(TimeDelta::try_days(day - 1)?)?
-        .checked_add_signed(TimeDelta::try_hours(h)?)?
-        .checked_add_signed(TimeDelta::try_minutes(m)?)?
-        .checked_add_signed(TimeDelta::try_seconds(s)?)?
-        .checked_add_signed(TimeDelta::try_milliseconds(ms)?)
-}
-
-/// `Z` in SimpleDateFormat parsing: an RFC 822 offset `+hhmm` (or a general `GMT+hh:mm`).
-fn rfc822_zone(s: &str) -> Option<(i64, &str)> {
-    let sign = match s.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let digits = &s[1..];
-    if digits.len() < 4 || !digits.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let hh: i64 = digits[..2].parse().ok()?;
-    let mm: i64 = digits[2..4].parse().ok()?;
-    if hh > 23 || mm > 59 {
-        return None;
-    }
-    Some((sign * (hh * 60 + mm), &digits[4..]))
-}
-
-/// The four RFC 5424 `SimpleDateFormat` patterns, each parsing a prefix of `value`.
-fn parse_rfc5424(value: &str, fraction: bool, zone_field: bool, zone: &Zone) -> Option<i64> {
-    let (year, s) = number(value)?;
-    let s = literal(s, "-")?;
-    let (month, s) = number(s)?;
-    let s = literal(s, "-")?;
-    let (day, s) = number(s)?;
-    let s = literal(s, "T")?;
-    let (h, s) = number(s)?;
-    let s = literal(s, ":")?;
-    let (m, s) = number(s)?;
-    let s = literal(s, ":")?;
-    let (sec, mut s) = number(s)?;
-    let mut ms = 0;
-    if fraction {
-        s = literal(s, ".")?;
-        let (f, rest) = number(s)?;
-        ms = f;
-        s = rest;
-    }
-    let local = lenient(year, month, day, h, m, sec, ms)?;
-    if zone_field {
-        let (offset_minutes, _) = rfc822_zone(s)?;
-        let utc = local - TimeDelta::try_minutes(offset_minutes)?;
-        return Some(utc.and_utc().timestamp_millis());
-    }
-    Some(zone.wall_to_utc(local.and_utc().timestamp_millis()))
-}
-
-/// `yyyyMMM d HH:mm:ss` (English month names, lenient): the wall-clock time.
-fn parse_rfc3164(value: &str) -> Option<NaiveDateTime> {
-    let (year, s) = number(value)?;
-    let (month, s) = month_name(s)?;
-    let s = literal(s, " ")?;
-    let (day, s) = number(s)?;
-    let s = literal(s, " ")?;
-    let (h, s) = number(s)?;
-    let s = literal(s, ":")?;
-    let (m, s) = number(s)?;
-    let s = literal(s, ":")?;
-    let (sec, _) = number(s)?;
-    lenient(year, month, day, h, m, sec, 0)
-}
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-/// SimpleDateFormat `MMM` parsing: the longest full or abbreviated English month name,
-/// case-insensitive.
-fn month_name(s: &str) -> Option<(i64, &str)> {
-    let lower = s.to_ascii_lowercase();
-    let mut best: Option<(usize, i64)> = None;
-    for (i, name) in MONTHS.iter().enumerate() {
-        for candidate in [*name, &name[..3]] {
-            if lower.starts_with(candidate) && best.is_none_or(|(len, _)| candidate.len() > len) {
-                best = Some((candidate.len(), i as i64 + 1));
-            }
-        }
-    }
-    // "Sept" is CLDR's other English abbreviation for September.
-    if lower.starts_with("sept") && best.is_none_or(|(len, _)| len < 4) {
-        best = Some((4, 9));
-    }
-    best.map(|(len, month)| (month, &s[len..]))
-}
-
-/// The year fix-up of `formatHeaders` for RFC 3164 stamps: `Calendar.add` in the default zone.
-fn guess_year(parsed: NaiveDateTime, now: i64, zone: &Zone) -> i64 {
-    let at = |t: NaiveDateTime| zone.wall_to_utc(t.and_utc().timestamp_millis());
-    let shift = |t: NaiveDateTime, months: i32| -> NaiveDateTime {
-        let moved = if months >= 0 {
-            t.checked_add_months(Months::new(months as u32))
+        // `SimpleDateFormat.parse(String)`: the first pattern that parses a prefix wins.
+        let zone = &self.config.zone;
+        let parsed = format
+            .dates
+            .iter()
+            .find_map(|d| d.parse_prefix(&value, zone).ok().map(|(ms, _)| ms))?;
+        Some(if format.add_year {
+            guess_year(parsed, now, zone)
         } else {
-            t.checked_sub_months(Months::new(months.unsigned_abs()))
-        };
-        moved.unwrap_or(t)
+            parsed
+        })
+    }
+}
+
+/// The year fix-up of `formatHeaders` for RFC 3164 stamps: a stamp more than a month ahead of
+/// now goes a year back, one more than eleven months behind a year forward (`Calendar.add`
+/// in the default zone).
+fn guess_year(parsed: i64, now: i64, zone: &JavaZone) -> i64 {
+    let local = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + zone.offset_ms_at(ms)).map(|t| t.naive_utc())
     };
-    let parsed_ms = at(parsed);
-    if parsed_ms > now && at(shift(parsed, -1)) > now {
-        at(shift(parsed, -12))
-    } else if parsed_ms < now && at(shift(parsed, 11)) < now {
-        at(shift(parsed, 12))
+    let at = |t: NaiveDateTime| {
+        zone.local_to_utc(t.and_utc().timestamp_millis(), Dialect::Simple)
+            .unwrap_or_else(|_| t.and_utc().timestamp_millis())
+    };
+    let Some(wall) = local(parsed) else {
+        return parsed;
+    };
+    let shift = |months: i32| -> NaiveDateTime {
+        let moved = if months >= 0 {
+            wall.checked_add_months(Months::new(months as u32))
+        } else {
+            wall.checked_sub_months(Months::new(months.unsigned_abs()))
+        };
+        moved.unwrap_or(wall)
+    };
+    if parsed > now && at(shift(-1)) > now {
+        at(shift(-12))
+    } else if parsed < now && at(shift(11)) < now {
+        at(shift(12))
     } else {
-        parsed_ms
+        parsed
     }
 }
 
@@ -742,8 +576,22 @@ mod tests {
     }
 
     #[test]
-    fn java_replacement_syntax() {
-        assert_eq!(java_replacement("$1$2$3"), "${1}${2}${3}");
-        assert_eq!(java_replacement("x\\$y${n}"), "x$$y${n}");
+    fn custom_format_with_date() {
+        let mut config = UtilsConfig::new(DEFAULT_SIZE, None, false);
+        config.formats = Arc::new(
+            Formats::with_custom(
+                Some(r"<(\d+)>(\d*)\s*(\d{2}/\d{2}/\d{4} \d{2}:\d{2})\s(\S+)\s(.*)"),
+                None,
+                None,
+                Some("MM/dd/yyyy HH:mm"),
+            )
+            .unwrap(),
+        );
+        config.clock = Arc::new(|| 0);
+        let mut u = SyslogUtils::new(config);
+        let e = extract_all(&mut u, b"<13>04/13/2012 11:11 myhost the body\n");
+        assert_eq!(e[0].header("timestamp"), Some("1334315460000"));
+        assert_eq!(e[0].header("host"), Some("myhost"));
+        assert_eq!(&e[0].body[..], b"the body");
     }
 }

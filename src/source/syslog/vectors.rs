@@ -9,7 +9,7 @@ use super::parser::{SyslogParser, parse_rfc5424_date};
 use super::utils::{DEFAULT_SIZE, SyslogUtils, UDP_MAX_SIZE, UtilsConfig};
 use super::{KeepFields, java_host_address};
 use crate::event::Event;
-use crate::format::bucket_path::Zone;
+use crate::java::date::JavaZone;
 
 fn vectors() -> Value {
     let path = concat!(
@@ -24,11 +24,11 @@ fn keep(case: &Value) -> Option<KeepFields> {
     KeepFields::parse(case["config"]["keepFields"].as_str().unwrap_or("none"))
 }
 
-fn zone(case: &Value) -> Zone {
+fn zone(case: &Value) -> JavaZone {
     case["jvm_default_tz"]
         .as_str()
-        .and_then(Zone::parse_java)
-        .unwrap_or(Zone::UTC)
+        .and_then(JavaZone::try_from_java_id)
+        .unwrap_or_else(JavaZone::utc)
 }
 
 fn clock(case: &Value) -> i64 {
