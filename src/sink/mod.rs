@@ -2,6 +2,8 @@
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
 pub mod file_roll;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod logger;
 pub mod null;
 pub mod serializer;
@@ -94,6 +96,10 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.sink.kafka.KafkaSink" => {
+            Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
+        }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         other => {
             return Err(BuildError::Config(ctx.error(

@@ -4,6 +4,8 @@
 pub mod channel_processor;
 pub mod exec;
 pub mod http;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod netcat;
 pub mod netcat_udp;
 pub mod seq;
@@ -166,6 +168,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
         "multiport_syslogtcp" => Box::new(
             syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
         ),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.source.kafka.KafkaSource" => {
+            Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
+        }
         "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
         "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
         "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
