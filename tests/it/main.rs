@@ -14,6 +14,7 @@ mod golden_logger;
 mod hdfs_sink;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod log_sources;
 mod metrics;
 mod sources;
 mod vectors_http;
