@@ -40,6 +40,20 @@ pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
     entries.into_iter().map(|(_, _, k, v)| (k, v)).collect()
 }
 
+/// Indexes of `names` in the iteration order of a `java.util.HashSet` (or `HashMap` keys)
+/// filled with them in this order: Flume keeps source channels, sink-group members and
+/// failover sinks in such sets, and some behaviour follows that order.
+pub fn hash_set_order<S: AsRef<str>>(names: &[S]) -> Vec<usize> {
+    let headers: Headers = names
+        .iter()
+        .map(|n| (n.as_ref().to_string(), String::new()))
+        .collect();
+    hashmap_order(&headers)
+        .into_iter()
+        .filter_map(|(k, _)| names.iter().position(|n| n.as_ref() == k))
+        .collect()
+}
+
 /// Table size of a HashMap holding `n` entries, as `new HashMap<>(map)` sizes it
 /// (`tableSizeFor((int) (n / 0.75f + 1))`, at least 1).
 ///
