@@ -91,6 +91,23 @@ impl<'a> Reader<'a> {
         Err(DecodeError::BadVarint)
     }
 
+    /// `n` raw bytes (an Avro `fixed`).
+    pub fn fixed(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() - self.pos {
+            return Err(DecodeError::Truncated);
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// One raw byte (Avro `boolean`).
+    pub fn byte(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.buf.get(self.pos).ok_or(DecodeError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
     pub fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let len = self.long()?;
         if len < 0 || len as usize > self.buf.len() - self.pos {

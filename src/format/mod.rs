@@ -1,3 +1,4 @@
 //! Byte formats shared by several components.
 
 pub mod avro_event;
+pub mod avro_rpc;
