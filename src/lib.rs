@@ -5,6 +5,7 @@
 //! [`sink`]s. See `docs/` and the module docs for the Flume behaviour each part mirrors.
 
 pub mod channel;
+pub mod client;
 pub mod component;
 pub mod config;
 pub mod event;
@@ -17,6 +18,7 @@ pub mod registry;
 pub mod selector;
 pub mod sink;
 pub mod source;
+pub mod tls;
 pub mod topology;
 
 pub use event::{Event, Headers};

@@ -29,6 +29,10 @@ fn run(args: Vec<String>) -> anyhow::Result<i32> {
     };
     match command.as_str() {
         "agent" | "node" => agent(&args[1..]),
+        "avro-client" => {
+            init_logging();
+            Ok(flume_rs::client::avro::main(&args[1..]))
+        }
         "version" => {
             println!("Flume 1.11.0");
             println!("flume-rs {}", env!("CARGO_PKG_VERSION"));
@@ -115,14 +119,18 @@ fn parse_agent_args(args: &[String]) -> anyhow::Result<AgentArgs> {
     Ok(out)
 }
 
-fn agent(args: &[String]) -> anyhow::Result<i32> {
-    let parsed = parse_agent_args(args)?;
+fn init_logging() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+fn agent(args: &[String]) -> anyhow::Result<i32> {
+    let parsed = parse_agent_args(args)?;
+    init_logging();
     let Some(name) = parsed.name.clone() else {
         bail!("Missing required option: n")
     };

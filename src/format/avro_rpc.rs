@@ -631,7 +631,7 @@ impl RemoteProtocol {
             Some(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
             Some(_) => {
                 return Err(
-                    "org.apache.avro.SchemaParseException: Messages not an object".to_string()
+                    "org.apache.avro.SchemaParseException: Messages not an object".to_string(),
                 );
             }
         };
@@ -1052,7 +1052,10 @@ mod tests {
 
     #[test]
     fn captured_calls_decode_to_the_sent_events() {
-        let (_, calls) = replay(&golden("b_avroclient_three_events_headerfile.c2s.bin"), &[Status::Ok]);
+        let (_, calls) = replay(
+            &golden("b_avroclient_three_events_headerfile.c2s.bin"),
+            &[Status::Ok],
+        );
         let Call::AppendBatch(events) = &calls[0] else {
             panic!("expected appendBatch")
         };
@@ -1061,7 +1064,10 @@ mod tests {
         assert_eq!(events[0].header("host"), Some("web01"));
         assert_eq!(events[0].header("topic"), Some("test"));
 
-        let (_, calls) = replay(&golden("g_avroclient_20000_byte_body.c2s.bin"), &[Status::Ok]);
+        let (_, calls) = replay(
+            &golden("g_avroclient_20000_byte_body.c2s.bin"),
+            &[Status::Ok],
+        );
         let Call::AppendBatch(events) = &calls[0] else {
             panic!("expected appendBatch")
         };
@@ -1092,7 +1098,10 @@ mod tests {
     fn client_requests_match_java_captures() {
         let mut r = Requester::new();
         let call = r.append_batch(&[Event::new("hello flume")]);
-        assert_eq!(&call.frame[..], &golden("a_avroclient_one_event.c2s.bin")[..]);
+        assert_eq!(
+            &call.frame[..],
+            &golden("a_avroclient_one_event.c2s.bin")[..]
+        );
 
         let mut headers = Headers::new();
         // Properties iteration order differs from HashMap order; Java's wire order is the
@@ -1115,7 +1124,11 @@ mod tests {
         assert_eq!(&call.frame[..], &golden("c_avrosink_batch5.c2s.bin")[..]);
 
         // The 20 000-byte body crosses two 8 KiB buffer boundaries, as Java splits it.
-        let line: String = "abcdefghijklmnopqrstuvwxyz".chars().cycle().take(20000).collect();
+        let line: String = "abcdefghijklmnopqrstuvwxyz"
+            .chars()
+            .cycle()
+            .take(20000)
+            .collect();
         let mut r = Requester::new();
         let call = r.append_batch(&[Event::new(line), Event::new("short")]);
         assert_eq!(
@@ -1127,13 +1140,19 @@ mod tests {
         let c2s = golden("e_channel_full.c2s.bin");
         let mut r = Requester::new();
         let first = r.append_batch(&[Event::new("event one")]);
-        let reply = r.read_reply(&first, &frames(&golden("e_channel_full.s2c.bin"))[0].payload);
+        let reply = r.read_reply(
+            &first,
+            &frames(&golden("e_channel_full.s2c.bin"))[0].payload,
+        );
         assert_eq!(reply, Ok(Reply::Status(Status::Ok)));
         let second = r.append_batch(&[Event::new("event two")]);
         let mut both = first.frame.to_vec();
         both.extend_from_slice(&second.frame);
         assert_eq!(both, c2s);
-        let reply = r.read_reply(&second, &frames(&golden("e_channel_full.s2c.bin"))[1].payload);
+        let reply = r.read_reply(
+            &second,
+            &frames(&golden("e_channel_full.s2c.bin"))[1].payload,
+        );
         assert_eq!(reply, Ok(Reply::Status(Status::Failed)));
     }
 
@@ -1141,13 +1160,19 @@ mod tests {
     fn deflate_matches_java_bytes() {
         let mut r = Requester::new();
         let call = r.append_batch(&seq_events("seq2"));
-        assert_eq!(&call.frame[..], &golden("d_avrosink_deflate.c2s.inflated.bin")[..]);
+        assert_eq!(
+            &call.frame[..],
+            &golden("d_avrosink_deflate.c2s.inflated.bin")[..]
+        );
         let mut wire = Vec::new();
         Deflater::new(6).compress(&call.frame, &mut wire).unwrap();
         assert_eq!(wire, golden("d_avrosink_deflate.c2s.bin"));
 
         // The server's reply, then the end of the stream written when the connection closed.
-        let (reply, _) = replay(&golden("d_avrosink_deflate.c2s.inflated.bin"), &[Status::Ok]);
+        let (reply, _) = replay(
+            &golden("d_avrosink_deflate.c2s.inflated.bin"),
+            &[Status::Ok],
+        );
         let mut server = Deflater::new(6);
         let mut wire = Vec::new();
         server.compress(&reply, &mut wire).unwrap();
@@ -1159,7 +1184,10 @@ mod tests {
         let mut inflater = Inflater::new();
         let used = inflater.inflate(&raw, &mut inflated, 1 << 20).unwrap();
         assert_eq!(used, raw.len());
-        assert_eq!(&inflated[..], &golden("d_avrosink_deflate.s2c.inflated.bin")[..]);
+        assert_eq!(
+            &inflated[..],
+            &golden("d_avrosink_deflate.s2c.inflated.bin")[..]
+        );
     }
 
     #[test]
@@ -1173,8 +1201,14 @@ mod tests {
         let responder = Responder::new();
         let mut conn = Connection::default();
         let f = frames(&again.frame).remove(0);
-        assert!(matches!(responder.respond(&mut conn, &f), Step::Execute(..)));
-        assert_eq!(r.read_reply(&again, &s2c[1].payload), Ok(Reply::Status(Status::Ok)));
+        assert!(matches!(
+            responder.respond(&mut conn, &f),
+            Step::Execute(..)
+        ));
+        assert_eq!(
+            r.read_reply(&again, &s2c[1].payload),
+            Ok(Reply::Status(Status::Ok))
+        );
         assert!(r.is_connected());
         let ping = r.ping();
         assert_eq!(r.read_reply(&ping, &s2c[2].payload), Ok(Reply::Pong));
@@ -1227,12 +1261,7 @@ mod tests {
     #[test]
     fn garbage_payloads_get_system_errors() {
         let responder = Responder::new();
-        for payload in [
-            &[][..],
-            &[0x86; 40],
-            &PROTOCOL_HASH,
-            &[0xff; 64],
-        ] {
+        for payload in [&[][..], &[0x86; 40], &PROTOCOL_HASH, &[0xff; 64]] {
             let mut conn = Connection::default();
             let f = Frame {
                 serial: 9,
@@ -1248,7 +1277,10 @@ mod tests {
         let mut hs = BytesMut::new();
         let call = Requester::new().append_batch(&[]);
         let f = frames(&call.frame).remove(0);
-        assert!(matches!(responder.respond(&mut conn, &f), Step::Execute(..)));
+        assert!(matches!(
+            responder.respond(&mut conn, &f),
+            Step::Execute(..)
+        ));
         put_long(&mut hs, 0);
         put_string(&mut hs, "appendBatch");
         put_long(&mut hs, 1 << 62);

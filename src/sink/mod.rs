@@ -1,6 +1,7 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod avro;
 pub mod logger;
 pub mod null;
 
@@ -82,7 +83,6 @@ pub fn build(
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -92,6 +92,7 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

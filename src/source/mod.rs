@@ -1,6 +1,7 @@
 //! Sources: one file per type; this module has the [`Source`] trait, the pollable-source
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
+pub mod avro;
 pub mod channel_processor;
 pub mod seq;
 
@@ -144,7 +145,6 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -153,6 +153,7 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        "avro" => Box::new(avro::AvroSource::from_context(name, ctx, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",
