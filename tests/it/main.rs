@@ -4,3 +4,4 @@
 mod support;
 
 mod agent_basics;
+mod avro_rpc;
