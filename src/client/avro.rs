@@ -426,6 +426,21 @@ async fn send_spool_dir(
 /// `flume-ng avro-client …`: returns the process exit status (0, as Flume's client, also when
 /// it logged a failure; 1 only for a missing configuration file).
 pub fn main(argv: &[String]) -> i32 {
+    // Logging first (Flume's log4j settings: `-Dflume.root.logger`, default to ./logs), so
+    // that even a usage error is logged where Flume logs it.
+    let sysprops: std::collections::HashMap<String, String> = argv
+        .iter()
+        .filter_map(|a| a.strip_prefix("-D"))
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    let settings = crate::cli::logging::LogSettings::from_sysprops(&sysprops);
+    if let Err(e) = crate::cli::logging::init(&settings) {
+        eprintln!("Error: cannot open the log: {e}");
+        return 1;
+    }
     let args = match Args::parse(argv) {
         Ok(a) => a,
         Err(e) => {

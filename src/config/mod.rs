@@ -74,3 +74,22 @@ pub fn load_agent(
     filters::apply_config_filters(&mut cfg, &props);
     Ok(cfg)
 }
+
+/// Keys of the agent's components that nothing read (call after the topology was built),
+/// each with a "did you mean" suggestion when one is close.
+pub fn unread_keys(cfg: &AgentConfig) -> Vec<context::UnreadKey> {
+    let mut out = Vec::new();
+    for s in &cfg.sources {
+        out.extend(s.component.context.unread());
+    }
+    for c in &cfg.channels {
+        out.extend(c.context.unread());
+    }
+    for k in &cfg.sinks {
+        out.extend(k.component.context.unread());
+    }
+    for g in &cfg.sinkgroups {
+        out.extend(g.component.context.unread());
+    }
+    out
+}

@@ -2,3 +2,4 @@
 
 pub mod avro_event;
 pub mod avro_rpc;
+pub mod bucket_path;

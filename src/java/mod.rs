@@ -3,6 +3,10 @@
 //! Written by hand: there is no crate for "iterate like a java.util.HashMap" or
 //! "parse like java.lang.Boolean"; these are exact re-statements of the JDK rules.
 
+pub mod charset;
+pub mod date;
+pub mod regex;
+
 use crate::event::Headers;
 
 /// `String.hashCode()` over UTF-16 code units.
@@ -18,7 +22,7 @@ pub fn string_hash(s: &str) -> i32 {
 ///
 /// Flume copies event headers into a fresh `HashMap` (`new HashMap<>(map)`) in many places,
 /// so the table size is the copy constructor's: the next power of two ≥ `size / 0.75 + 1`
-/// (minimum 16 when built by `put` from an empty map, which is what `EventBuilder` does).
+/// (see [`hashmap_capacity`]).
 /// Within a bucket, entries keep insertion order (tree bins need ≥ 8 collisions in one
 /// bucket and do not occur with real header sets).
 pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
@@ -36,14 +40,17 @@ pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
     entries.into_iter().map(|(_, _, k, v)| (k, v)).collect()
 }
 
-/// Table size of a HashMap that received `n` entries by successive `put` calls on a
-/// default (16 slot, 0.75 load factor) map.
+/// Table size of a HashMap holding `n` entries, as `new HashMap<>(map)` sizes it
+/// (`tableSizeFor((int) (n / 0.75f + 1))`, at least 1).
+///
+/// Events reach the sinks through `EventBuilder.withBody(body, headers)`, which copies the
+/// headers with that constructor (avro, http, and every source that builds its header map
+/// first). The captures from a real Flume in `golden/` pin it: four headers `a=b, sp ace, eq,
+/// br` print as `{br=.., eq=.., a=b=.., sp ace=..}`, which an 8-slot table gives and a 16-slot
+/// one does not. With up to 5 entries and no collisions both sizes give the same order.
 fn hashmap_capacity(n: usize) -> usize {
-    let mut capacity = 16usize;
-    while n as f64 > capacity as f64 * 0.75 {
-        capacity *= 2;
-    }
-    capacity
+    let wanted = (n as f32 / 0.75f32 + 1.0f32) as usize;
+    wanted.max(1).next_power_of_two()
 }
 
 /// `HashMap.toString()`: `{k1=v1, k2=v2}` in iteration order.
@@ -146,6 +153,25 @@ mod tests {
         assert_eq!(hashmap_order(&h)[0].0, "host");
         let h = headers(&[("timestamp", "1"), ("level", "WARN")]);
         assert_eq!(hashmap_order(&h)[0].0, "level");
+    }
+
+    #[test]
+    fn copied_map_order_matches_java_capture() {
+        // golden/serializers/file_roll_header_and_text_odd.bin (avro source → file_roll).
+        let h = headers(&[
+            ("a=b", "c,d"),
+            ("sp ace", "{x} y"),
+            ("eq", "1=2, 3=4"),
+            ("br", "}{"),
+        ]);
+        assert_eq!(
+            hashmap_to_string(&h),
+            "{br=}{, eq=1=2, 3=4, a=b=c,d, sp ace={x} y}"
+        );
+        assert_eq!(hashmap_capacity(0), 1);
+        assert_eq!(hashmap_capacity(2), 4);
+        assert_eq!(hashmap_capacity(6), 16);
+        assert_eq!(hashmap_capacity(12), 32);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
 pub mod avro;
+pub mod file_roll;
 pub mod logger;
 pub mod null;
+pub mod serializer;
 
 use std::sync::Arc;
 
@@ -93,6 +95,7 @@ pub fn build(
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
         "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
+        "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -3,6 +3,10 @@
 
 pub mod avro;
 pub mod channel_processor;
+pub mod exec;
+pub mod http;
+pub mod netcat;
+pub mod netcat_udp;
 pub mod seq;
 
 use std::sync::Arc;
@@ -154,6 +158,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
         "avro" => Box::new(avro::AvroSource::from_context(name, ctx, env)?),
+        "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
+        "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
+        "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
+        "http" => Box::new(http::HttpSource::from_context(name, ctx)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

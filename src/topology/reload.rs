@@ -1,2 +1,163 @@
-//! Configuration polling: re-read the files when their modification time changes and swap
-//! the running components (reference §4).
+//! The running agent across reloads: initial load, polling the configuration files' mtimes
+//! (30 s by default, Flume's `-i`), rebuilding on change with Flume's reuse rules (memory and
+//! Kafka channels keep their instance and events), and the final stop (reference §2.6, §4).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::{FatalError, Running};
+use crate::component::BuildEnv;
+use crate::config::{self, AgentConfig, LoadError, LoadOptions, Severity};
+use crate::metrics::Registry;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Fatal(#[from] FatalError),
+}
+
+pub struct Agent {
+    pub name: String,
+    files: Vec<PathBuf>,
+    options: LoadOptions,
+    env: BuildEnv,
+    registry: Arc<Registry>,
+    running: Option<Running>,
+    mtimes: Vec<Option<SystemTime>>,
+}
+
+fn mtimes(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+fn log_diagnostics(cfg: &AgentConfig) {
+    for d in &cfg.diagnostics {
+        match d.severity {
+            Severity::Warning => tracing::warn!("{d}"),
+            Severity::Dropped | Severity::Fatal => tracing::error!("{d}"),
+        }
+    }
+}
+
+impl Agent {
+    pub fn new(
+        name: String,
+        files: Vec<PathBuf>,
+        options: LoadOptions,
+        env: BuildEnv,
+        registry: Arc<Registry>,
+    ) -> Self {
+        let mtimes = mtimes(&files);
+        Agent {
+            name,
+            files,
+            options,
+            env,
+            registry,
+            running: None,
+            mtimes,
+        }
+    }
+
+    /// Load, build and start. On error nothing from this configuration runs (the previous one,
+    /// if any, keeps running).
+    pub async fn load(&mut self) -> Result<(), AgentError> {
+        self.mtimes = mtimes(&self.files);
+        let cfg = config::load_agent(&self.files, &self.name, &self.options)?;
+        log_diagnostics(&cfg);
+        if !cfg.valid {
+            tracing::warn!("No configuration found for this host:{}", self.name);
+        }
+        let reuse = self
+            .running
+            .as_ref()
+            .map(|r| r.channels.clone())
+            .unwrap_or_default();
+        let built = if cfg.valid {
+            let built = super::build(&cfg, &self.env, &reuse)?;
+            for key in config::unread_keys(&cfg) {
+                tracing::warn!("{key}");
+            }
+            Some(built)
+        } else {
+            None
+        };
+        if let Some(old) = self.running.take() {
+            let keep: Vec<String> = built
+                .as_ref()
+                .map(|b| {
+                    b.channels
+                        .iter()
+                        .filter(|c| {
+                            old.channels
+                                .iter()
+                                .any(|o| Arc::ptr_eq(&o.channel, &c.channel))
+                        })
+                        .map(|c| c.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            old.stop(&keep).await;
+        }
+        if let Some(built) = built {
+            self.running = Some(super::start(built, Arc::clone(&self.registry)).await);
+        }
+        Ok(())
+    }
+
+    /// True when any configuration file's modification time changed since the last load.
+    pub fn changed(&self) -> bool {
+        mtimes(&self.files) != self.mtimes
+    }
+
+    /// Reload after a change: errors are logged and the running configuration is kept.
+    pub async fn reload(&mut self) {
+        tracing::info!(
+            "Reloading configuration file(s): {}",
+            self.files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Err(error) = self.load().await {
+            tracing::error!(%error, "Failed to load configuration data; the running configuration is kept");
+        }
+    }
+
+    /// Poll every `interval` until `shutdown`; a `reload_now` notification (SIGHUP) reloads at once.
+    pub async fn poll(
+        &mut self,
+        interval: Duration,
+        shutdown: &tokio_util::sync::CancellationToken,
+        reload_now: &tokio::sync::Notify,
+    ) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = reload_now.notified() => self.reload().await,
+                _ = tokio::time::sleep(interval) => {
+                    if self.changed() {
+                        self.reload().await;
+                    }
+                }
+            }
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop(&[]).await;
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+}

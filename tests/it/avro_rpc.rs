@@ -241,6 +241,7 @@ fn avro_client_sends_a_file_with_headers_and_the_source_counts_it() {
     std::fs::write(&headers, "host=web01\ntopic=test\n").unwrap();
     let (code, _out, err) = run(&[
         "avro-client",
+        "-Dflume.root.logger=INFO,console",
         "-H",
         "127.0.0.1",
         "-p",
@@ -271,7 +272,14 @@ fn avro_client_sends_a_file_with_headers_and_the_source_counts_it() {
 
     // Standard input, 12 lines: batches of 5, 5, 2.
     let mut child = Command::new(flume_ng())
-        .args(["avro-client", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .args([
+            "avro-client",
+            "-Dflume.root.logger=INFO,console",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -315,6 +323,7 @@ fn avro_client_stops_on_failed_status_and_exits_zero_like_flume() {
     std::fs::write(&input, "event one\nevent two\nevent three\n").unwrap();
     let (code, _out, err) = run(&[
         "avro-client",
+        "-Dflume.root.logger=INFO,console",
         "-P",
         props.to_str().unwrap(),
         "-F",
@@ -711,6 +720,7 @@ fn random_garbage_never_takes_the_source_down() {
     std::fs::write(&input, "still alive\n").unwrap();
     let (code, _, err) = run(&[
         "avro-client",
+        "-Dflume.root.logger=INFO,console",
         "-H",
         "127.0.0.1",
         "-p",

@@ -4,4 +4,10 @@
 mod support;
 
 mod agent_basics;
+mod avro_container;
 mod avro_rpc;
+mod cli;
+mod file_roll;
+mod metrics;
+mod sources;
+mod vectors_http;

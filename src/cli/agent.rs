@@ -1,0 +1,395 @@
+//! `flume-ng agent`: Flume's launcher and `Application` options, then the agent's life:
+//! load, start, poll for changes, stop on SIGTERM/SIGINT, reload on SIGHUP.
+//!
+//! The options are parsed by hand: Flume's launcher mixes JVM options (`-D…`, `-X…`,
+//! `-javaagent:…`), multi-letter single-dash options (`-prov`, `-user`) and commons-cli prefix
+//! matching, which clap cannot express (dependencies.md §4h).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::component::BuildEnv;
+use crate::config::LoadOptions;
+use crate::metrics::{self, Registry};
+use crate::topology::reload::{Agent, AgentError};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentArgs {
+    pub name: Option<String>,
+    pub conf_files: Vec<PathBuf>,
+    pub conf_dir: Option<PathBuf>,
+    /// `-D` properties in order (later wins).
+    pub sysprops: Vec<(String, String)>,
+    pub reload: bool,
+    pub poll_interval: Option<Duration>,
+    pub help: bool,
+    /// One line each: options accepted for compatibility and ignored.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgsError {
+    #[error("Missing argument for option: {0}")]
+    MissingValue(String),
+    #[error("Unrecognized option: {0}")]
+    Unknown(String),
+    #[error("option {option} is not supported by flume-rs: {why}")]
+    Unsupported { option: String, why: String },
+}
+
+/// Options whose value is one argument and that only matter to a JVM or to Java plugins.
+const IGNORED_WITH_VALUE: &[&str] = &[
+    "--classpath",
+    "-C",
+    "--plugins-path",
+    "-a",
+    "--auth-provider",
+    "-user",
+    "--conf-user",
+    "-pwd",
+    "--conf-password",
+    "-b",
+    "--backup-directory",
+];
+
+pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
+    let mut out = AgentArgs {
+        reload: true,
+        ..Default::default()
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let raw = args[i].as_str();
+        // `--opt=value` form.
+        let (opt, inline) = match raw.split_once('=') {
+            Some((o, v)) if raw.starts_with("--") => (o, Some(v.to_string())),
+            _ => (raw, None),
+        };
+        let value = |i: &mut usize| -> Result<String, ArgsError> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            *i += 1;
+            args.get(*i)
+                .cloned()
+                .ok_or_else(|| ArgsError::MissingValue(opt.to_string()))
+        };
+        match opt {
+            "-n" | "--name" => out.name = Some(value(&mut i)?),
+            "-f" | "--conf-file" => out.conf_files.push(PathBuf::from(value(&mut i)?)),
+            "-u" | "--conf-uri" => {
+                let uri = value(&mut i)?;
+                match uri
+                    .strip_prefix("file://")
+                    .or_else(|| uri.strip_prefix("file:"))
+                {
+                    Some(path) => out.conf_files.push(PathBuf::from(path)),
+                    None => {
+                        return Err(ArgsError::Unsupported {
+                            option: format!("--conf-uri {uri}"),
+                            why: "only file: URIs are supported; use --conf-file".into(),
+                        });
+                    }
+                }
+            }
+            "-c" | "--conf" => out.conf_dir = Some(PathBuf::from(value(&mut i)?)),
+            "--no-reload-conf" => out.reload = false,
+            "-i" | "--poll-interval" => {
+                let v = value(&mut i)?;
+                let secs: u64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| ArgsError::Unknown(format!("{opt} {v} (expected seconds)")))?;
+                out.poll_interval = Some(Duration::from_secs(secs.max(1)));
+            }
+            "-h" | "--help" => out.help = true,
+            "-z" | "--zkConnString" | "-p" | "--zkBasePath" => {
+                let _ = value(&mut i)?;
+                return Err(ArgsError::Unsupported {
+                    option: opt.into(),
+                    why: "ZooKeeper-stored configuration is not supported; use --conf-file".into(),
+                });
+            }
+            "-prov" | "--conf-provider" => {
+                let v = value(&mut i)?;
+                return Err(ArgsError::Unsupported {
+                    option: format!("{opt} {v}"),
+                    why: "custom Java configuration providers cannot run in flume-rs".into(),
+                });
+            }
+            "-d" | "--dryrun" => out
+                .notes
+                .push(format!("{opt}: there is no java command to print; ignored")),
+            _ if IGNORED_WITH_VALUE.contains(&opt) => {
+                let v = value(&mut i)?;
+                out.notes
+                    .push(format!("{opt} {v}: a Java-only option, ignored"));
+            }
+            _ if raw.starts_with("-D") => {
+                let kv = if raw.len() > 2 {
+                    raw[2..].to_string()
+                } else {
+                    value(&mut i)?
+                };
+                let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
+                out.sysprops.push((k.to_string(), v.to_string()));
+            }
+            _ if raw.starts_with("-X")
+                || raw.starts_with("-agentlib")
+                || raw.starts_with("-agentpath")
+                || raw.starts_with("-javaagent") =>
+            {
+                out.notes.push(format!("{raw}: a JVM option, ignored"));
+            }
+            _ => return Err(ArgsError::Unknown(raw.to_string())),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// `-D` options found in `JAVA_OPTS`/`FLUME_JAVA_OPTS` after sourcing `<conf>/flume-env.sh`
+/// the way the launcher does (users set `-Dflume.monitoring.*` there).
+fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
+    let script = conf_dir.join("flume-env.sh");
+    if !script.is_file() {
+        return Vec::new();
+    }
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("JAVA_OPTS=; FLUME_JAVA_OPTS=; . \"$1\" >/dev/null 2>&1; printf '%s %s' \"$JAVA_OPTS\" \"$FLUME_JAVA_OPTS\"")
+        .arg("flume-env")
+        .arg(&script)
+        .output();
+    let Ok(output) = output else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("-D"))
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
+ -n,--name <name>             the name of this agent (required)
+ -f,--conf-file <file>        specify a config file (may be repeated; later files override)
+ -u,--conf-uri <uri>          a file: URI of a config file
+ -c,--conf <dir>              configuration directory (flume-env.sh, core-site.xml)
+ -i,--poll-interval <secs>    seconds between checks for a changed config (default 30)
+    --no-reload-conf          do not reload the config file if it changes
+ -D<property>=<value>         a system property (flume.root.logger, flume.monitoring.type, ...)
+ -h,--help                    display help text";
+
+/// Run the agent; returns the process exit code.
+pub fn main(args: &[String]) -> i32 {
+    let parsed = match parse_args(args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            eprintln!("{USAGE}");
+            return 1;
+        }
+    };
+    if parsed.help {
+        println!("{USAGE}");
+        return 0;
+    }
+    let mut sysprops: HashMap<String, String> = HashMap::new();
+    match &parsed.conf_dir {
+        Some(dir) => sysprops.extend(env_sh_sysprops(dir)),
+        None => eprintln!("Warning: No configuration directory set! Use --conf <dir> to override."),
+    }
+    sysprops.extend(parsed.sysprops.iter().cloned());
+
+    let settings = super::logging::LogSettings::from_sysprops(&sysprops);
+    if let Err(e) = super::logging::init(&settings) {
+        eprintln!("Error: cannot open the log: {e}");
+        return 1;
+    }
+    for note in &parsed.notes {
+        tracing::info!("{note}");
+    }
+    let Some(name) = parsed.name.clone() else {
+        tracing::error!(
+            "A fatal error occurred while running. Exception follows. Missing required option: n"
+        );
+        eprintln!("Error: Missing required option: n\n{USAGE}");
+        return 1;
+    };
+    if parsed.conf_files.is_empty() {
+        tracing::error!(
+            "A fatal error occurred while running. Exception follows. No configuiration was provided"
+        );
+        eprintln!("Error: No configuration was provided: use --conf-file <file>");
+        return 1;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("flume-worker")
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(run(name, parsed, sysprops))
+}
+
+async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -> i32 {
+    // The JVM default time zone: -Duser.timezone, else TZ, else /etc/localtime.
+    crate::java::date::init_default_zone(sysprops.get("user.timezone").map(String::as_str));
+    let registry = Registry::new();
+    let env = BuildEnv {
+        agent: name.clone(),
+        conf_dir: args.conf_dir.clone(),
+        sysprops: sysprops.clone(),
+    };
+    let options = LoadOptions {
+        sysprops: sysprops.clone(),
+    };
+    let files: Vec<PathBuf> = args
+        .conf_files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let mut agent = Agent::new(name.clone(), files, options, env, Arc::clone(&registry));
+    if let Err(error) = agent.load().await {
+        tracing::error!("A fatal error occurred while running. Exception follows. {error}");
+        eprintln!("Error: {error}");
+        return match error {
+            AgentError::Load(_) | AgentError::Fatal(_) => 1,
+        };
+    }
+
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    if let Some(kind) = sysprops.get("flume.monitoring.type") {
+        let format = match kind.trim().to_ascii_lowercase().as_str() {
+            "http" | "org.apache.flume.instrumentation.http.httpmetricsserver" => {
+                Some(metrics::http::Format::FlumeJson)
+            }
+            "prometheus" => Some(metrics::http::Format::Prometheus),
+            other => {
+                tracing::error!(
+                    "monitoring type {other} is not supported by flume-rs (use http or prometheus); no monitoring server started"
+                );
+                None
+            }
+        };
+        if let Some(format) = format {
+            let port = sysprops
+                .get("flume.monitoring.port")
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(metrics::http::DEFAULT_PORT);
+            let addr = std::net::SocketAddr::from(([0, 0, 0, 0], port));
+            if let Err(error) =
+                metrics::http::serve(addr, Arc::clone(&registry), format, shutdown.clone()).await
+            {
+                tracing::error!(
+                    "A fatal error occurred while running. Exception follows. monitoring server cannot bind port {port}: {error}"
+                );
+                eprintln!("Error: monitoring server cannot bind port {port}: {error}");
+                agent.stop().await;
+                return 1;
+            }
+        }
+    }
+
+    let reload_now = Arc::new(tokio::sync::Notify::new());
+    spawn_signal_watch(shutdown.clone(), Arc::clone(&reload_now));
+    if args.reload {
+        agent
+            .poll(
+                args.poll_interval.unwrap_or(Duration::from_secs(30)),
+                &shutdown,
+                &reload_now,
+            )
+            .await;
+    } else {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = reload_now.notified() => agent.reload().await,
+            }
+        }
+    }
+    tracing::info!("Stopping agent {name}");
+    agent.stop().await;
+    tracing::info!("Agent {name} stopped");
+    0
+}
+
+/// SIGTERM/SIGINT → shutdown; SIGHUP → reload at once (used by `systemctl reload`).
+fn spawn_signal_watch(
+    shutdown: tokio_util::sync::CancellationToken,
+    reload_now: Arc<tokio::sync::Notify>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        loop {
+            tokio::select! {
+                _ = next(&mut term) => break,
+                _ = next(&mut int) => break,
+                _ = next(&mut hup) => {
+                    tracing::info!("SIGHUP received: reloading the configuration");
+                    reload_now.notify_one();
+                }
+            }
+        }
+        shutdown.cancel();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn flume_launcher_options() {
+        let a = parse_args(&args("--conf conf --conf-file a.conf -f b.conf --name a1 -Dflume.root.logger=DEBUG,console -Xmx20m --no-reload-conf -C /x.jar")).unwrap();
+        assert_eq!(a.name.as_deref(), Some("a1"));
+        assert_eq!(
+            a.conf_files,
+            [PathBuf::from("a.conf"), PathBuf::from("b.conf")]
+        );
+        assert_eq!(a.conf_dir, Some(PathBuf::from("conf")));
+        assert_eq!(
+            a.sysprops,
+            [("flume.root.logger".to_string(), "DEBUG,console".to_string())]
+        );
+        assert!(!a.reload);
+        assert_eq!(a.notes.len(), 2);
+        assert!(matches!(
+            parse_args(&args("--bogus")),
+            Err(ArgsError::Unknown(_))
+        ));
+        assert!(matches!(
+            parse_args(&args("-n")),
+            Err(ArgsError::MissingValue(_))
+        ));
+        let a = parse_args(&args("--name=a1 -u file:///etc/flume.conf")).unwrap();
+        assert_eq!(a.conf_files, [PathBuf::from("/etc/flume.conf")]);
+    }
+}

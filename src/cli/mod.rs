@@ -1,0 +1,47 @@
+//! The `flume-ng` command line: one module per command.
+
+pub mod agent;
+pub mod logging;
+
+/// `flume-ng version`: the first line is what scripts written for Flume parse.
+pub fn version() -> String {
+    format!("Flume 1.11.0\nflume-rs {}\n", env!("CARGO_PKG_VERSION"))
+}
+
+pub const HELP: &str = "Usage: flume-ng <command> [options]...
+
+commands:
+  help                      display this help text
+  agent                     run a Flume agent
+  validate                  check a configuration: what Flume would drop or reject, and why
+  avro-client               run an avro Flume client
+  version                   show Flume version info
+
+global options:
+  --conf,-c <conf>          use configs in <conf> directory
+  -Dproperty=value          sets a system property value (flume.root.logger, flume.monitoring.*)
+  -X<property>, --classpath accepted for compatibility with Flume's launcher, ignored
+
+agent options:
+  --name,-n <name>          the name of this agent (required)
+  --conf-file,-f <file>     specify a config file (required if -u missing)
+  --conf-uri,-u <uri>       specify a config file as a file: URI
+  --no-reload-conf          do not reload config file if changed
+  --poll-interval,-i <s>    seconds between config checks (default 30)
+  --help,-h                 display help text
+
+validate options:
+  --conf-file,-f <file>     the config file to check
+  --name,-n <name>          the agent to check
+
+avro-client options:
+  --rpcProps,-P <file>      RPC client properties file with server connection params
+  --host,-H <host>          hostname to which events will be sent
+  --port,-p <port>          port of the avro source
+  --dirname <dir>           directory to stream to avro source
+  --filename,-F <file>      text file to stream to avro source (default: std input)
+  --headerFile,-R <file>    file containing headers as key/value pairs on each new line
+  --help,-h                 display help text
+
+  Either --rpcProps or both --host and --port must be specified.
+";

@@ -1,0 +1,967 @@
+//! Flume's path escaping (`org.apache.flume.formatter.output.BucketPath.escapeString`), used by
+//! the hdfs sink for `hdfs.path` and `hdfs.filePrefix` and by the Kafka sink for `kafka.topic`.
+//!
+//! The pattern is scanned left to right for Flume's regex `%(\w|%)|%\{([\w.-]+)\}|%\[(\w+)\]`
+//! (`\w` = ASCII letters, digits, `_`):
+//! * `%{name}`: the header's value (missing → empty), inserted literally; needs no timestamp.
+//! * `%[localhost]`, `%[IP]`, `%[FQDN]` (any case): this host's name, address and canonical
+//!   name, resolved once per process; any other name is an error.
+//! * `%x`: **first** the timestamp is obtained (header `timestamp`, or the clock read once per
+//!   call with `useLocalTimeStamp`); a missing or unparsable header is an error even for `%%`
+//!   and unknown letters. Then rounding (`hdfs.round*`, calendar-field based, in the zone), then
+//!   the `SimpleDateFormat` pattern of the letter, formatted in the zone with English names.
+//!
+//! Written by hand: no crate implements Flume's rules. Dates are computed with chrono and
+//! chrono-tz; time zones are resolved as `java.util.TimeZone.getTimeZone` does (unknown ids
+//! become GMT).
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDateTime, Offset, TimeZone as _, Timelike};
+use chrono_tz::Tz;
+
+use crate::event::Headers;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EscapeError {
+    /// Flume's `NullPointerException` from `Preconditions.checkNotNull`.
+    #[error("Expected timestamp in the Flume event headers, but it was null")]
+    MissingTimestamp,
+    #[error(
+        "Flume wasn't able to parse timestamp header in the event to resolve time based \
+         bucketing. Please check that you're correctly populating timestamp header (for example \
+         using TimestampInterceptor source interceptor). (timestamp header: \"{0}\")"
+    )]
+    BadTimestamp(String),
+    /// `TimestampRoundDownUtil`'s precondition.
+    #[error("Timestamp must be positive (got {0}); cannot round it down")]
+    NonPositiveTimestamp(i64),
+    #[error(
+        "The static escape string '{0}' was provided but does not match any of (localhost,IP,FQDN)"
+    )]
+    UnknownStatic(String),
+    #[error(
+        "Flume wasn't able to parse the static escape  sequence '{0}' due to UnkownHostException."
+    )]
+    UnknownHost(String),
+}
+
+impl EscapeError {
+    /// Whether the error comes from the event's `timestamp` header (missing or unusable).
+    pub fn is_timestamp_error(&self) -> bool {
+        matches!(
+            self,
+            EscapeError::MissingTimestamp
+                | EscapeError::BadTimestamp(_)
+                | EscapeError::NonPositiveTimestamp(_)
+        )
+    }
+}
+
+/// `hdfs.roundUnit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundUnit {
+    Second,
+    Minute,
+    Hour,
+}
+
+impl RoundUnit {
+    /// Flume's names, any case; `None` for anything else (Flume then disables rounding).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "second" => Some(RoundUnit::Second),
+            "minute" => Some(RoundUnit::Minute),
+            "hour" => Some(RoundUnit::Hour),
+            _ => None,
+        }
+    }
+
+    /// The largest `roundValue` the unit allows (`HDFSEventSink.configure`).
+    pub fn max_value(self) -> u32 {
+        match self {
+            RoundUnit::Second | RoundUnit::Minute => 60,
+            RoundUnit::Hour => 24,
+        }
+    }
+}
+
+/// `hdfs.round = true` with its unit and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rounding {
+    pub unit: RoundUnit,
+    pub value: u32,
+}
+
+/// A time zone as Java sees one: a tz database zone or a fixed offset in milliseconds
+/// (`GMT+05:30` custom ids, and `SimpleTimeZone`s in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Tz(Tz),
+    OffsetMillis(i64),
+}
+
+impl Default for Zone {
+    /// The JVM default zone of this process (no `-Duser.timezone`).
+    fn default() -> Self {
+        Zone::jvm_default(None)
+    }
+}
+
+impl Zone {
+    pub const UTC: Zone = Zone::Tz(Tz::UTC);
+
+    /// `TimeZone.getTimeZone(id)`: a known id, a Java short id (`PST`, `IST`…), or a custom
+    /// `GMT[+-]h[h][[:]mm]` id; `None` where Java silently falls back to GMT.
+    pub fn parse_java(id: &str) -> Option<Zone> {
+        if let Some(offset) = parse_custom_gmt(id) {
+            return Some(Zone::OffsetMillis(offset));
+        }
+        let name = java_short_id(id).unwrap_or(id);
+        name.parse::<Tz>().ok().map(Zone::Tz)
+    }
+
+    /// `TimeZone.getTimeZone(id)` including its fallback: unknown ids become GMT.
+    pub fn java(id: &str) -> Zone {
+        Zone::parse_java(id).unwrap_or(Zone::Tz(Tz::GMT))
+    }
+
+    /// The JVM's default zone: `-Duser.timezone`, else `TZ`, else `/etc/localtime`
+    /// (`/etc/timezone`), else UTC.
+    pub fn jvm_default(user_timezone: Option<&str>) -> Zone {
+        if let Some(id) = user_timezone.map(str::trim).filter(|s| !s.is_empty()) {
+            return Zone::java(id);
+        }
+        if let Ok(tz) = std::env::var("TZ") {
+            let id = tz.trim_start_matches(':');
+            if !id.is_empty() {
+                let id = id.rsplit_once("zoneinfo/").map_or(id, |(_, z)| z);
+                return Zone::java(id);
+            }
+        }
+        if let Ok(target) = std::fs::read_link("/etc/localtime") {
+            let target = target.to_string_lossy();
+            if let Some((_, id)) = target.rsplit_once("zoneinfo/")
+                && let Some(zone) = Zone::parse_java(id)
+            {
+                return zone;
+            }
+        }
+        if let Ok(text) = std::fs::read_to_string("/etc/timezone")
+            && let Some(zone) = Zone::parse_java(text.trim())
+        {
+            return zone;
+        }
+        Zone::UTC
+    }
+
+    /// Offset from UTC in milliseconds at the instant `utc_ms`.
+    fn offset_at(self, utc_ms: i64) -> i64 {
+        match self {
+            Zone::OffsetMillis(ms) => ms,
+            Zone::Tz(tz) => {
+                let Some(utc) = chrono::DateTime::from_timestamp_millis(utc_ms) else {
+                    return 0;
+                };
+                tz.offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc() as i64
+                    * 1000
+            }
+        }
+    }
+
+    /// The instant of a wall-clock time, resolved as a lenient `GregorianCalendar` does:
+    /// an ambiguous time (clocks set back) takes the standard-time reading, a skipped time
+    /// (clocks set forward) moves forward by the gap.
+    fn wall_to_utc(self, wall_ms: i64) -> i64 {
+        match self {
+            Zone::OffsetMillis(ms) => wall_ms - ms,
+            Zone::Tz(tz) => {
+                let Some(naive) = naive_from_millis(wall_ms) else {
+                    return wall_ms;
+                };
+                match tz.from_local_datetime(&naive) {
+                    chrono::LocalResult::Single(t) => t.timestamp_millis(),
+                    chrono::LocalResult::Ambiguous(_, later) => later.timestamp_millis(),
+                    chrono::LocalResult::None => {
+                        // In a gap: interpret with the offset in force before the gap.
+                        let before = self.offset_at(wall_ms - 86_400_000);
+                        wall_ms - before
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn naive_from_millis(ms: i64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// Java's custom ids: `GMT+h`, `GMT+hh`, `GMT+hhmm`, `GMT+hh:mm` (hours ≤ 23, minutes ≤ 59).
+fn parse_custom_gmt(id: &str) -> Option<i64> {
+    let rest = id.strip_prefix("GMT")?;
+    let (sign, rest) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (hours, minutes) = if let Some((h, m)) = rest.split_once(':') {
+        if !digits(h) || h.len() > 2 || !digits(m) || m.len() != 2 {
+            return None;
+        }
+        (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?)
+    } else {
+        if !digits(rest) {
+            return None;
+        }
+        match rest.len() {
+            1 | 2 => (rest.parse::<i64>().ok()?, 0),
+            3 => (
+                rest[..1].parse::<i64>().ok()?,
+                rest[1..].parse::<i64>().ok()?,
+            ),
+            4 => (
+                rest[..2].parse::<i64>().ok()?,
+                rest[2..].parse::<i64>().ok()?,
+            ),
+            _ => return None,
+        }
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Some(sign * (hours * 60 + minutes) * 60_000)
+}
+
+/// The JDK's old three-letter ids (`ZoneInfoFile` with `sun.timezone.ids.oldmapping` unset)
+/// that the tz database does not know under the same name.
+fn java_short_id(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "ACT" => "Australia/Darwin",
+        "AET" => "Australia/Sydney",
+        "AGT" => "America/Argentina/Buenos_Aires",
+        "ART" => "Africa/Cairo",
+        "AST" => "America/Anchorage",
+        "BET" => "America/Sao_Paulo",
+        "BST" => "Asia/Dhaka",
+        "CAT" => "Africa/Harare",
+        "CNT" => "America/St_Johns",
+        "CST" => "America/Chicago",
+        "CTT" => "Asia/Shanghai",
+        "EAT" => "Africa/Addis_Ababa",
+        "ECT" => "Europe/Paris",
+        "IET" => "America/Indiana/Indianapolis",
+        "IST" => "Asia/Kolkata",
+        "JST" => "Asia/Tokyo",
+        "MIT" => "Pacific/Apia",
+        "NET" => "Asia/Yerevan",
+        "NST" => "Pacific/Auckland",
+        "PLT" => "Asia/Karachi",
+        "PNT" => "America/Phoenix",
+        "PRT" => "America/Puerto_Rico",
+        "PST" => "America/Los_Angeles",
+        "SST" => "Pacific/Guadalcanal",
+        "VST" => "Asia/Ho_Chi_Minh",
+        _ => return None,
+    })
+}
+
+/// How `%x` escapes get and treat their time.
+#[derive(Debug, Clone, Default)]
+pub struct EscapeOptions {
+    /// `hdfs.timeZone` (or the JVM default zone).
+    pub zone: Zone,
+    /// `hdfs.round*` when rounding is on.
+    pub rounding: Option<Rounding>,
+    /// `hdfs.useLocalTimeStamp`.
+    pub use_local_timestamp: bool,
+    /// A fixed clock for tests; `None` reads the system clock.
+    pub now_ms: Option<i64>,
+}
+
+/// One piece of a parsed pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Header(String),
+    Static(String),
+    /// `%x` where x is a word character or `%`.
+    Time(u8),
+}
+
+/// A pattern parsed once, escaped per event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapePattern {
+    parts: Vec<Part>,
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl EscapePattern {
+    pub fn new(pattern: &str) -> Self {
+        let bytes = pattern.as_bytes();
+        let mut parts = Vec::new();
+        let mut literal_start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] != b'%' || i + 1 >= bytes.len() {
+                i += 1;
+                continue;
+            }
+            let next = bytes[i + 1];
+            let matched: Option<(Part, usize)> = if is_word(next) || next == b'%' {
+                Some((Part::Time(next), 2))
+            } else if next == b'{' {
+                let name_len = bytes[i + 2..]
+                    .iter()
+                    .take_while(|&&b| is_word(b) || b == b'.' || b == b'-')
+                    .count();
+                let close = i + 2 + name_len;
+                (name_len > 0 && bytes.get(close) == Some(&b'}')).then(|| {
+                    (
+                        Part::Header(pattern[i + 2..close].to_string()),
+                        name_len + 3,
+                    )
+                })
+            } else if next == b'[' {
+                let name_len = bytes[i + 2..].iter().take_while(|&&b| is_word(b)).count();
+                let close = i + 2 + name_len;
+                (name_len > 0 && bytes.get(close) == Some(&b']')).then(|| {
+                    (
+                        Part::Static(pattern[i + 2..close].to_string()),
+                        name_len + 3,
+                    )
+                })
+            } else {
+                None
+            };
+            match matched {
+                Some((part, len)) => {
+                    if literal_start < i {
+                        parts.push(Part::Literal(pattern[literal_start..i].to_string()));
+                    }
+                    parts.push(part);
+                    i += len;
+                    literal_start = i;
+                }
+                None => i += 1,
+            }
+        }
+        if literal_start < bytes.len() {
+            parts.push(Part::Literal(pattern[literal_start..].to_string()));
+        }
+        EscapePattern { parts }
+    }
+
+    /// True when the pattern has no escapes at all.
+    pub fn is_literal(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Literal(_)))
+    }
+
+    /// True when escaping needs a timestamp (a `%x` escape).
+    pub fn needs_timestamp(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Time(_)))
+    }
+
+    /// The first `%x` escape, for error messages (`%Y`).
+    pub fn first_time_escape(&self) -> Option<String> {
+        self.parts.iter().find_map(|p| match p {
+            Part::Time(c) => Some(format!("%{}", *c as char)),
+            _ => None,
+        })
+    }
+
+    /// Escape for one event.
+    pub fn escape(&self, headers: &Headers, opts: &EscapeOptions) -> Result<String, EscapeError> {
+        let mut out = String::new();
+        self.escape_into(headers, opts, &mut out)?;
+        Ok(out)
+    }
+
+    /// Escape for one event, appending to `out`.
+    pub fn escape_into(
+        &self,
+        headers: &Headers,
+        opts: &EscapeOptions,
+        out: &mut String,
+    ) -> Result<(), EscapeError> {
+        let mut time: Option<TimeFields> = None;
+        let now = opts.now_ms.unwrap_or_else(crate::metrics::now_millis);
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Header(name) => {
+                    if let Some(v) = headers.get(name) {
+                        out.push_str(v);
+                    }
+                }
+                Part::Static(key) => out.push_str(static_value(key)?),
+                Part::Time(c) => {
+                    // Flume re-reads the timestamp for every escape; the result is the same.
+                    let t = match &time {
+                        Some(t) => t,
+                        None => time.insert(TimeFields::new(headers, opts, now)?),
+                    };
+                    t.format(*c, out);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `BucketPath.escapeString(pattern, headers, …)`.
+pub fn escape(
+    pattern: &str,
+    headers: &Headers,
+    opts: &EscapeOptions,
+) -> Result<String, EscapeError> {
+    EscapePattern::new(pattern).escape(headers, opts)
+}
+
+/// `Long.valueOf`: optional sign, ASCII digits, no spaces.
+fn parse_java_long(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The timestamp of one event and its calendar fields in the zone, after rounding.
+struct TimeFields {
+    /// `%t`: the header text (or the clock value).
+    raw: String,
+    /// Rounded instant, ms.
+    utc_ms: i64,
+    /// Wall clock in the zone.
+    wall: NaiveDateTime,
+    offset_ms: i64,
+}
+
+impl TimeFields {
+    fn new(headers: &Headers, opts: &EscapeOptions, now: i64) -> Result<Self, EscapeError> {
+        let (raw, ts) = if opts.use_local_timestamp {
+            (now.to_string(), now)
+        } else {
+            let header = headers
+                .get("timestamp")
+                .ok_or(EscapeError::MissingTimestamp)?;
+            let ts =
+                parse_java_long(header).ok_or_else(|| EscapeError::BadTimestamp(header.clone()))?;
+            (header.clone(), ts)
+        };
+        let utc_ms = match opts.rounding {
+            Some(rounding) => round_down(ts, rounding, opts.zone)?,
+            None => ts,
+        };
+        let offset_ms = opts.zone.offset_at(utc_ms);
+        let wall = naive_from_millis(utc_ms.saturating_add(offset_ms))
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+        Ok(TimeFields {
+            raw,
+            utc_ms,
+            wall,
+            offset_ms,
+        })
+    }
+
+    fn format(&self, c: u8, out: &mut String) {
+        use std::fmt::Write;
+        let w = &self.wall;
+        let hour12 = match w.hour() % 12 {
+            0 => 12,
+            h => h,
+        };
+        let _ = match c {
+            b'%' => out.write_str("%"),
+            b'a' => out.write_str(&DAYS[w.weekday().num_days_from_monday() as usize][..3]),
+            b'A' => out.write_str(DAYS[w.weekday().num_days_from_monday() as usize]),
+            b'b' => out.write_str(&MONTHS[w.month0() as usize][..3]),
+            b'B' => out.write_str(MONTHS[w.month0() as usize]),
+            b'c' => write!(
+                out,
+                "{} {} {} {:02}:{:02}:{:02} {}",
+                &DAYS[w.weekday().num_days_from_monday() as usize][..3],
+                &MONTHS[w.month0() as usize][..3],
+                w.day(),
+                w.hour(),
+                w.minute(),
+                w.second(),
+                Year(w.year())
+            ),
+            b'd' => write!(out, "{:02}", w.day()),
+            b'e' => write!(out, "{}", w.day()),
+            b'D' => write!(
+                out,
+                "{:02}/{:02}/{:02}",
+                w.month(),
+                w.day(),
+                w.year().rem_euclid(100)
+            ),
+            b'H' => write!(out, "{:02}", w.hour()),
+            b'I' => write!(out, "{hour12:02}"),
+            b'j' => write!(out, "{:03}", w.ordinal()),
+            b'k' => write!(out, "{}", w.hour()),
+            b'l' => write!(out, "{hour12}"),
+            b'm' => write!(out, "{:02}", w.month()),
+            b'M' => write!(out, "{:02}", w.minute()),
+            b'n' => write!(out, "{}", w.month()),
+            b'p' => out.write_str(if w.hour() < 12 { "AM" } else { "PM" }),
+            b's' => write!(out, "{}", self.utc_ms / 1000),
+            b'S' => write!(out, "{:02}", w.second()),
+            b't' => out.write_str(&self.raw),
+            b'y' => write!(out, "{:02}", w.year().rem_euclid(100)),
+            b'Y' => write!(out, "{}", Year(w.year())),
+            b'z' => {
+                let minutes = self.offset_ms / 60_000;
+                let sign = if minutes < 0 { '-' } else { '+' };
+                let m = minutes.abs();
+                write!(out, "{sign}{:04}", (m / 60) * 100 + m % 60)
+            }
+            // Unknown letters expand to nothing (after the timestamp was required).
+            _ => Ok(()),
+        };
+    }
+}
+
+/// `yyyy`: at least 4 digits (years before 1 AD are out of scope).
+struct Year(i32);
+
+impl std::fmt::Display for Year {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}", self.0)
+    }
+}
+
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `TimestampRoundDownUtil.roundDownTimeStamp{Seconds,Minutes,Hours}`: in the zone, the unit's
+/// calendar field becomes `field - field % value` and the smaller fields become zero.
+pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, EscapeError> {
+    if ts <= 0 {
+        return Err(EscapeError::NonPositiveTimestamp(ts));
+    }
+    let value = rounding.value.max(1) as i64;
+    let wall_ms = ts + zone.offset_at(ts);
+    let Some(wall) = naive_from_millis(wall_ms) else {
+        return Ok(ts);
+    };
+    let (second, minute, hour) = (
+        wall.second() as i64,
+        wall.minute() as i64,
+        wall.hour() as i64,
+    );
+    let day_start = wall_ms - wall_ms.rem_euclid(86_400_000);
+    let rounded_wall = match rounding.unit {
+        RoundUnit::Second => {
+            day_start + hour * 3_600_000 + minute * 60_000 + (second - second % value) * 1000
+        }
+        RoundUnit::Minute => day_start + hour * 3_600_000 + (minute - minute % value) * 60_000,
+        RoundUnit::Hour => day_start + (hour - hour % value) * 3_600_000,
+    };
+    Ok(zone.wall_to_utc(rounded_wall))
+}
+
+/// This host as `InetAddress.getLocalHost()` sees it: (host name, address, canonical name).
+pub struct LocalHost {
+    pub name: String,
+    pub address: Option<String>,
+    pub canonical: Option<String>,
+}
+
+/// Resolved once per process (also used by the host interceptor).
+pub fn local_host() -> &'static LocalHost {
+    static LOCAL: OnceLock<LocalHost> = OnceLock::new();
+    LOCAL.get_or_init(|| {
+        let name = gethostname::gethostname().to_string_lossy().into_owned();
+        let ip = resolve_host(&name);
+        let canonical = ip.map(|ip| reverse_lookup(ip).unwrap_or_else(|| ip.to_string()));
+        LocalHost {
+            address: ip.map(|ip| ip.to_string()),
+            canonical,
+            name,
+        }
+    })
+}
+
+/// The first address of `name`, IPv4 preferred (Java's default `preferIPv6Addresses=false`).
+fn resolve_host(name: &str) -> Option<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<std::net::IpAddr> = (name, 0).to_socket_addrs().ok()?.map(|a| a.ip()).collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+}
+
+/// `getnameinfo(NI_NAMEREQD)` of an address.
+fn reverse_lookup(ip: std::net::IpAddr) -> Option<String> {
+    let sockaddr: std::net::SocketAddr = (ip, 0).into();
+    let (storage, len) = match sockaddr {
+        std::net::SocketAddr::V4(v4) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 0,
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(v4.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            // SAFETY: sockaddr_storage is large enough and suitably aligned for sockaddr_in.
+            unsafe {
+                std::ptr::write(
+                    &mut storage as *mut libc::sockaddr_storage as *mut libc::sockaddr_in,
+                    sin,
+                )
+            };
+            (storage, std::mem::size_of::<libc::sockaddr_in>())
+        }
+        std::net::SocketAddr::V6(v6) => {
+            let mut sin6: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_addr = libc::in6_addr {
+                s6_addr: v6.ip().octets(),
+            };
+            let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            // SAFETY: sockaddr_storage is large enough and suitably aligned for sockaddr_in6.
+            unsafe {
+                std::ptr::write(
+                    &mut storage as *mut libc::sockaddr_storage as *mut libc::sockaddr_in6,
+                    sin6,
+                )
+            };
+            (storage, std::mem::size_of::<libc::sockaddr_in6>())
+        }
+    };
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: the pointers are valid for the given lengths for the duration of the call.
+    let rc = unsafe {
+        libc::getnameinfo(
+            &storage as *const libc::sockaddr_storage as *const libc::sockaddr,
+            len as libc::socklen_t,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: getnameinfo wrote a NUL-terminated string into `host`.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+fn static_value(key: &str) -> Result<&'static str, EscapeError> {
+    let host = local_host();
+    match key.to_ascii_lowercase().as_str() {
+        "localhost" => Ok(&host.name),
+        "ip" => host
+            .address
+            .as_deref()
+            .ok_or_else(|| EscapeError::UnknownHost(key.to_string())),
+        "fqdn" => host
+            .canonical
+            .as_deref()
+            .ok_or_else(|| EscapeError::UnknownHost(key.to_string())),
+        _ => Err(EscapeError::UnknownStatic(key.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn fixtures() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat-fixtures/vectors")
+    }
+
+    fn load(name: &str) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join(name)).unwrap()).unwrap()
+    }
+
+    /// A vector's zone: an id, `null` (the JVM default given by `jvm_default_tz`), or Flume's
+    /// test-only `SimpleTimeZone(1, …)` written as "custom: raw UTC offset +1 ms".
+    fn vector_zone(input: &serde_json::Value) -> Zone {
+        match input["timeZone"].as_str() {
+            Some(s) if s.starts_with("custom: raw UTC offset +1 ms") => Zone::OffsetMillis(1),
+            Some(id) => Zone::java(id),
+            None => Zone::java(input["jvm_default_tz"].as_str().unwrap_or("UTC")),
+        }
+    }
+
+    #[test]
+    fn bucketpath_vectors() {
+        let v = load("bucketpath.json");
+        let (mut ran, mut skipped) = (0, Vec::new());
+        for case in v["cases"].as_array().unwrap() {
+            let id = case["id"].as_str().unwrap();
+            let input = &case["input"];
+            let h: Headers = input["headers"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            let rounding = if input["round"].as_bool() == Some(true) {
+                Some(Rounding {
+                    unit: RoundUnit::parse(input["roundUnit"].as_str().unwrap()).unwrap(),
+                    value: input["roundValue"].as_u64().unwrap() as u32,
+                })
+            } else {
+                None
+            };
+            let opts = EscapeOptions {
+                zone: vector_zone(input),
+                rounding,
+                use_local_timestamp: input["useLocalTimeStamp"].as_bool().unwrap_or(false),
+                now_ms: input["clock_ms"].as_i64(),
+            };
+            let result = escape(input["pattern"].as_str().unwrap(), &h, &opts);
+            let expected = &case["expected"];
+            if let Some(output) = expected["output"].as_str() {
+                assert_eq!(result.as_deref(), Ok(output), "case {id}");
+            } else if let Some(error) = expected["error"].as_str() {
+                let err = result.expect_err(id).to_string();
+                let java_text = error.split_once(": ").map_or(error, |(_, t)| t);
+                let java_text = java_text.trim_end_matches("...");
+                assert!(err.starts_with(java_text), "case {id}: {err}");
+            } else if expected["output_rule"].is_string() {
+                // The local host's names: compare with what the OS says.
+                let host = local_host();
+                let out = result.expect(id);
+                let parts: Vec<&str> = out.split('/').collect();
+                assert_eq!(parts[0], host.name, "case {id}");
+                let ip: std::net::IpAddr = parts[1].parse().expect("an IP address");
+                assert_eq!(Some(ip), resolve_host(&host.name), "case {id}");
+                assert!(!parts[2].is_empty(), "case {id}");
+            } else {
+                skipped.push(id.to_string());
+                continue;
+            }
+            ran += 1;
+        }
+        eprintln!(
+            "bucketpath.json: {ran} cases run, {} skipped: {skipped:?}",
+            skipped.len()
+        );
+        assert!(skipped.is_empty());
+        assert_eq!(ran, v["case_count"].as_u64().unwrap() as usize);
+    }
+
+    #[test]
+    fn round_down_vectors() {
+        let v = load("round_down.json");
+        let mut ran = 0;
+        for case in v["cases"].as_array().unwrap() {
+            let id = case["id"].as_str().unwrap();
+            let input = &case["input"];
+            if input["config"].is_object() {
+                // Configuration cases (roundValue range, unknown unit) are run by the hdfs
+                // sink's config tests.
+                continue;
+            }
+            let rounding = Rounding {
+                unit: RoundUnit::parse(input["unit"].as_str().unwrap()).unwrap(),
+                value: input["value"].as_u64().unwrap() as u32,
+            };
+            let zone = Zone::java(input["tz"].as_str().unwrap());
+            let out = round_down(input["timestamp"].as_i64().unwrap(), rounding, zone);
+            assert_eq!(
+                out,
+                Ok(case["expected"]["output"].as_i64().unwrap()),
+                "{id}"
+            );
+            ran += 1;
+        }
+        assert_eq!(ran, 5);
+    }
+
+    #[test]
+    fn timestamp_errors() {
+        let opts = EscapeOptions {
+            zone: Zone::UTC,
+            ..Default::default()
+        };
+        for pattern in ["%%", "%Q", "/x/%Y"] {
+            assert_eq!(
+                escape(pattern, &headers(&[]), &opts),
+                Err(EscapeError::MissingTimestamp)
+            );
+        }
+        assert!(matches!(
+            escape("%Y", &headers(&[("timestamp", " 1")]), &opts),
+            Err(EscapeError::BadTimestamp(_))
+        ));
+        assert_eq!(
+            escape("%Y", &headers(&[("timestamp", "+1000")]), &opts).as_deref(),
+            Ok("1970")
+        );
+        let round = EscapeOptions {
+            rounding: Some(Rounding {
+                unit: RoundUnit::Hour,
+                value: 1,
+            }),
+            ..opts.clone()
+        };
+        assert_eq!(
+            escape("%H", &headers(&[("timestamp", "0")]), &round),
+            Err(EscapeError::NonPositiveTimestamp(0))
+        );
+        // Header escapes never need the timestamp; missing headers become "".
+        assert_eq!(
+            escape("a/%{x}/%{y}", &headers(&[("x", "1")]), &opts).as_deref(),
+            Ok("a/1/")
+        );
+        assert!(EscapePattern::new("%{a}%[IP]").needs_timestamp() == false);
+        assert_eq!(
+            EscapePattern::new("/p/%{a}/%Y")
+                .first_time_escape()
+                .as_deref(),
+            Some("%Y")
+        );
+    }
+
+    #[test]
+    fn parsing_edges() {
+        let opts = EscapeOptions {
+            zone: Zone::UTC,
+            ..Default::default()
+        };
+        let h = headers(&[("timestamp", "1340459193234"), ("h", "v")]);
+        for (pattern, expected) in [
+            ("%", "%"),
+            ("abc%", "abc%"),
+            ("%{", "%{"),
+            ("%{}", "%{}"),
+            ("%[]", "%[]"),
+            ("%{h", "%{h"),
+            ("%%{h}", "%{h}"),
+            ("%{h}%Y", "v2012"),
+            ("é%Y€", "é2012€"),
+            ("%é", "%é"),
+            ("%{h}}", "v}"),
+        ] {
+            assert_eq!(
+                escape(pattern, &h, &opts).as_deref(),
+                Ok(expected),
+                "{pattern}"
+            );
+        }
+        assert!(EscapePattern::new("/plain/path").is_literal());
+    }
+
+    #[test]
+    fn java_time_zones() {
+        assert_eq!(Zone::java("UTC"), Zone::UTC);
+        assert_eq!(Zone::java("No/Such_Zone"), Zone::Tz(Tz::GMT));
+        assert_eq!(
+            Zone::java("utc"),
+            Zone::Tz(Tz::GMT),
+            "ids are case-sensitive"
+        );
+        assert_eq!(Zone::java("GMT+05:30"), Zone::OffsetMillis(19_800_000));
+        assert_eq!(Zone::java("GMT-8"), Zone::OffsetMillis(-28_800_000));
+        assert_eq!(Zone::java("GMT+0530"), Zone::OffsetMillis(19_800_000));
+        assert_eq!(Zone::java("GMT+24"), Zone::Tz(Tz::GMT));
+        assert_eq!(Zone::java("PST"), Zone::Tz(Tz::America__Los_Angeles));
+        assert_eq!(Zone::java("IST"), Zone::Tz(Tz::Asia__Kolkata));
+        assert_eq!(
+            Zone::jvm_default(Some("Asia/Tokyo")),
+            Zone::Tz(Tz::Asia__Tokyo)
+        );
+        let h = headers(&[("timestamp", "1340459193234")]);
+        let opts = EscapeOptions {
+            zone: Zone::java("GMT+05:30"),
+            ..Default::default()
+        };
+        assert_eq!(escape("%H:%M %z", &h, &opts).as_deref(), Ok("19:16 +0530"));
+    }
+
+    #[test]
+    fn rounding_across_dst() {
+        // Los Angeles, 2014-11-02: 01:00–02:00 local happens twice (PDT 08:00Z–09:00Z, then
+        // PST 09:00Z–10:00Z). Rounding to the hour sets the wall clock to 01:00, which a
+        // lenient GregorianCalendar reads as standard time (09:00Z) — also for 01:30 PDT.
+        let la = Zone::Tz(Tz::America__Los_Angeles);
+        let hour = Rounding {
+            unit: RoundUnit::Hour,
+            value: 1,
+        };
+        assert_eq!(
+            round_down(1_414_920_600_000, hour, la),
+            Ok(1_414_918_800_000)
+        );
+        assert_eq!(
+            round_down(1_414_917_000_000, hour, la),
+            Ok(1_414_918_800_000)
+        );
+    }
+
+    #[test]
+    fn local_timestamp_and_t() {
+        let opts = EscapeOptions {
+            zone: Zone::UTC,
+            use_local_timestamp: true,
+            now_ms: Some(1_583_020_799_000),
+            ..Default::default()
+        };
+        assert_eq!(
+            escape("%t %s %Y%m%d", &headers(&[]), &opts).as_deref(),
+            Ok("1583020799000 1583020799 20200229")
+        );
+        let opts = EscapeOptions {
+            zone: Zone::UTC,
+            rounding: Some(Rounding {
+                unit: RoundUnit::Minute,
+                value: 10,
+            }),
+            ..Default::default()
+        };
+        // %t is the header text, never rounded; %s is rounded.
+        assert_eq!(
+            escape("%t %s", &headers(&[("timestamp", "+1340459193234")]), &opts).as_deref(),
+            Ok("+1340459193234 1340458800")
+        );
+    }
+}

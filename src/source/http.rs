@@ -1,0 +1,529 @@
+//! `http` source (`HTTPSource`): every request to any path is turned into events by a handler
+//! (JSONHandler by default, BlobHandler) and put in one batch; 200 on success, 400 for a bad
+//! request, 503 when the channel is full, 500 otherwise; TRACE/OPTIONS are forbidden
+//! (reference §9.9).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use crate::config::{ConfigError, Context};
+use crate::event::{Event, Headers};
+use crate::metrics::{MetricSource, SourceCounter};
+
+const MAX_CONNECTIONS: usize = 1024;
+/// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
+const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
+
+/// Why a handler could not turn a request into events.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandlerError {
+    /// Flume's `HTTPBadRequestException` → 400.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Any other handler exception → 500.
+    #[error("{0}")]
+    Internal(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Handler {
+    Json,
+    Blob { max_blob_length: usize },
+}
+
+const JSON_HANDLER: &str = "org.apache.flume.source.http.JSONHandler";
+const BLOB_HANDLER: &str = "org.apache.flume.sink.solr.morphline.BlobHandler";
+
+impl Handler {
+    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+        let name = ctx.string("handler", JSON_HANDLER);
+        let sub = ctx.sub("handler.");
+        match name.trim() {
+            n if n.eq_ignore_ascii_case(JSON_HANDLER) => Ok(Handler::Json),
+            n if n.eq_ignore_ascii_case(BLOB_HANDLER) => {
+                let max = sub.long("maxBlobLength", 100_000_000)?;
+                if max <= 0 {
+                    return Err(sub.error("maxBlobLength", "must be greater than 0"));
+                }
+                Ok(Handler::Blob { max_blob_length: max as usize })
+            }
+            other => Err(ctx.error(
+                "handler",
+                format!("cannot load HTTP source handler class {other}: custom Java classes cannot run in flume-rs; built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER}"),
+            )),
+        }
+    }
+
+    /// Turn a request (content type, query string, body) into events.
+    pub fn events(
+        &self,
+        content_type: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<Event>, HandlerError> {
+        match self {
+            Handler::Json => json_events(content_type, body),
+            Handler::Blob { max_blob_length } => {
+                if body.len() > *max_blob_length {
+                    return Err(HandlerError::BadRequest(format!(
+                        "blob exceeds maxBlobLength {max_blob_length}"
+                    )));
+                }
+                let mut headers = Headers::new();
+                for (k, v) in query.map(parse_query).unwrap_or_default() {
+                    headers.insert(k, v);
+                }
+                Ok(vec![Event::with_headers(
+                    headers,
+                    Bytes::copy_from_slice(body),
+                )])
+            }
+        }
+    }
+}
+
+fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The request charset: `charset=` of the Content-Type, UTF-8 when absent.
+fn request_charset(content_type: Option<&str>) -> Option<String> {
+    let ct = content_type?;
+    ct.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unicode {
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
+/// JSONHandler: a JSON array of `{"headers": {…}, "body": "…"}`; bodies are re-encoded with the
+/// request charset (only UTF-8, UTF-16 and UTF-32 are accepted, as in Flume).
+pub fn json_events(content_type: Option<&str>, body: &[u8]) -> Result<Vec<Event>, HandlerError> {
+    let charset = match request_charset(content_type) {
+        None => Unicode::Utf8,
+        Some(c) if c.eq_ignore_ascii_case("UTF-8") => Unicode::Utf8,
+        Some(c) if c.eq_ignore_ascii_case("UTF-16") => Unicode::Utf16,
+        Some(c) if c.eq_ignore_ascii_case("UTF-32") => Unicode::Utf32,
+        Some(c) => {
+            return Err(HandlerError::Internal(format!(
+                "java.nio.charset.UnsupportedCharsetException: {c}"
+            )));
+        }
+    };
+    let text = decode(charset, body).ok_or_else(|| {
+        HandlerError::BadRequest("request body is not valid text in the request charset".into())
+    })?;
+    if text.trim().is_empty() {
+        // Gson returns null for an empty document and Flume fails with a NullPointerException.
+        return Err(HandlerError::Internal(
+            "request body is empty: expected a JSON array of events".into(),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| HandlerError::BadRequest(format!("Request has invalid JSON Syntax: {e}")))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(HandlerError::BadRequest(
+            "Request has invalid JSON Syntax: expected a JSON array of events".into(),
+        ));
+    };
+    let mut events = Vec::with_capacity(items.len());
+    for item in items {
+        let serde_json::Value::Object(mut obj) = item else {
+            return Err(HandlerError::BadRequest(
+                "Request has invalid JSON Syntax: every event must be a JSON object".into(),
+            ));
+        };
+        let mut headers = Headers::new();
+        match obj.remove("headers") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Object(map)) => {
+                for (k, v) in map {
+                    if let Some(v) = gson_string(&v)? {
+                        headers.insert(k, v);
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(HandlerError::BadRequest(
+                    "Request has invalid JSON Syntax: headers must be an object".into(),
+                ));
+            }
+        }
+        let body = match obj.remove("body") {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(v) => gson_string(&v)?.unwrap_or_default(),
+        };
+        events.push(Event::with_headers(headers, encode(charset, &body)));
+    }
+    Ok(events)
+}
+
+/// How Gson reads a JSON value into a `String` field: strings as is, numbers and booleans as
+/// their text, null as null; objects and arrays are a syntax error.
+fn gson_string(v: &serde_json::Value) -> Result<Option<String>, HandlerError> {
+    match v {
+        serde_json::Value::String(s) => Ok(Some(s.clone())),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
+        serde_json::Value::Null => Ok(None),
+        _ => Err(HandlerError::BadRequest(
+            "Request has invalid JSON Syntax: expected a string".into(),
+        )),
+    }
+}
+
+fn decode(charset: Unicode, body: &[u8]) -> Option<String> {
+    match charset {
+        Unicode::Utf8 => String::from_utf8(body.to_vec()).ok(),
+        Unicode::Utf16 => {
+            // Java's UTF-16 decoder: a BOM picks the byte order, big-endian otherwise.
+            let (le, rest) = match body {
+                [0xFF, 0xFE, rest @ ..] => (true, rest),
+                [0xFE, 0xFF, rest @ ..] => (false, rest),
+                _ => (false, body),
+            };
+            if rest.len() % 2 != 0 {
+                return None;
+            }
+            let units = rest.chunks(2).map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            });
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .ok()
+        }
+        Unicode::Utf32 => {
+            if body.len() % 4 != 0 {
+                return None;
+            }
+            body.chunks(4)
+                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+                .collect()
+        }
+    }
+}
+
+/// `String.getBytes(charset)`: UTF-16 writes a big-endian BOM, UTF-32 big-endian without BOM.
+fn encode(charset: Unicode, s: &str) -> Vec<u8> {
+    match charset {
+        Unicode::Utf8 => s.as_bytes().to_vec(),
+        Unicode::Utf16 => {
+            let mut out = vec![0xFE, 0xFF];
+            for u in s.encode_utf16() {
+                out.extend_from_slice(&u.to_be_bytes());
+            }
+            out
+        }
+        Unicode::Utf32 => s.chars().flat_map(|c| (c as u32).to_be_bytes()).collect(),
+    }
+}
+
+pub struct HttpSource {
+    name: String,
+    bind: String,
+    port: u16,
+    handler: Handler,
+    counter: Arc<SourceCounter>,
+}
+
+impl HttpSource {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+        let port = super::netcat::parse_port(ctx, "port")?;
+        let bind = ctx.string("bind", "0.0.0.0");
+        if ctx.bool("ssl", false) || ctx.bool("enableSSL", false) {
+            return Err(ctx.error("ssl", "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
+        }
+        // Jetty bean setters have no equivalent here; accept them so configs load.
+        for prefix in [
+            "QueuedThreadPool.",
+            "HttpConfiguration.",
+            "SslContextFactory.",
+            "ServerConnector.",
+        ] {
+            for (k, _) in ctx.sub(prefix).pairs() {
+                tracing::warn!(
+                    "{}: Jetty setting ignored by flume-rs",
+                    ctx.full_key(&format!("{prefix}{k}"))
+                );
+            }
+        }
+        Ok(HttpSource {
+            name: name.to_string(),
+            bind,
+            port,
+            handler: Handler::from_context(ctx)?,
+            counter: SourceCounter::new(name),
+        })
+    }
+}
+
+#[async_trait]
+impl Source for HttpSource {
+    async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
+        let addr = super::netcat::resolve(&self.bind, self.port).await?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
+        })?;
+        tracing::info!(source = %self.name, "HTTP source listening on {addr}");
+        let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let shared = Arc::new(Shared {
+            handler: self.handler.clone(),
+            counter: Arc::clone(&self.counter),
+            processor: Arc::clone(&cx.processor),
+        });
+        loop {
+            let permit = tokio::select! {
+                _ = cx.shutdown.cancelled() => return Ok(()),
+                p = Arc::clone(&limit).acquire_owned() => p.map_err(|e| SourceError::Other(e.to_string()))?,
+            };
+            let (stream, _) = tokio::select! {
+                _ = cx.shutdown.cancelled() => return Ok(()),
+                a = listener.accept() => match a {
+                    Ok(a) => a,
+                    Err(error) => {
+                        tracing::warn!(source = %self.name, %error, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let shared = Arc::clone(&shared);
+            let shutdown = cx.shutdown.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let shared = Arc::clone(&shared);
+                    async move { Ok::<_, Infallible>(shared.serve(req).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = shutdown.cancelled() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
+
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+struct Shared {
+    handler: Handler,
+    counter: Arc<SourceCounter>,
+    processor: Arc<ChannelProcessor>,
+}
+
+impl Shared {
+    async fn serve(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        if req.method() == Method::TRACE || req.method() == Method::OPTIONS {
+            return error_page(StatusCode::FORBIDDEN, "Forbidden");
+        }
+        let content_type = req
+            .headers()
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let query = req.uri().query().map(str::to_string);
+        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
+            .collect()
+            .await
+        {
+            Ok(b) => b.to_bytes(),
+            Err(e) => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    &format!("could not read the request body: {e}"),
+                );
+            }
+        };
+        let events = match self
+            .handler
+            .events(content_type.as_deref(), query.as_deref(), &body)
+        {
+            Ok(events) => events,
+            Err(HandlerError::BadRequest(msg)) => {
+                tracing::warn!("Received bad request from client. {msg}");
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Bad request from client. {msg}"),
+                );
+            }
+            Err(HandlerError::Internal(msg)) => {
+                tracing::warn!("Deserializer threw unexpected exception. {msg}");
+                return error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("Deserializer threw unexpected exception. {msg}"),
+                );
+            }
+        };
+        let n = events.len() as u64;
+        self.counter
+            .append_batch_received
+            .fetch_add(1, Ordering::Relaxed);
+        self.counter.event_received.fetch_add(n, Ordering::Relaxed);
+        match self.processor.process_batch(events).await {
+            Ok(()) => {
+                self.counter
+                    .append_batch_accepted
+                    .fetch_add(1, Ordering::Relaxed);
+                self.counter.event_accepted.fetch_add(n, Ordering::Relaxed);
+                let mut r = Response::new(Full::new(Bytes::new()));
+                *r.status_mut() = StatusCode::OK;
+                r
+            }
+            Err(e) if matches!(e, super::ProcessError::Channel { .. }) => {
+                self.counter
+                    .channel_write_fail
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    "Error appending event to channel. Channel might be full. Consider increasing the channel capacity or make sure the sinks perform faster. {e}"
+                );
+                error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("Error appending event to channel. Channel might be full.{e}"),
+                )
+            }
+            Err(e) => {
+                self.counter
+                    .generic_processing_fail
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("Unexpected error appending event to channel. {e}");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("Unexpected error while appending event to channel. {e}"),
+                )
+            }
+        }
+    }
+}
+
+/// An error response shaped like Jetty's `sendError` page.
+fn error_page(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let code = status.as_u16();
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let body = format!(
+        "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=iso-8859-1\"/>\n<title>Error {code} {escaped}</title>\n</head>\n<body><h2>HTTP ERROR {code}</h2>\n<p>Problem accessing /. Reason:\n<pre>    {escaped}</pre></p>\n</body>\n</html>\n"
+    );
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    if let Ok(v) = "text/html;charset=iso-8859-1".parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_handler_basics() {
+        let ev = json_events(
+            None,
+            br#"[{"headers":{"a":"b"},"body":"x"},{"body":"y"},{"headers":{"n":1}}]"#,
+        )
+        .unwrap();
+        assert_eq!(ev.len(), 3);
+        assert_eq!(ev[0].header("a"), Some("b"));
+        assert_eq!(&ev[1].body[..], b"y");
+        assert_eq!(ev[2].header("n"), Some("1"));
+        assert_eq!(&ev[2].body[..], b"");
+        assert!(matches!(
+            json_events(None, b"{\"a\":1}"),
+            Err(HandlerError::BadRequest(_))
+        ));
+        assert!(matches!(
+            json_events(None, b""),
+            Err(HandlerError::Internal(_))
+        ));
+        assert!(matches!(
+            json_events(Some("application/json; charset=ISO-8859-1"), b"[]"),
+            Err(HandlerError::Internal(_))
+        ));
+    }
+
+    #[test]
+    fn utf16_bodies_carry_a_bom() {
+        let req = encode(Unicode::Utf16, r#"[{"body":"hi"}]"#);
+        let ev = json_events(Some("application/json;charset=UTF-16"), &req).unwrap();
+        assert_eq!(&ev[0].body[..], &[0xFE, 0xFF, 0, b'h', 0, b'i']);
+    }
+
+    #[test]
+    fn query_decoding() {
+        assert_eq!(
+            parse_query("a=b%20c&d=e+f&g"),
+            vec![
+                ("a".into(), "b c".into()),
+                ("d".into(), "e f".into()),
+                ("g".into(), "".into())
+            ]
+        );
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

@@ -1,0 +1,195 @@
+//! `netcat` source (`NetcatSource`): a TCP server turning each line into an event, answering
+//! `OK` per event (reference §9.4). Lines end at `\n`; a `\r` stays in the body; the length
+//! limit counts characters including the newline; one channel transaction per event.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+
+/// Connections served at once; more wait in the accept queue.
+const MAX_CONNECTIONS: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct NetcatConfig {
+    pub bind: String,
+    pub port: u16,
+    pub max_line_length: usize,
+    pub ack_every_event: bool,
+    pub encoding: &'static encoding_rs::Encoding,
+}
+
+impl NetcatConfig {
+    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+        let bind = ctx.required("bind")?;
+        let port = parse_port(ctx, "port")?;
+        let max_line_length = ctx.int("max-line-length", 512)?;
+        if max_line_length <= 0 {
+            return Err(ctx.error("max-line-length", "must be greater than 0"));
+        }
+        let encoding_name = ctx.string("encoding", "utf-8");
+        let encoding = encoding_rs::Encoding::for_label(encoding_name.trim().as_bytes())
+            .ok_or_else(|| {
+                ctx.error(
+                    "encoding",
+                    format!("unsupported character set \"{encoding_name}\""),
+                )
+            })?;
+        Ok(NetcatConfig {
+            bind,
+            port,
+            max_line_length: max_line_length as usize,
+            ack_every_event: ctx.bool("ack-every-event", true),
+            encoding,
+        })
+    }
+}
+
+/// A required TCP/UDP port (`port` keys of network sources).
+pub fn parse_port(ctx: &Context, key: &str) -> Result<u16, ConfigError> {
+    let port = ctx.int(key, -1)?;
+    if port == -1 && !ctx.contains(key) {
+        return Err(ctx.error(key, "is required but not set"));
+    }
+    u16::try_from(port)
+        .map_err(|_| ctx.error(key, format!("expected a port number (0-65535), got {port}")))
+}
+
+/// Resolve `bind` + `port` to a socket address (host names allowed).
+pub async fn resolve(bind: &str, port: u16) -> std::io::Result<SocketAddr> {
+    tokio::net::lookup_host((bind.trim(), port))
+        .await?
+        .next()
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("cannot resolve {bind}"),
+            )
+        })
+}
+
+pub struct NetcatSource {
+    name: String,
+    config: NetcatConfig,
+}
+
+impl NetcatSource {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+        Ok(NetcatSource {
+            name: name.to_string(),
+            config: NetcatConfig::from_context(ctx)?,
+        })
+    }
+}
+
+#[async_trait]
+impl Source for NetcatSource {
+    async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
+        let addr = resolve(&self.config.bind, self.config.port).await?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
+        })?;
+        tracing::info!("Created serverSocket:{addr}");
+        let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            let permit = tokio::select! {
+                _ = cx.shutdown.cancelled() => return Ok(()),
+                p = Arc::clone(&limit).acquire_owned() => p.map_err(|e| SourceError::Other(e.to_string()))?,
+            };
+            let (stream, peer) = tokio::select! {
+                _ = cx.shutdown.cancelled() => return Ok(()),
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(error) => {
+                        tracing::warn!(source = %self.name, %error, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let config = self.config.clone();
+            let processor = Arc::clone(&cx.processor);
+            let shutdown = cx.shutdown.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    r = handle(stream, &config, &processor) => {
+                        if let Err(error) = r {
+                            tracing::debug!(%peer, %error, "netcat connection ended with an error");
+                        }
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Serve one connection: split lines, one event each, answer per event.
+async fn handle(
+    mut stream: TcpStream,
+    config: &NetcatConfig,
+    processor: &ChannelProcessor,
+) -> std::io::Result<()> {
+    let mut pending: Vec<u8> = Vec::with_capacity(config.max_line_length + 1);
+    let mut buf = vec![0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            // Bytes after the last newline are discarded, as in Flume.
+            return Ok(());
+        }
+        let mut start = 0;
+        for i in 0..n {
+            if buf[i] != b'\n' {
+                continue;
+            }
+            pending.extend_from_slice(&buf[start..i]);
+            start = i + 1;
+            let (line, _) = config.encoding.decode_without_bom_handling(&pending);
+            if line.chars().count() + 1 > config.max_line_length {
+                return too_long(&mut stream, config).await;
+            }
+            let reply = match processor
+                .process_event(Event::new(line.into_owned().into_bytes()))
+                .await
+            {
+                Ok(()) => "OK\n".to_string(),
+                Err(e) => {
+                    tracing::warn!(%e, "Error processing event");
+                    format!("FAILED: {e}\n")
+                }
+            };
+            pending.clear();
+            if config.ack_every_event {
+                stream.write_all(reply.as_bytes()).await?;
+            }
+        }
+        pending.extend_from_slice(&buf[start..n]);
+        // The buffer holds max-line-length characters; a line that fills it without a newline
+        // can never fit.
+        if pending.len() >= config.max_line_length {
+            let (partial, _) = config.encoding.decode_without_bom_handling(&pending);
+            if partial.chars().count() >= config.max_line_length {
+                return too_long(&mut stream, config).await;
+            }
+        }
+    }
+}
+
+async fn too_long(stream: &mut TcpStream, config: &NetcatConfig) -> std::io::Result<()> {
+    let msg = format!(
+        "FAILED: Event exceeds the maximum length ({} chars, including newline)\n",
+        config.max_line_length
+    );
+    tracing::warn!("Client sent event exceeding the maximum length");
+    stream.write_all(msg.as_bytes()).await?;
+    stream.shutdown().await
+}
