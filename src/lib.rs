@@ -13,6 +13,8 @@ pub mod event;
 pub mod format;
 pub mod interceptor;
 pub mod java;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod metrics;
 pub mod processor;
 pub mod registry;

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod filters;
+pub mod legacy;
 pub mod model;
 pub mod properties;
 pub mod validate;

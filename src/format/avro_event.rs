@@ -59,6 +59,31 @@ pub fn encode(event: &Event) -> Bytes {
     out.freeze()
 }
 
+/// The datum as Flume's Kafka sink (`useFlumeEventFormat`) and Kafka channel
+/// (`parseAsFlumeEvent`) write it: their `toCharSeqMap` copies the event's headers, in the
+/// event map's iteration order, into a fresh `HashMap` whose order Avro then writes.
+pub fn encode_kafka(event: &Event) -> Bytes {
+    let mut out = BytesMut::with_capacity(event.body.len() + 16 + event.headers.len() * 24);
+    encode_char_seq_map_into(&mut out, &event.headers, &event.body);
+    out.freeze()
+}
+
+/// Append the datum with the headers in `toCharSeqMap` order: the event map's iteration order
+/// put into a fresh `HashMap`. Flume's Kafka sink and channel and its Avro RPC client
+/// (`NettyAvroRpcClient`) build the Avro record this way.
+pub fn encode_char_seq_map_into(out: &mut BytesMut, headers: &Headers, body: &[u8]) {
+    let entries = crate::java::hashmap_put_order(&crate::java::hashmap_order(headers));
+    if !entries.is_empty() {
+        put_long(out, entries.len() as i64);
+        for (k, v) in entries {
+            put_bytes(out, k.as_bytes());
+            put_bytes(out, v.as_bytes());
+        }
+    }
+    put_long(out, 0);
+    put_bytes(out, body);
+}
+
 /// A cursor over Avro binary data.
 pub struct Reader<'a> {
     buf: &'a [u8],

@@ -584,7 +584,7 @@ fn put_events(out: &mut BytesMut, events: &[Event]) {
     if !events.is_empty() {
         put_long(out, events.len() as i64);
         for e in events {
-            avro_event::encode_into(out, &e.headers, &e.body);
+            avro_event::encode_char_seq_map_into(out, &e.headers, &e.body);
         }
     }
     put_long(out, 0);
@@ -923,7 +923,7 @@ impl Requester {
     /// `append(event)`.
     pub fn append(&mut self, event: &Event) -> OutgoingCall {
         let mut params = BytesMut::new();
-        avro_event::encode_into(&mut params, &event.headers, &event.body);
+        avro_event::encode_char_seq_map_into(&mut params, &event.headers, &event.body);
         self.request("append", &params)
     }
 

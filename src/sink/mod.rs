@@ -3,6 +3,8 @@
 
 pub mod avro;
 pub mod file_roll;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod logger;
 pub mod null;
 pub mod serializer;
@@ -95,6 +97,10 @@ pub fn build(
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
         "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.sink.kafka.KafkaSink" => {
+            Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
+        }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         other => {
             return Err(BuildError::Config(ctx.error(

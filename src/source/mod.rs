@@ -5,6 +5,8 @@ pub mod avro;
 pub mod channel_processor;
 pub mod exec;
 pub mod http;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod netcat;
 pub mod netcat_udp;
 pub mod seq;
@@ -158,6 +160,10 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
         "avro" => Box::new(avro::AvroSource::from_context(name, ctx, env)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.source.kafka.KafkaSource" => {
+            Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
+        }
         "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
         "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
         "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),

@@ -7,7 +7,12 @@ mod agent_basics;
 mod avro_container;
 mod avro_rpc;
 mod cli;
+mod events;
+mod file_channel;
 mod file_roll;
+mod golden_logger;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod metrics;
 mod sources;
 mod vectors_http;

@@ -269,3 +269,6 @@ pub fn wait_port(port: u16, timeout: Duration) {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
 }
+
+#[cfg(feature = "kafka")]
+pub mod kafka;
