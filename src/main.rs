@@ -11,6 +11,7 @@ fn main() {
             cli::agent::main(&args[1..])
         }
         Some("avro-client") => flume_rs::client::avro::main(&args[1..]),
+        Some("validate") => flume_rs::config::report::main(&args[1..]),
         Some("version") => {
             print!("{}", cli::version());
             0

@@ -7,6 +7,7 @@ mod agent_basics;
 mod avro_container;
 mod avro_rpc;
 mod cli;
+mod config;
 mod events;
 mod file_channel;
 mod file_roll;
