@@ -14,6 +14,7 @@ mod file_roll;
 mod golden_logger;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod log_sources;
 mod metrics;
 mod sources;
 mod vectors_http;
