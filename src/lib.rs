@@ -22,6 +22,7 @@ pub mod selector;
 pub mod sink;
 pub mod source;
 pub mod tls;
+pub mod storage;
 pub mod topology;
 
 pub use event::{Event, Headers};

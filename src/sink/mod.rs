@@ -3,6 +3,7 @@
 
 pub mod avro;
 pub mod file_roll;
+pub mod hdfs;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -102,6 +103,7 @@ pub fn build(
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
         }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
+        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",
