@@ -21,8 +21,8 @@ pub mod registry;
 pub mod selector;
 pub mod sink;
 pub mod source;
-pub mod tls;
 pub mod storage;
+pub mod tls;
 pub mod topology;
 
 pub use event::{Event, Headers};
