@@ -23,7 +23,13 @@ pub fn shared_reference() -> PathBuf {
     if let Ok(p) = std::env::var("FLUME_SHARED_REFERENCE") {
         return PathBuf::from(p);
     }
-    repo().join("../shared/reference")
+    // /work/main/../shared, or a worktree one level deeper (/work/wt/<name>/../../shared).
+    let near = repo().join("../shared/reference");
+    let worktree = repo().join("../../shared/reference");
+    if !near.exists() && worktree.exists() {
+        return worktree;
+    }
+    near
 }
 
 /// A port that was free a moment ago.
