@@ -20,6 +20,7 @@ pub mod registry;
 pub mod selector;
 pub mod sink;
 pub mod source;
+pub mod storage;
 pub mod topology;
 
 pub use event::{Event, Headers};

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod filters;
+pub mod hadoop;
 pub mod legacy;
 pub mod model;
 pub mod properties;

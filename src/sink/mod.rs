@@ -2,6 +2,7 @@
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
 pub mod file_roll;
+pub mod hdfs;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -86,7 +87,6 @@ pub fn build(
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -101,6 +101,7 @@ pub fn build(
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
         }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
+        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

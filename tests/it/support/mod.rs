@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod s3;
+
 /// Path of the `flume-ng` binary under test.
 pub fn flume_ng() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_flume-ng"))
@@ -191,10 +193,16 @@ pub fn tools_python() -> PathBuf {
 
 /// Run a Python script with the tools venv; returns stdout, panics with stderr on failure.
 pub fn run_python(script: &str, args: &[&str]) -> String {
+    run_python_env(script, args, &[])
+}
+
+/// [`run_python`] with extra environment variables.
+pub fn run_python_env(script: &str, args: &[&str], env: &[(&str, String)]) -> String {
     let out = Command::new(tools_python())
         .arg("-c")
         .arg(script)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("run python");
     assert!(
