@@ -5,6 +5,8 @@
 //! dropping a `Take` without committing rolls them back to the head of the channel.
 
 pub mod file;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod memory;
 
 use std::sync::Arc;
@@ -179,6 +181,10 @@ pub fn build(
     };
     Ok(match alias {
         "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.channel.kafka.KafkaChannel" => {
+            Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
+        }
         "file" => Arc::new(file::FileChannel::from_context(
             &config.name,
             ctx,

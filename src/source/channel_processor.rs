@@ -75,6 +75,9 @@ impl ChannelProcessor {
                 .collect();
             let mut events = Some(events);
             for (k, &(i, required)) in targets.iter().enumerate() {
+                if !required && let Some(name) = &fixed.unknown_optional {
+                    return Err(null_optional_channel(name));
+                }
                 let batch = if k + 1 == targets.len() {
                     events.take().unwrap_or_default()
                 } else {
@@ -82,12 +85,19 @@ impl ChannelProcessor {
                 };
                 self.put(i, batch, required).await?;
             }
+            if let Some(name) = &fixed.unknown_optional {
+                return Err(null_optional_channel(name));
+            }
             return Ok(());
         }
         let mut required: Vec<Vec<Event>> = vec![Vec::new(); n];
         let mut optional: Vec<Vec<Event>> = vec![Vec::new(); n];
+        let mut unknown_optional: Option<String> = None;
         for event in events {
             let selection = self.selector.select(&event);
+            if unknown_optional.is_none() {
+                unknown_optional.clone_from(&selection.unknown_optional);
+            }
             for &i in &selection.required {
                 required[i].push(event.clone());
             }
@@ -99,6 +109,9 @@ impl ChannelProcessor {
             if !batch.is_empty() {
                 self.put(i, batch, true).await?;
             }
+        }
+        if let Some(name) = unknown_optional {
+            return Err(null_optional_channel(&name));
         }
         for (i, batch) in optional.into_iter().enumerate() {
             if !batch.is_empty() {
@@ -126,5 +139,17 @@ impl ChannelProcessor {
                 Ok(())
             }
         }
+    }
+}
+
+/// The replicating selector's `optional` named a channel the source does not have: Flume
+/// holds a null channel and fails with a NullPointerException once the required channels
+/// have the batch.
+fn null_optional_channel(name: &str) -> ProcessError {
+    ProcessError::Channel {
+        channel: name.to_string(),
+        source: ChannelError::Failed(format!(
+            "NullPointerException: optional channel {name} is not a channel of this source"
+        )),
     }
 }
