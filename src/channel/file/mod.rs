@@ -703,6 +703,32 @@ impl Channel for FileChannel {
     }
 }
 
+/// Dropped without `stop` (tests simulating a crash, an aborted start): end the threads
+/// before the locks go, so that nothing of this instance touches the directories after, but
+/// write no checkpoint — like a crash after the last fsync.
+impl Drop for FileChannel {
+    fn drop(&mut self) {
+        let running = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(running) = running else {
+            return;
+        };
+        if let Some((stop, handle)) = running.checkpointer {
+            let _ = stop.send(());
+            let _ = handle.join();
+        }
+        for w in &running.writers {
+            let _ = w.send(log::Msg::Stop);
+        }
+        for t in running.writer_threads {
+            let _ = t.join();
+        }
+    }
+}
+
 impl FileChannel {
     fn handle(&self) -> ChannelHandle {
         ChannelHandle {
