@@ -25,13 +25,13 @@ pub fn shared_reference() -> PathBuf {
     if let Ok(p) = std::env::var("FLUME_SHARED_REFERENCE") {
         return PathBuf::from(p);
     }
-    // /work/main/../shared, or a worktree one level deeper (/work/wt/<name>/../../shared).
-    let near = repo().join("../shared/reference");
-    let worktree = repo().join("../../shared/reference");
-    if !near.exists() && worktree.exists() {
-        return worktree;
-    }
-    near
+    // `shared/` sits beside the checkout (CI) or beside a folder holding several checkouts.
+    let repo = repo();
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/reference"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| repo.join("../shared/reference"))
 }
 
 /// A port that was free a moment ago.
