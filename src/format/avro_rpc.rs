@@ -1343,7 +1343,7 @@ mod tests {
                 (proptest::collection::vec(("[a-z]{0,6}", "\\PC{0,6}"), 0..4),
                  proptest::collection::vec(any::<u8>(), 0..40)), 0..6)) {
                 let events: Vec<Event> = events.into_iter().map(|(h, b)| {
-                    Event::with_headers(h.into_iter().collect(), b)
+                    Event::with_headers(h.into_iter().collect::<crate::event::Headers>(), b)
                 }).collect();
                 let mut r = Requester::new();
                 let call = r.append_batch(&events);
