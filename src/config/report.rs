@@ -101,6 +101,8 @@ pub fn validate_files(
     let env = Environment::from_options(options);
     let props = read_properties(files, &env)?;
     let cfg = validate::build_agent(agent, &props, &env);
+    // `..Default::default()`: fields other parts of the agent may add stay at their defaults.
+    #[allow(clippy::needless_update)]
     let build_env = BuildEnv {
         agent: agent.to_string(),
         conf_dir,
@@ -283,7 +285,18 @@ fn without_component(cfg: &AgentConfig, key: &str) -> Option<AgentConfig> {
     }
     next.sources.retain(|s| !is(&s.component.context));
     next.channels.retain(|c| !is(&c.context));
+    let removed_sinks: Vec<String> = next
+        .sinks
+        .iter()
+        .filter(|k| is(&k.component.context))
+        .map(|k| k.component.name.clone())
+        .collect();
     next.sinks.retain(|k| !is(&k.component.context));
+    // Keep groups consistent with the removal (their other sinks are still checked).
+    for g in &mut next.sinkgroups {
+        g.sinks.retain(|s| !removed_sinks.contains(s));
+    }
+    next.sinkgroups.retain(|g| !g.sinks.is_empty());
     let after = next.sources.len() + next.channels.len() + next.sinks.len();
     (after < before).then_some(next)
 }
@@ -417,6 +430,7 @@ pub fn validate_text(text: &str, file: &str, agent: &str, sysprops: &[(&str, &st
     };
     let props = super::merge(vec![parsed], &env);
     let cfg = validate::build_agent(agent, &props, &env);
+    #[allow(clippy::needless_update)]
     let build_env = BuildEnv {
         agent: agent.to_string(),
         sysprops: options.sysprops.clone(),
