@@ -368,6 +368,18 @@ impl EscapePattern {
         self.parts.iter().any(|p| matches!(p, Part::Time(_)))
     }
 
+    /// A regular expression matching every string this pattern can produce (escapes match
+    /// anything but `/`).
+    pub fn to_regex(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(s) => regex::escape(s),
+                _ => "[^/]*".to_string(),
+            })
+            .collect()
+    }
+
     /// The first `%x` escape, for error messages (`%Y`).
     pub fn first_time_escape(&self) -> Option<String> {
         self.parts.iter().find_map(|p| match p {

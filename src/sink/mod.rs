@@ -1,7 +1,9 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod avro;
 pub mod file_roll;
+pub mod hdfs;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -86,7 +88,6 @@ pub fn build(
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -96,11 +97,13 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
         #[cfg(feature = "kafka")]
         "org.apache.flume.sink.kafka.KafkaSink" => {
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
         }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
+        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

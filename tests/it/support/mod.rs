@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod s3;
+
 /// Path of the `flume-ng` binary under test.
 pub fn flume_ng() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_flume-ng"))
@@ -23,7 +25,13 @@ pub fn shared_reference() -> PathBuf {
     if let Ok(p) = std::env::var("FLUME_SHARED_REFERENCE") {
         return PathBuf::from(p);
     }
-    repo().join("../shared/reference")
+    // `shared/` sits beside the checkout (CI) or beside a folder holding several checkouts.
+    let repo = repo();
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/reference"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| repo.join("../shared/reference"))
 }
 
 /// A port that was free a moment ago.
@@ -185,10 +193,16 @@ pub fn tools_python() -> PathBuf {
 
 /// Run a Python script with the tools venv; returns stdout, panics with stderr on failure.
 pub fn run_python(script: &str, args: &[&str]) -> String {
+    run_python_env(script, args, &[])
+}
+
+/// [`run_python`] with extra environment variables.
+pub fn run_python_env(script: &str, args: &[&str], env: &[(&str, String)]) -> String {
     let out = Command::new(tools_python())
         .arg("-c")
         .arg(script)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("run python");
     assert!(
