@@ -698,14 +698,22 @@ fn run_external(
     Ok(Some(first.to_string()))
 }
 
+/// Something a filter could not do for one value (an error, a key without a value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterNote {
+    pub origin: Option<Origin>,
+    /// The component-local key of the value.
+    pub key: String,
+    pub message: String,
+}
+
 /// Apply `filters` (in Flume's order) to every value of one component. Returns the notes
-/// (errors, unresolved keys) with the origin of the value concerned, and the values that the
-/// filters produced (secrets, typically).
+/// and the values that the filters produced (secrets, typically).
 pub fn filter_component(
     filters: &[ConfigFilter],
     entries: &mut BTreeMap<String, Entry>,
     env: &Environment,
-) -> (Vec<(Option<Origin>, String, String)>, Vec<String>) {
+) -> (Vec<FilterNote>, Vec<String>) {
     let mut notes = Vec::new();
     let mut produced = Vec::new();
     for (key, entry) in entries.iter_mut() {
@@ -715,8 +723,12 @@ pub fn filter_component(
             }
             let before = entry.value.clone();
             let (after, errors) = f.apply(&before, env);
-            for e in errors {
-                notes.push((entry.origin.clone(), key.clone(), e));
+            for message in errors {
+                notes.push(FilterNote {
+                    origin: entry.origin.clone(),
+                    key: key.clone(),
+                    message,
+                });
             }
             if after != before {
                 produced.extend(filter_outputs(f, &before, env));
@@ -798,6 +810,43 @@ mod tests {
         assert!(
             notes.is_empty(),
             "filter references are not substitution mistakes"
+        );
+    }
+
+    #[test]
+    fn custom_lookups_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lookups.properties");
+        std::fs::write(
+            &file,
+            "environment = org.apache.commons.text.lookup.DefaultStringLookup.ENVIRONMENT\n\
+             props = org.apache.commons.text.lookup.DefaultStringLookup.SYSTEM_PROPERTIES\n\
+             test = org.example.TestLookup\n",
+        )
+        .unwrap();
+        let lookups = file.display().to_string();
+        let e = env(&[("HOME", "/h")], &[("lookups", &lookups), ("x", "1")]);
+        assert_eq!(sub("${environment:HOME}", &[], &e), "/h");
+        assert_eq!(sub("${props:x}", &[], &e), "1");
+        // The file replaces the table: env: is gone, and Java classes cannot be loaded.
+        assert_eq!(sub("${env:HOME}", &[], &e), "${env:HOME}");
+        assert_eq!(sub("${test:Value}", &[], &e), "${test:Value}");
+        let mut props = vec![RawProperty {
+            key: "k".into(),
+            value: "${test:Value}".into(),
+            origin: Origin {
+                file: "f".into(),
+                line: 1,
+            },
+        }];
+        let outcome = substitute_all(&mut props, &e);
+        assert!(
+            outcome
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("org.example.TestLookup")),
+            "{:?}",
+            outcome.diagnostics
         );
     }
 
