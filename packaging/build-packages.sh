@@ -52,9 +52,14 @@ export CARGO_ZIGBUILD_PYTHON_PATH=$repo/.venv-tools/bin/python
 echo "zig: $("$CARGO_ZIGBUILD_PYTHON_PATH" -m ziglang version)"
 
 step "flume-ng for $TRIPLE, glibc $GLIBC"
-cargo zigbuild --release --locked --target "$TRIPLE.$GLIBC" --features static-c-deps
+# cargo-zigbuild gives the cc crate (OpenSSL, zlib, zstd) zig cc for glibc 2.28; librdkafka's own
+# ./configure reads plain CC, so it gets the same compiler through this wrapper.
+zig_cc=$target_dir/zig-cc-$TRIPLE.$GLIBC.sh
+printf '#!/bin/sh\nexec cargo-zigbuild zig cc -- -target x86_64-linux-gnu.%s "$@"\n' "$GLIBC" >"$zig_cc"
+chmod 755 "$zig_cc"
+CC=$zig_cc cargo zigbuild --release --locked --target "$TRIPLE.$GLIBC" --features static-c-deps
 bin=$target_dir/$TRIPLE/release/flume-ng
-strip "$bin"
+strip "$bin"  # stripped once, here: the .deb and the .rpm carry the same file
 
 step "glibc and shared libraries the packaged flume-ng needs"
 needed=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n 1)
@@ -73,7 +78,7 @@ for lib in $libs; do
 done
 
 step "packages (revision $revision)"
-cargo deb --no-build --target "$TRIPLE" --deb-revision "$revision" --output "$out/"
+cargo deb --no-build --no-strip --target "$TRIPLE" --deb-revision "$revision" --output "$out/"
 # gzip payload: rpm 4.14 (RHEL 8) reads it everywhere; zstd payloads need a newer rpm.
 cargo generate-rpm --target "$TRIPLE" --target-dir "$target_dir" --payload-compress gzip \
     --set-metadata "release = \"$revision\"" --output "$out/"
