@@ -12,12 +12,15 @@ pub mod event;
 pub mod format;
 pub mod interceptor;
 pub mod java;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod metrics;
 pub mod processor;
 pub mod registry;
 pub mod selector;
 pub mod sink;
 pub mod source;
+pub mod storage;
 pub mod topology;
 
 pub use event::{Event, Headers};

@@ -4,6 +4,9 @@
 //! A sink takes a batch as a [`Take`]; [`Take::commit`] removes the events for good, and
 //! dropping a `Take` without committing rolls them back to the head of the channel.
 
+pub mod file;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod memory;
 
 use std::sync::Arc;
@@ -170,7 +173,6 @@ pub fn build(
     use crate::component::BuildError;
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
-    let _ = env;
     let Some(alias) = resolve(type_name) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -179,6 +181,15 @@ pub fn build(
     };
     Ok(match alias {
         "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.channel.kafka.KafkaChannel" => {
+            Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
+        }
+        "file" => Arc::new(file::FileChannel::from_context(
+            &config.name,
+            ctx,
+            &file::user_home(&env.sysprops),
+        )?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

@@ -31,8 +31,9 @@ agent options:
   --help,-h                 display help text
 
 validate options:
-  --conf-file,-f <file>     the config file to check
+  --conf-file,-f <file>     the config file to check (may be repeated)
   --name,-n <name>          the agent to check
+  exit status 0 when Flume would run every component, 1 otherwise
 
 avro-client options:
   --rpcProps,-P <file>      RPC client properties file with server connection params

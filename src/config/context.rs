@@ -36,6 +36,13 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// `key: message`, for messages that already show the location.
+    pub fn without_origin(&self) -> String {
+        format!("{}: {}", self.key, self.message)
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(origin) = &self.origin {
@@ -51,6 +58,12 @@ struct Tracking {
     read: BTreeSet<String>,
     /// Every local key a getter asked for (present or not): the vocabulary for "did you mean".
     asked: BTreeSet<String>,
+    /// Values Flume accepts but reads differently from what was probably meant (`true  # x`
+    /// is false, an unparsable number falls back to the default).
+    notes: Vec<ConfigError>,
+    /// The component was dropped: its keys are not reported as unread (a failed `configure`
+    /// stops reading half-way).
+    dropped: bool,
 }
 
 /// The properties of one component (keys relative to `<agent>.<kind>.<name>.`).
@@ -147,6 +160,19 @@ impl Context {
         self.entry(key).map(|e| e.value.as_str())
     }
 
+    /// Where the component's properties start (its first line in file order).
+    pub fn first_origin(&self) -> Option<Origin> {
+        self.entries
+            .values()
+            .filter_map(|e| e.origin.clone())
+            .min_by(|a, b| (a.file.as_ref(), a.line).cmp(&(b.file.as_ref(), b.line)))
+    }
+
+    /// The value without marking it read (reports, masking).
+    pub fn peek(&self, key: &str) -> Option<&str> {
+        self.entries.get(&self.local(key)).map(|e| e.value.as_str())
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(&self.local(key))
     }
@@ -161,32 +187,105 @@ impl Context {
             .ok_or_else(|| self.error(key, "is required but not set"))
     }
 
-    /// `Context.getBoolean`: only a case-insensitive "true" is true.
+    /// `Context.getBoolean`: only a case-insensitive "true" is true. Anything other than
+    /// `true`/`false` is noted (e.g. `true  # comment`, which Flume reads as false).
     pub fn bool(&self, key: &str, default: bool) -> bool {
-        self.get(key).map(java::parse_boolean).unwrap_or(default)
+        let Some(v) = self.get(key) else {
+            return default;
+        };
+        let parsed = java::parse_boolean(v);
+        if !v.eq_ignore_ascii_case("false") && !parsed {
+            let hint = if v.contains('#') {
+                "; an inline # comment is part of the value"
+            } else {
+                ""
+            };
+            self.note(
+                key,
+                format!(
+                    "{} is read as false: only \"true\" (any case) is true{hint}",
+                    self.shown(key, v)
+                ),
+            );
+        }
+        parsed
     }
 
     /// `Context.getInteger`: a value that is not an integer is an error (Flume drops the component).
     pub fn int(&self, key: &str, default: i32) -> Result<i32, ConfigError> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => java::parse_int(v)
-                .ok_or_else(|| self.error(key, format!("expected an integer, got \"{v}\""))),
+            Some(v) => java::parse_int(v).ok_or_else(|| {
+                self.error(
+                    key,
+                    format!("expected an integer, got {}", self.shown(key, v)),
+                )
+            }),
         }
     }
 
     pub fn long(&self, key: &str, default: i64) -> Result<i64, ConfigError> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => java::parse_long(v)
-                .ok_or_else(|| self.error(key, format!("expected an integer, got \"{v}\""))),
+            Some(v) => java::parse_long(v).ok_or_else(|| {
+                self.error(
+                    key,
+                    format!("expected an integer, got {}", self.shown(key, v)),
+                )
+            }),
         }
     }
 
-    /// Like [`Context::long`] but an unparsable value silently falls back to the default, as
-    /// the components that catch `NumberFormatException` do (memory channel, failover …).
+    /// Like [`Context::long`] but an unparsable value falls back to the default, as the
+    /// components that catch `NumberFormatException` do (memory channel, failover …); the
+    /// fallback is noted so that `flume-ng validate` can show it.
     pub fn long_lenient(&self, key: &str, default: i64) -> i64 {
-        self.get(key).and_then(java::parse_long).unwrap_or(default)
+        let Some(v) = self.get(key) else {
+            return default;
+        };
+        match java::parse_long(v) {
+            Some(n) => n,
+            None => {
+                self.note(
+                    key,
+                    format!(
+                        "expected an integer, got {}: Flume ignores it and uses the default {default}",
+                        self.shown(key, v)
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    /// A value as it may appear in a message: quoted, or masked when the key names a secret.
+    pub fn shown(&self, key: &str, value: &str) -> String {
+        if is_secret_key(&self.local(key)) {
+            MASK.to_string()
+        } else {
+            format!("\"{value}\"")
+        }
+    }
+
+    /// Record that a value is accepted but probably not read as meant.
+    pub fn note(&self, key: &str, message: impl Into<String>) {
+        let error = self.error(key, message);
+        let mut tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        if !tracking.notes.contains(&error) {
+            tracking.notes.push(error);
+        }
+    }
+
+    /// Notes recorded by getters (see [`Context::note`]).
+    pub fn notes(&self) -> Vec<ConfigError> {
+        let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.notes.clone()
+    }
+
+    /// The component was dropped (its `configure` failed): do not report its keys as unread.
+    pub fn mark_dropped(&self) {
+        let mut tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.dropped = true;
     }
 
     pub fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
@@ -217,6 +316,9 @@ impl Context {
     /// Keys present in the config that nothing read, with a suggestion from what was asked for.
     pub fn unread(&self) -> Vec<UnreadKey> {
         let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        if tracking.dropped {
+            return Vec::new();
+        }
         self.entries
             .iter()
             .filter(|(k, _)| !tracking.read.contains(*k))
@@ -253,6 +355,71 @@ impl fmt::Display for UnreadKey {
         }
         Ok(())
     }
+}
+
+/// What a secret value is replaced with in messages and reports.
+pub const MASK: &str = "******";
+
+/// True when a property (its local name, e.g. `keystorePassword`, `kafka.producer.sasl.jaas.config`,
+/// `fs.s3a.secret.key`) holds a secret that must never be printed.
+///
+/// The name is cut into words at `.`, `-`, `_` and camelCase boundaries. Secret words:
+/// password/passwd/pwd/passphrase, secret, credential(s), token, jaas. The word `key` alone is
+/// not a secret (`key`, `keyHeader`, `key.serializer`, `headers.f1.headerKey1`, `keystore`,
+/// `kerberosKeytab`); it is when a word that makes it a credential comes right before it
+/// (`access.key`, `secretKey`, `privateKey`, `apiKey`, `encryption.key`, `signing.key`).
+pub fn is_secret_key(key: &str) -> bool {
+    let words = words(key);
+    const SECRET: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "secrets",
+        "credential",
+        "credentials",
+        "token",
+        "jaas",
+    ];
+    const KEY_QUALIFIERS: &[&str] = &[
+        "access",
+        "private",
+        "api",
+        "encryption",
+        "signing",
+        "master",
+        "auth",
+        "session",
+    ];
+    words.iter().enumerate().any(|(i, w)| {
+        SECRET.contains(&w.as_str())
+            || (w == "key" && i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str()))
+    })
+}
+
+fn words(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 /// The closest known key: same key with a known prefix (`rollInterval` → `hdfs.rollInterval`),
@@ -307,6 +474,79 @@ mod tests {
             unread[0].suggestion.as_deref(),
             Some("a1.sinks.k1.hdfs.rollInterval")
         );
+    }
+
+    #[test]
+    fn secret_keys() {
+        for k in [
+            "keystorePassword",
+            "ssl.key.password",
+            "kafka.producer.sasl.jaas.config",
+            "kafka.consumer.ssl.truststore.password",
+            "fs.s3a.secret.key",
+            "fs.s3a.access.key",
+            "s3.secretKey",
+            "privateKey",
+            "apiKey",
+            "hdfs.kerberosPassword",
+            "auth.token",
+            "credential.provider.path",
+            "SECRET_VALUE",
+        ] {
+            assert!(is_secret_key(k), "{k} should be secret");
+        }
+        for k in [
+            "hdfs.path",
+            "key",
+            "keyHeader",
+            "kafka.producer.key.serializer",
+            "headers.f1.headerKey1",
+            "keystore",
+            "keystoreType",
+            "hdfs.kerberosKeytab",
+            "hdfs.kerberosPrincipal",
+            "type",
+            "selector.header",
+            "topicHeader",
+            "serializer.format",
+        ] {
+            assert!(!is_secret_key(k), "{k} should not be secret");
+        }
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_errors() {
+        let ctx = Context::from_pairs("a1.sources.r1.", [("keystorePassword.port", "hunter2")]);
+        let err = ctx.int("keystorePassword.port", 1).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(err.to_string().contains(MASK));
+    }
+
+    #[test]
+    fn lenient_and_boolean_values_are_noted() {
+        let ctx = Context::from_pairs(
+            "a1.sinks.k1.",
+            [
+                ("hdfs.useLocalTimeStamp", "true  # local time"),
+                ("capacity", "10k"),
+                ("ok", "FALSE"),
+            ],
+        );
+        assert!(!ctx.bool("hdfs.useLocalTimeStamp", false));
+        assert_eq!(ctx.long_lenient("capacity", 100), 100);
+        assert!(!ctx.bool("ok", true));
+        let notes = ctx.notes();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].message.contains("inline # comment"));
+        assert!(notes[1].message.contains("default 100"));
+    }
+
+    #[test]
+    fn dropped_components_report_no_unread_keys() {
+        let ctx = Context::from_pairs("a1.sinks.k1.", [("batchSize", "x"), ("other", "1")]);
+        assert_eq!(ctx.unread().len(), 2);
+        ctx.mark_dropped();
+        assert!(ctx.unread().is_empty());
     }
 
     #[test]

@@ -114,6 +114,44 @@ pub enum Severity {
     Fatal,
 }
 
+/// Flume's `FlumeConfigurationErrorType`, for the mistakes Flume's validation records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlumeErrorType {
+    AgentNameMissing,
+    ConfigError,
+    PropertyNameNull,
+    PropertyValueNull,
+    InvalidProperty,
+    AttrsMissing,
+    DuplicateProperty,
+    PropertyPartOfAnotherGroup,
+    AgentConfigurationInvalid,
+}
+
+impl FlumeErrorType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlumeErrorType::AgentNameMissing => "AGENT_NAME_MISSING",
+            FlumeErrorType::ConfigError => "CONFIG_ERROR",
+            FlumeErrorType::PropertyNameNull => "PROPERTY_NAME_NULL",
+            FlumeErrorType::PropertyValueNull => "PROPERTY_VALUE_NULL",
+            FlumeErrorType::InvalidProperty => "INVALID_PROPERTY",
+            FlumeErrorType::AttrsMissing => "ATTRS_MISSING",
+            FlumeErrorType::DuplicateProperty => "DUPLICATE_PROPERTY",
+            FlumeErrorType::PropertyPartOfAnotherGroup => "PROPERTY_PART_OF_ANOTHER_GROUP",
+            FlumeErrorType::AgentConfigurationInvalid => "AGENT_CONFIGURATION_INVALID",
+        }
+    }
+}
+
+/// A `FlumeConfigurationError` as Flume records it: its type and level (`ERROR`/`WARNING`;
+/// the level says nothing about the effect, e.g. an ignored property is an `ERROR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlumeError {
+    pub kind: FlumeErrorType,
+    pub error_level: bool,
+}
+
 /// Something `validate` reports and the agent logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -122,6 +160,43 @@ pub struct Diagnostic {
     /// The component (`a1.sinks.k1`) or full key concerned.
     pub subject: String,
     pub message: String,
+    /// The error Flume's own validation records for this mistake, if it records one.
+    pub flume: Option<FlumeError>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        origin: Option<Origin>,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            origin,
+            subject: subject.into(),
+            message: message.into(),
+            flume: None,
+        }
+    }
+
+    /// Attach Flume's error type, at Flume's `ERROR` level.
+    pub fn flume(mut self, kind: FlumeErrorType) -> Self {
+        self.flume = Some(FlumeError {
+            kind,
+            error_level: true,
+        });
+        self
+    }
+
+    /// Attach Flume's error type, at Flume's `WARNING` level.
+    pub fn flume_warning(mut self, kind: FlumeErrorType) -> Self {
+        self.flume = Some(FlumeError {
+            kind,
+            error_level: false,
+        });
+        self
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -134,7 +209,11 @@ impl fmt::Display for Diagnostic {
             Severity::Dropped => "dropped",
             Severity::Fatal => "fatal",
         };
-        write!(f, "{what}: {}: {}", self.subject, self.message)
+        write!(f, "{what}: {}: {}", self.subject, self.message)?;
+        if let Some(e) = &self.flume {
+            write!(f, " ({})", e.kind.name())?;
+        }
+        Ok(())
     }
 }
 
@@ -149,6 +228,10 @@ pub struct AgentConfig {
     pub diagnostics: Vec<Diagnostic>,
     /// False when Flume would reject the agent as a whole (nothing runs).
     pub valid: bool,
+    /// Values that came out of config filters (secrets, typically): never shown.
+    pub sensitive: Vec<String>,
+    /// Every agent name the configuration defines (for "no configuration for this host").
+    pub agents_in_file: Vec<String>,
 }
 
 impl AgentConfig {
@@ -172,11 +255,17 @@ impl AgentConfig {
         subject: impl Into<String>,
         message: impl Into<String>,
     ) {
-        self.diagnostics.push(Diagnostic {
-            severity,
-            origin,
-            subject: subject.into(),
-            message: message.into(),
-        });
+        self.diagnostics
+            .push(Diagnostic::new(severity, origin, subject, message));
+    }
+
+    /// Every component context of the agent (sources, channels, sinks, sink groups).
+    pub fn contexts(&self) -> impl Iterator<Item = &super::Context> {
+        self.sources
+            .iter()
+            .map(|s| &s.component.context)
+            .chain(self.channels.iter().map(|c| &c.context))
+            .chain(self.sinks.iter().map(|k| &k.component.context))
+            .chain(self.sinkgroups.iter().map(|g| &g.component.context))
     }
 }

@@ -59,6 +59,24 @@ pub fn encode(event: &Event) -> Bytes {
     out.freeze()
 }
 
+/// The datum as Flume's Kafka sink (`useFlumeEventFormat`) and Kafka channel
+/// (`parseAsFlumeEvent`) write it: their `toCharSeqMap` copies the event's headers, in the
+/// event map's iteration order, into a fresh `HashMap` whose order Avro then writes.
+pub fn encode_kafka(event: &Event) -> Bytes {
+    let mut out = BytesMut::with_capacity(event.body.len() + 16 + event.headers.len() * 24);
+    let entries = crate::java::hashmap_put_order(&crate::java::hashmap_order(&event.headers));
+    if !entries.is_empty() {
+        put_long(&mut out, entries.len() as i64);
+        for (k, v) in entries {
+            put_bytes(&mut out, k.as_bytes());
+            put_bytes(&mut out, v.as_bytes());
+        }
+    }
+    put_long(&mut out, 0);
+    put_bytes(&mut out, &event.body);
+    out.freeze()
+}
+
 /// A cursor over Avro binary data.
 pub struct Reader<'a> {
     buf: &'a [u8],

@@ -368,6 +368,18 @@ impl EscapePattern {
         self.parts.iter().any(|p| matches!(p, Part::Time(_)))
     }
 
+    /// A regular expression matching every string this pattern can produce (escapes match
+    /// anything but `/`).
+    pub fn to_regex(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(s) => regex::escape(s),
+                _ => "[^/]*".to_string(),
+            })
+            .collect()
+    }
+
     /// The first `%x` escape, for error messages (`%Y`).
     pub fn first_time_escape(&self) -> Option<String> {
         self.parts.iter().find_map(|p| match p {
@@ -592,13 +604,14 @@ pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, Escape
 }
 
 /// This host as `InetAddress.getLocalHost()` sees it: (host name, address, canonical name).
-struct LocalHost {
-    name: String,
-    address: Option<String>,
-    canonical: Option<String>,
+pub struct LocalHost {
+    pub name: String,
+    pub address: Option<String>,
+    pub canonical: Option<String>,
 }
 
-fn local_host() -> &'static LocalHost {
+/// Resolved once per process (also used by the host interceptor).
+pub fn local_host() -> &'static LocalHost {
     static LOCAL: OnceLock<LocalHost> = OnceLock::new();
     LOCAL.get_or_init(|| {
         let name = gethostname::gethostname().to_string_lossy().into_owned();

@@ -2,3 +2,5 @@
 
 pub mod avro_event;
 pub mod bucket_path;
+pub mod codec;
+pub mod sequence_file;

@@ -1,6 +1,18 @@
 //! Interceptors (`<source>.interceptors = i1 i2`): the chain runs in configuration order over a
 //! batch before channel selection (reference §8).
 
+pub mod host;
+pub mod regex_extractor;
+pub mod regex_filter;
+pub mod remove_header;
+pub mod search_replace;
+pub mod static_header;
+pub mod timestamp;
+pub mod uuid;
+
+#[cfg(test)]
+mod vectors;
+
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 
@@ -73,7 +85,69 @@ impl InterceptorChain {
     }
 }
 
-/// Built-in interceptor types: alias and the FQCN users write (the `$Builder` class).
+/// Which built-in interceptor a type string names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Timestamp,
+    Host,
+    Static,
+    RemoveHeader,
+    RegexFilter,
+    RegexExtractor,
+    SearchReplace,
+    Uuid,
+}
+
+/// Flume's `InterceptorType` enum: aliases, matched in any case.
+const ALIASES: &[(&str, Kind)] = &[
+    ("timestamp", Kind::Timestamp),
+    ("host", Kind::Host),
+    ("static", Kind::Static),
+    ("remove_header", Kind::RemoveHeader),
+    ("regex_filter", Kind::RegexFilter),
+    ("regex_extractor", Kind::RegexExtractor),
+    ("search_replace", Kind::SearchReplace),
+];
+
+/// Builder classes, loaded by `Class.forName`: exact, case-sensitive names. The UUID
+/// interceptor has no alias.
+const CLASSES: &[(&str, Kind)] = &[
+    (
+        "org.apache.flume.interceptor.TimestampInterceptor$Builder",
+        Kind::Timestamp,
+    ),
+    (
+        "org.apache.flume.interceptor.HostInterceptor$Builder",
+        Kind::Host,
+    ),
+    (
+        "org.apache.flume.interceptor.StaticInterceptor$Builder",
+        Kind::Static,
+    ),
+    (
+        "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder",
+        Kind::RemoveHeader,
+    ),
+    (
+        "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder",
+        Kind::RegexFilter,
+    ),
+    (
+        "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder",
+        Kind::RegexExtractor,
+    ),
+    (
+        "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder",
+        Kind::SearchReplace,
+    ),
+    (
+        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
+        Kind::Uuid,
+    ),
+];
+
+/// Built-in interceptor types as `(alias, builder class)`, for messages and docs. The UUID
+/// interceptor's "alias" is its class name: Flume has no short name for it.
 pub const TYPES: &[(&str, &str)] = &[
     (
         "timestamp",
@@ -104,26 +178,272 @@ pub const TYPES: &[(&str, &str)] = &[
         "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder",
     ),
     (
-        "uuid",
+        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
         "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
     ),
 ];
 
-/// Build one interceptor from its type (alias or FQCN) and its `interceptors.<name>.` context.
+/// Resolve a type as `InterceptorBuilderFactory` does: an alias in any case, else an exact
+/// builder class name. `Err` carries the reason Flume would drop the source.
+pub fn resolve(type_name: &str) -> Result<Kind, String> {
+    let t = type_name.trim();
+    if let Some((_, kind)) = ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(t)) {
+        return Ok(*kind);
+    }
+    if let Some((_, kind)) = CLASSES.iter().find(|(c, _)| *c == t) {
+        return Ok(*kind);
+    }
+    // Near misses Flume would not load either: say what the exact name is.
+    let near = CLASSES.iter().find(|(c, _)| {
+        c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
+    });
+    if let Some((class, _)) = near {
+        return Err(format!(
+            "cannot load interceptor builder class {t}: Flume loads the exact class name {class} (case-sensitive, with $Builder), so it removes the source"
+        ));
+    }
+    if t.eq_ignore_ascii_case("uuid") {
+        return Err(
+            "Flume has no \"uuid\" interceptor alias (the class is not found and the source is removed); use org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder".to_string(),
+        );
+    }
+    Err(format!(
+        "{}; Flume removes the source",
+        crate::registry::unknown_type_message("interceptor", t, TYPES)
+    ))
+}
+
+/// Build one interceptor from its type (alias or builder class) and its
+/// `interceptors.<name>.` context. An error drops the owning source, as in Flume.
 pub fn build(
     type_name: &str,
     name: &str,
     ctx: &Context,
 ) -> Result<Box<dyn Interceptor>, ConfigError> {
-    let _ = name;
-    match crate::registry::resolve(type_name, TYPES) {
-        Some(alias) => Err(ctx.error(
-            "type",
-            format!("interceptor type {alias} is not available in this build"),
-        )),
-        None => Err(ctx.error(
-            "type",
-            crate::registry::unknown_type_message("interceptor", type_name, TYPES),
-        )),
+    build_in_zone(type_name, name, ctx, &crate::java::date::default_zone())
+}
+
+/// [`build`] with an explicit JVM default time zone (used by the millis serializer).
+pub fn build_in_zone(
+    type_name: &str,
+    name: &str,
+    ctx: &Context,
+    zone: &crate::java::date::JavaZone,
+) -> Result<Box<dyn Interceptor>, ConfigError> {
+    let kind = resolve(type_name).map_err(|m| ctx.error("type", m))?;
+    Ok(match kind {
+        Kind::Timestamp => Box::new(timestamp::TimestampInterceptor::from_context(ctx)?),
+        Kind::Host => Box::new(host::HostInterceptor::from_context(name, ctx)?),
+        Kind::Static => Box::new(static_header::StaticInterceptor::from_context(ctx)?),
+        Kind::RemoveHeader => Box::new(remove_header::RemoveHeaderInterceptor::from_context(
+            name, ctx,
+        )?),
+        Kind::RegexFilter => Box::new(regex_filter::RegexFilterInterceptor::from_context(
+            name, ctx,
+        )?),
+        Kind::RegexExtractor => Box::new(regex_extractor::RegexExtractorInterceptor::from_context(
+            name, ctx, zone,
+        )?),
+        Kind::SearchReplace => Box::new(search_replace::SearchReplaceInterceptor::from_context(
+            name, ctx,
+        )?),
+        Kind::Uuid => Box::new(uuid::UuidInterceptor::from_context(ctx)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::java::date::JavaZone;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Context {
+        Context::from_pairs("a1.sources.r1.interceptors.i1.", pairs.iter().copied())
+    }
+
+    fn one(type_name: &str, pairs: &[(&str, &str)]) -> Box<dyn Interceptor> {
+        build_in_zone(type_name, "i1", &ctx(pairs), &JavaZone::utc())
+            .unwrap_or_else(|e| panic!("{type_name}: {e}"))
+    }
+
+    #[test]
+    fn types_resolve_like_flume() {
+        assert_eq!(resolve("TIMESTAMP"), Ok(Kind::Timestamp));
+        assert_eq!(resolve("Regex_Extractor"), Ok(Kind::RegexExtractor));
+        assert_eq!(
+            resolve("org.apache.flume.interceptor.HostInterceptor$Builder"),
+            Ok(Kind::Host)
+        );
+        assert_eq!(
+            resolve("org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"),
+            Ok(Kind::Uuid)
+        );
+        // Class names are exact and need $Builder; "uuid" is not an alias.
+        let e = resolve("org.apache.flume.interceptor.HostInterceptor").unwrap_err();
+        assert!(e.contains("HostInterceptor$Builder"), "{e}");
+        assert!(resolve("org.apache.flume.interceptor.hostinterceptor$builder").is_err());
+        assert!(
+            resolve("uuid")
+                .unwrap_err()
+                .contains("UUIDInterceptor$Builder")
+        );
+        let e = resolve("com.example.MyInterceptor$Builder").unwrap_err();
+        assert!(e.contains("removes the source"), "{e}");
+    }
+
+    #[test]
+    fn millis_serializer_failure_fails_the_batch() {
+        let i = one(
+            "regex_extractor",
+            &[
+                ("regex", r"^(\S+) (\S+)"),
+                ("serializers", "t m"),
+                (
+                    "serializers.t.type",
+                    "org.apache.flume.interceptor.RegexExtractorInterceptorMillisSerializer",
+                ),
+                ("serializers.t.name", "timestamp"),
+                ("serializers.t.pattern", "yyyy-MM-dd"),
+                ("serializers.m.name", "msg"),
+            ],
+        );
+        let chain = InterceptorChain::new(vec![i]);
+        let ok = chain
+            .intercept(vec![Event::new("2012-10-17 hello")])
+            .unwrap();
+        assert_eq!(ok[0].header("timestamp"), Some("1350432000000"));
+        assert_eq!(ok[0].header("msg"), Some("hello"));
+        let err = chain
+            .intercept(vec![Event::new("2012-10-17 a"), Event::new("yesterday b")])
+            .unwrap_err();
+        assert_eq!(err.interceptor, "i1");
+        assert!(
+            err.message.contains("Invalid format: \"yesterday\""),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn unmatched_optional_group_clears_the_header() {
+        let i = one(
+            "regex_extractor",
+            &[
+                ("regex", "(a)|(b)"),
+                ("serializers", "x y"),
+                ("serializers.x.name", "x"),
+                ("serializers.y.name", "y"),
+            ],
+        );
+        let mut e = Event::new("b");
+        e.headers.insert("x".into(), "old".into());
+        let out = i.intercept(e).unwrap().unwrap();
+        assert_eq!(out.header("x"), None);
+        assert_eq!(out.header("y"), Some("b"));
+    }
+
+    #[test]
+    fn millis_serializer_bad_pattern_names_the_letter() {
+        let e = build_in_zone(
+            "regex_extractor",
+            "i1",
+            &ctx(&[
+                ("regex", "(.*)"),
+                ("serializers", "s"),
+                (
+                    "serializers.s.type",
+                    "org.apache.flume.interceptor.RegexExtractorInterceptorMillisSerializer",
+                ),
+                ("serializers.s.name", "t"),
+                ("serializers.s.pattern", "yyyy-MM-dd Q"),
+            ]),
+            &JavaZone::utc(),
+        )
+        .err()
+        .expect("error");
+        assert_eq!(e.key, "a1.sources.r1.interceptors.i1.serializers.s.pattern");
+        assert!(
+            e.message.contains("Illegal pattern component: Q"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn search_replace_uses_java_replacement_and_charset() {
+        let i = one(
+            "search_replace",
+            &[
+                ("searchPattern", r"(\w+)@(\w+)"),
+                ("replaceString", "$2 at \\$1"),
+            ],
+        );
+        let out = i
+            .intercept(Event::new("mail bob@example"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(&out.body[..], b"mail example at $1");
+        let latin1 = one(
+            "search_replace",
+            &[
+                ("searchPattern", "caf."),
+                ("replaceString", "tea"),
+                ("charset", "ISO-8859-1"),
+            ],
+        );
+        let out = latin1
+            .intercept(Event::new(&b"un caf\xE9 \xFF"[..]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(&out.body[..], b"un tea \xFF");
+        // A replacement naming a missing group fails only events that match.
+        let bad = one(
+            "search_replace",
+            &[("searchPattern", "x"), ("replaceString", "$2")],
+        );
+        assert!(bad.intercept(Event::new("abc")).unwrap().is_some());
+        assert!(bad.intercept(Event::new("xyz")).is_err());
+    }
+
+    #[test]
+    fn bad_regexes_name_key_pattern_and_reason() {
+        for (t, key) in [
+            ("regex_filter", "regex"),
+            ("regex_extractor", "regex"),
+            ("search_replace", "searchPattern"),
+            ("remove_header", "matching"),
+        ] {
+            let e = build_in_zone(
+                t,
+                "i1",
+                &ctx(&[
+                    (key, "a(b"),
+                    ("serializers", "s"),
+                    ("serializers.s.name", "n"),
+                ]),
+                &JavaZone::utc(),
+            )
+            .err()
+            .expect("error");
+            assert_eq!(e.key, format!("a1.sources.r1.interceptors.i1.{key}"));
+            assert!(e.message.contains("\"a(b\""), "{}", e.message);
+            assert!(e.message.contains("Unclosed group"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn timestamp_and_uuid_values() {
+        let ts = one("timestamp", &[]);
+        let out = ts.intercept(Event::new("x")).unwrap().unwrap();
+        let v: i64 = out.header("timestamp").unwrap().parse().unwrap();
+        assert!(v > 1_600_000_000_000);
+        let id = one(
+            "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
+            &[("prefix", "p-"), ("headerName", "eid")],
+        );
+        let a = id.intercept(Event::new("x")).unwrap().unwrap();
+        let b = id.intercept(Event::new("x")).unwrap().unwrap();
+        assert!(a.header("eid").unwrap().starts_with("p-"));
+        assert_eq!(a.header("eid").unwrap().len(), 38);
+        assert_ne!(a.header("eid"), b.header("eid"));
     }
 }

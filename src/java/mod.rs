@@ -3,6 +3,10 @@
 //! Written by hand: there is no crate for "iterate like a java.util.HashMap" or
 //! "parse like java.lang.Boolean"; these are exact re-statements of the JDK rules.
 
+pub mod charset;
+pub mod date;
+pub mod regex;
+
 use crate::event::Headers;
 
 /// `String.hashCode()` over UTF-16 code units.
@@ -36,6 +40,20 @@ pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
     entries.into_iter().map(|(_, _, k, v)| (k, v)).collect()
 }
 
+/// Indexes of `names` in the iteration order of a `java.util.HashSet` (or `HashMap` keys)
+/// filled with them in this order: Flume keeps source channels, sink-group members and
+/// failover sinks in such sets, and some behaviour follows that order.
+pub fn hash_set_order<S: AsRef<str>>(names: &[S]) -> Vec<usize> {
+    let headers: Headers = names
+        .iter()
+        .map(|n| (n.as_ref().to_string(), String::new()))
+        .collect();
+    hashmap_order(&headers)
+        .into_iter()
+        .filter_map(|(k, _)| names.iter().position(|n| n.as_ref() == k))
+        .collect()
+}
+
 /// Table size of a HashMap holding `n` entries, as `new HashMap<>(map)` sizes it
 /// (`tableSizeFor((int) (n / 0.75f + 1))`, at least 1).
 ///
@@ -47,6 +65,31 @@ pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
 fn hashmap_capacity(n: usize) -> usize {
     let wanted = (n as f32 / 0.75f32 + 1.0f32) as usize;
     wanted.max(1).next_power_of_two()
+}
+
+/// Order of a `java.util.HashMap` created empty (`new HashMap<>()`, 16 slots, load factor
+/// 0.75) and filled by `put` in the order given. A resize keeps insertion order within a
+/// bucket, so the order is (bucket in the final table, insertion order).
+///
+/// Flume's Kafka sink and channel write the AvroFlumeEvent headers from such a map: their
+/// `toCharSeqMap` copies the event's headers, in the event map's own iteration order, into a
+/// fresh `HashMap` before Avro writes it.
+pub fn hashmap_put_order<'a>(entries: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut capacity = 16usize;
+    while entries.len() as f64 > capacity as f64 * 0.75 {
+        capacity *= 2;
+    }
+    let mut ordered: Vec<(usize, usize, &'a str, &'a str)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let h = string_hash(k);
+            let spread = (h ^ ((h as u32) >> 16) as i32) as u32 as usize;
+            (spread & (capacity - 1), i, *k, *v)
+        })
+        .collect();
+    ordered.sort_by_key(|&(bucket, i, _, _)| (bucket, i));
+    ordered.into_iter().map(|(_, _, k, v)| (k, v)).collect()
 }
 
 /// `HashMap.toString()`: `{k1=v1, k2=v2}` in iteration order.
@@ -168,6 +211,24 @@ mod tests {
         assert_eq!(hashmap_capacity(2), 4);
         assert_eq!(hashmap_capacity(6), 16);
         assert_eq!(hashmap_capacity(12), 32);
+    }
+
+    #[test]
+    fn put_order_of_the_kafka_source_headers() {
+        // The five headers Flume's Kafka source sets, as its Kafka channel writes them
+        // (bucket 3, 4, 9, 14, 15 of a 16-slot table).
+        let h = headers(&[
+            ("timestamp", "1"),
+            ("topic", "t"),
+            ("partition", "0"),
+            ("offset", "5"),
+            ("key", "k"),
+        ]);
+        let names: Vec<&str> = hashmap_put_order(&hashmap_order(&h))
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(names, ["partition", "offset", "topic", "key", "timestamp"]);
     }
 
     #[test]

@@ -35,14 +35,15 @@ pub struct Lifetime {
 }
 
 impl Lifetime {
-    fn start(&self) {
+    pub fn start(&self) {
         self.start.store(now_millis(), Ordering::Relaxed);
         self.stop.store(0, Ordering::Relaxed);
     }
-    fn stop(&self) {
+    pub fn stop(&self) {
         self.stop.store(now_millis(), Ordering::Relaxed);
     }
-    fn push(&self, out: &mut Vec<(&'static str, String)>, kind: &'static str) {
+    /// `StartTime`, `StopTime` and `Type`, as every counter set reports them.
+    pub fn push(&self, out: &mut Vec<(&'static str, String)>, kind: &'static str) {
         out.push(("StartTime", self.start.load(Ordering::Relaxed).to_string()));
         out.push(("StopTime", self.stop.load(Ordering::Relaxed).to_string()));
         out.push(("Type", kind.to_string()));

@@ -2,6 +2,9 @@
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
 pub mod file_roll;
+pub mod hdfs;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod logger;
 pub mod null;
 pub mod serializer;
@@ -84,7 +87,6 @@ pub fn build(
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -94,7 +96,12 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.sink.kafka.KafkaSink" => {
+            Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
+        }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
+        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

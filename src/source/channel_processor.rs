@@ -64,27 +64,40 @@ impl ChannelProcessor {
             return Ok(());
         }
         let n = self.channels.len();
-        if n == 1 {
-            // The common case: one channel, no copies.
-            let selection = self.selector.select(&events[0]);
-            let required = selection.required.contains(&0);
-            let optional = selection.optional.contains(&0);
-            if required || optional {
-                let all_same = events
-                    .iter()
-                    .skip(1)
-                    .all(|e| self.selector.select(e) == selection);
-                if all_same {
-                    return self.put(0, events, required).await;
+        if let Some(fixed) = self.selector.fixed() {
+            // Every event goes to the same channels: no per-event selection, and no copy for
+            // the last channel written.
+            let targets: Vec<(usize, bool)> = fixed
+                .required
+                .iter()
+                .map(|&i| (i, true))
+                .chain(fixed.optional.iter().map(|&i| (i, false)))
+                .collect();
+            let mut events = Some(events);
+            for (k, &(i, required)) in targets.iter().enumerate() {
+                if !required && let Some(name) = &fixed.unknown_optional {
+                    return Err(null_optional_channel(name));
                 }
-            } else if events.iter().all(|e| self.selector.select(e) == selection) {
-                return Ok(());
+                let batch = if k + 1 == targets.len() {
+                    events.take().unwrap_or_default()
+                } else {
+                    events.clone().unwrap_or_default()
+                };
+                self.put(i, batch, required).await?;
             }
+            if let Some(name) = &fixed.unknown_optional {
+                return Err(null_optional_channel(name));
+            }
+            return Ok(());
         }
         let mut required: Vec<Vec<Event>> = vec![Vec::new(); n];
         let mut optional: Vec<Vec<Event>> = vec![Vec::new(); n];
+        let mut unknown_optional: Option<String> = None;
         for event in events {
             let selection = self.selector.select(&event);
+            if unknown_optional.is_none() {
+                unknown_optional.clone_from(&selection.unknown_optional);
+            }
             for &i in &selection.required {
                 required[i].push(event.clone());
             }
@@ -96,6 +109,9 @@ impl ChannelProcessor {
             if !batch.is_empty() {
                 self.put(i, batch, true).await?;
             }
+        }
+        if let Some(name) = unknown_optional {
+            return Err(null_optional_channel(&name));
         }
         for (i, batch) in optional.into_iter().enumerate() {
             if !batch.is_empty() {
@@ -123,5 +139,17 @@ impl ChannelProcessor {
                 Ok(())
             }
         }
+    }
+}
+
+/// The replicating selector's `optional` named a channel the source does not have: Flume
+/// holds a null channel and fails with a NullPointerException once the required channels
+/// have the batch.
+fn null_optional_channel(name: &str) -> ProcessError {
+    ProcessError::Channel {
+        channel: name.to_string(),
+        source: ChannelError::Failed(format!(
+            "NullPointerException: optional channel {name} is not a channel of this source"
+        )),
     }
 }

@@ -4,9 +4,14 @@
 pub mod channel_processor;
 pub mod exec;
 pub mod http;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod netcat;
 pub mod netcat_udp;
 pub mod seq;
+pub mod spooldir;
+pub mod syslog;
+pub mod taildir;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -148,7 +153,6 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
     let name = config.name.as_str();
-    let _ = env;
     let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
         return Err(BuildError::UnknownType(ctx.error(
             "type",
@@ -157,6 +161,17 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
+        "taildir" => Box::new(taildir::TaildirSource::from_context(name, ctx, env)?),
+        "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx)?),
+        "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx)?),
+        "multiport_syslogtcp" => Box::new(
+            syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
+        ),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.source.kafka.KafkaSource" => {
+            Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
+        }
         "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
         "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
         "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::{ChannelProcessor, PollableSource, SourceError};
 use crate::component::Status;
@@ -43,9 +43,23 @@ impl PollableSource for SeqSource {
             return Ok(Status::Backoff);
         }
         let n = (self.total_events - self.next).min(self.batch_size as u64);
-        let mut buf = itoa::Buffer::new();
-        let events: Vec<Event> = (self.next..self.next + n)
-            .map(|i| Event::new(Bytes::copy_from_slice(buf.format(i).as_bytes())))
+        // All bodies of the batch share one allocation.
+        let mut digits = itoa::Buffer::new();
+        let mut buf = BytesMut::with_capacity(n as usize * 20);
+        let mut ends = Vec::with_capacity(n as usize);
+        for i in self.next..self.next + n {
+            buf.extend_from_slice(digits.format(i).as_bytes());
+            ends.push(buf.len());
+        }
+        let all: Bytes = buf.freeze();
+        let mut start = 0;
+        let events: Vec<Event> = ends
+            .into_iter()
+            .map(|end| {
+                let body = all.slice(start..end);
+                start = end;
+                Event::new(body)
+            })
             .collect();
         let single = self.batch_size == 1;
         let c = &self.counter;

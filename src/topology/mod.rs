@@ -67,19 +67,28 @@ pub enum FatalError {
     GroupSinkMissing { group: String, sink: String },
 }
 
+/// Record a component Flume removes at build time: Flume's log line, the diagnostic, and its
+/// context marked so that its half-read keys are not reported as unknown.
 fn dropped(
     diags: &mut Vec<Diagnostic>,
+    what: &str,
+    name: &str,
     subject: String,
     error: impl std::fmt::Display,
     origin: Option<crate::config::Origin>,
+    context: &crate::config::Context,
 ) {
-    tracing::error!("{subject}: {error}; it has been removed");
-    diags.push(Diagnostic {
-        severity: Severity::Dropped,
+    tracing::error!(%error, "{what} {name} has been removed due to an error during configuration");
+    context.mark_dropped();
+    let origin = origin
+        .or_else(|| context.origin("type"))
+        .or_else(|| context.first_origin());
+    diags.push(Diagnostic::new(
+        Severity::Dropped,
         origin,
         subject,
-        message: error.to_string(),
-    });
+        format!("{error}; {what} {name} has been removed"),
+    ));
 }
 
 /// Build every component Flume would build from `cfg`. `reuse` holds the running channels of
@@ -139,7 +148,15 @@ pub fn build(
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    dropped(&mut diags, subject, &e, e.origin.clone());
+                    dropped(
+                        &mut diags,
+                        "Channel",
+                        &c.name,
+                        subject,
+                        e.without_origin(),
+                        e.origin.clone(),
+                        &c.context,
+                    );
                     continue;
                 }
             }
@@ -151,7 +168,15 @@ pub fn build(
                 channel: ch,
             }),
             Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
-            Err(BuildError::Config(e)) => dropped(&mut diags, subject, &e, e.origin.clone()),
+            Err(BuildError::Config(e)) => dropped(
+                &mut diags,
+                "Channel",
+                &c.name,
+                subject,
+                e.without_origin(),
+                e.origin.clone(),
+                &c.context,
+            ),
         }
     }
     let find_channel = |name: &str| {
@@ -174,9 +199,16 @@ pub fn build(
         if names.is_empty() {
             dropped(
                 &mut diags,
+                "Source",
+                &s.component.name,
                 subject,
-                "none of its channels could be created",
+                format!(
+                    "Source {} is not connected to a channel (its channels {} were removed)",
+                    s.component.name,
+                    s.channels.join(" ")
+                ),
                 s.component.type_origin(),
+                &s.component.context,
             );
             continue;
         }
@@ -192,7 +224,15 @@ pub fn build(
             Ok(b) => b,
             Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
             Err(BuildError::Config(e)) => {
-                dropped(&mut diags, subject, &e, e.origin.clone());
+                dropped(
+                    &mut diags,
+                    "Source",
+                    &s.component.name,
+                    subject,
+                    e.without_origin(),
+                    e.origin.clone(),
+                    ctx,
+                );
                 continue;
             }
         };
@@ -207,7 +247,15 @@ pub fn build(
                 "Incompatible source and channel settings defined. source's batch size is greater than the channels transaction capacity. Source: {}, batch size = {batch}, channel {ch}, transaction capacity = {cap}",
                 s.component.name
             );
-            dropped(&mut diags, subject, msg, s.component.type_origin());
+            dropped(
+                &mut diags,
+                "Source",
+                &s.component.name,
+                subject,
+                msg,
+                batch_origin(ctx),
+                ctx,
+            );
             continue;
         }
         sources.push(BuiltSource {
@@ -220,14 +268,21 @@ pub fn build(
     // Sinks.
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
     let mut sink_order: Vec<String> = Vec::new();
+    let mut configured_sinks: Vec<String> = Vec::new();
     for k in &cfg.sinks {
         let subject = format!("{agent}.sinks.{}", k.component.name);
         let Some(ch) = find_channel(&k.channel) else {
             dropped(
                 &mut diags,
+                "Sink",
+                &k.component.name,
                 subject,
-                format!("its channel {} could not be created", k.channel),
-                k.component.type_origin(),
+                format!(
+                    "Sink {} is not connected to a channel (its channel {} was removed)",
+                    k.component.name, k.channel
+                ),
+                k.component.context.origin("channel"),
+                &k.component.context,
             );
             continue;
         };
@@ -235,7 +290,15 @@ pub fn build(
             Ok(s) => s,
             Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
             Err(BuildError::Config(e)) => {
-                dropped(&mut diags, subject, &e, e.origin.clone());
+                dropped(
+                    &mut diags,
+                    "Sink",
+                    &k.component.name,
+                    subject,
+                    e.without_origin(),
+                    e.origin.clone(),
+                    &k.component.context,
+                );
                 continue;
             }
         };
@@ -246,10 +309,19 @@ pub fn build(
                 "Incompatible sink and channel settings defined. sink's batch size is greater than the channels transaction capacity. Sink: {}, batch size = {batch}, channel {}, transaction capacity = {cap}",
                 k.component.name, k.channel
             );
-            dropped(&mut diags, subject, msg, k.component.type_origin());
+            dropped(
+                &mut diags,
+                "Sink",
+                &k.component.name,
+                subject,
+                msg,
+                batch_origin(&k.component.context),
+                &k.component.context,
+            );
             continue;
         }
         sink_order.push(k.component.name.clone());
+        configured_sinks.push(k.component.name.clone());
         sinks.insert(k.component.name.clone(), built);
     }
 
@@ -284,9 +356,16 @@ pub fn build(
             }),
             Err(e) => dropped(
                 &mut diags,
+                "SinkGroup",
+                &group,
                 format!("{agent}.sinkgroups.{group}"),
-                format!("{e}; its sinks {} will not run", members.join(" ")),
+                format!(
+                    "{}; its sinks {} will not run",
+                    e.without_origin(),
+                    members.join(" ")
+                ),
                 e.origin.clone(),
+                &ctx,
             ),
         }
     }
@@ -302,18 +381,15 @@ pub fn build(
         }
     }
 
-    // Channels nothing uses are removed.
+    // Channels nothing is connected to are removed. A sink counts once it was configured,
+    // even if its group then failed (Flume adds it to the channel's components first).
     let used: Vec<String> = sources
         .iter()
         .flat_map(|s| s.processor.channels().iter().map(|c| c.name().to_string()))
         .chain(
             cfg.sinks
                 .iter()
-                .filter(|k| {
-                    sink_runners
-                        .iter()
-                        .any(|r| r.sinks.contains(&k.component.name))
-                })
+                .filter(|k| configured_sinks.contains(&k.component.name))
                 .map(|k| k.channel.clone()),
         )
         .collect();
@@ -324,6 +400,16 @@ pub fn build(
                 "Channel {} has no components connected and has been removed.",
                 c.name
             );
+            let origin = cfg.channel(&c.name).and_then(|cc| cc.type_origin());
+            diags.push(Diagnostic::new(
+                Severity::Dropped,
+                origin,
+                format!("{agent}.channels.{}", c.name),
+                format!(
+                    "Channel {} has no components connected and has been removed.",
+                    c.name
+                ),
+            ));
         }
         keep
     });
@@ -334,6 +420,20 @@ pub fn build(
         sink_runners,
         diagnostics: diags,
     })
+}
+
+/// Where a batch-size mismatch is best shown: the batch size key if written, else the type.
+fn batch_origin(ctx: &crate::config::Context) -> Option<crate::config::Origin> {
+    [
+        "batchSize",
+        "batch-size",
+        "sink.batchSize",
+        "hdfs.batchSize",
+        "flumeBatchSize",
+    ]
+    .iter()
+    .find_map(|k| ctx.origin(k))
+    .or_else(|| ctx.origin("type"))
 }
 
 /// How long a stop may take before in-flight work is abandoned (and rolled back).

@@ -84,6 +84,9 @@ impl Agent {
             for key in config::unread_keys(&cfg) {
                 tracing::warn!("{key}");
             }
+            for note in config::value_notes(&cfg) {
+                tracing::warn!("{note}");
+            }
             Some(built)
         } else {
             None

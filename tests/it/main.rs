@@ -6,7 +6,15 @@ mod support;
 mod agent_basics;
 mod avro_container;
 mod cli;
+mod config;
+mod events;
+mod file_channel;
 mod file_roll;
+mod golden_logger;
+mod hdfs_sink;
+#[cfg(feature = "kafka")]
+mod kafka;
+mod log_sources;
 mod metrics;
 mod sources;
 mod vectors_http;

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod s3;
+
 /// Path of the `flume-ng` binary under test.
 pub fn flume_ng() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_flume-ng"))
@@ -185,10 +187,16 @@ pub fn tools_python() -> PathBuf {
 
 /// Run a Python script with the tools venv; returns stdout, panics with stderr on failure.
 pub fn run_python(script: &str, args: &[&str]) -> String {
+    run_python_env(script, args, &[])
+}
+
+/// [`run_python`] with extra environment variables.
+pub fn run_python_env(script: &str, args: &[&str], env: &[(&str, String)]) -> String {
     let out = Command::new(tools_python())
         .arg("-c")
         .arg(script)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("run python");
     assert!(
@@ -269,3 +277,6 @@ pub fn wait_port(port: u16, timeout: Duration) {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
 }
+
+#[cfg(feature = "kafka")]
+pub mod kafka;

@@ -1,0 +1,43 @@
+//! UUID interceptor (`org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder`, no alias):
+//! sets a header to a prefix plus a random (version 4) UUID.
+
+use super::{Interceptor, InterceptorError};
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+
+pub struct UuidInterceptor {
+    /// `headerName` (default "id")
+    header: String,
+    /// `preserveExisting` (default **true**)
+    preserve_existing: bool,
+    /// `prefix` (default "")
+    prefix: String,
+}
+
+impl UuidInterceptor {
+    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+        Ok(UuidInterceptor {
+            header: ctx.string("headerName", "id"),
+            preserve_existing: ctx.bool("preserveExisting", true),
+            prefix: ctx.string("prefix", ""),
+        })
+    }
+}
+
+impl Interceptor for UuidInterceptor {
+    fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
+        if self.preserve_existing && event.headers.contains_key(&self.header) {
+            return Ok(Some(event));
+        }
+        let mut value = String::with_capacity(self.prefix.len() + 36);
+        value.push_str(&self.prefix);
+        // `UUID.randomUUID().toString()`: 8-4-4-4-12 lower-case hex.
+        value.push_str(
+            ::uuid::Uuid::new_v4()
+                .hyphenated()
+                .encode_lower(&mut ::uuid::Uuid::encode_buffer()),
+        );
+        event.headers.insert(self.header.clone(), value);
+        Ok(Some(event))
+    }
+}

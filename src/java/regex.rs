@@ -1,0 +1,1553 @@
+//! Java regular expressions (`java.util.regex.Pattern`) on Rust engines.
+//!
+//! Flume users wrote their patterns for Java. A pattern is translated to Rust syntax with
+//! Java's meaning, then compiled with the `regex` crate (linear time) or, when it needs
+//! backtracking features (lookaround, backreferences, atomic groups, possessive quantifiers,
+//! `\G`), with `fancy-regex`. A pattern neither engine can run is rejected when the component
+//! is built, with the pattern and the reason.
+//!
+//! What the translation keeps of Java's meaning:
+//! * `\d \w \s` (and `\D \W \S`, POSIX `\p{Alpha}`-style classes) are ASCII-only, as in Java
+//!   without `UNICODE_CHARACTER_CLASS`; `(?U)` makes `\d \w \s` Unicode.
+//! * `.` does not match any Java line terminator (`\n \r \u0085 \u2028 \u2029`) unless `(?s)`.
+//! * `$` (and `\Z`) also match before a final line terminator; in `(?m)` mode `^` and `$` know
+//!   every Java line terminator. Texts without line terminators (the common case) use the fast
+//!   engine; the exact lookaround form is used only when the text has one.
+//! * `\Q…\E`, `\uXXXX`, `\0oct`, `\cX`, `\e`, `\a`, `\h`, `\v`, `\R`, `\p{javaLowerCase}`,
+//!   `\p{IsLatin}`, `\p{L}`, escaped punctuation, `(?<name>…)`, `\k<name>`, embedded flags
+//!   `(?imsxdU-…)`.
+//!
+//! Known differences: `(?i)` folds case for all of Unicode (Java folds ASCII only unless
+//! `(?u)`); Unicode blocks (`\p{InGreek}`) and `\X` are rejected; fancy-regex stops a match
+//! that backtracks too long with an error instead of running for ever.
+//!
+//! Also here: Java's `Matcher.replaceAll` replacement syntax ([`Replacement`]), `find()` vs
+//! `matches()` ([`JavaRegex::find`], [`JavaRegex::matches`]) and `String.split`.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum RegexError {
+    /// The pattern cannot be used (Java's `PatternSyntaxException`, or a Java feature the Rust
+    /// engines lack).
+    #[error("invalid regular expression \"{pattern}\": {reason}")]
+    Syntax { pattern: String, reason: String },
+    /// Matching failed at run time (fancy-regex's backtracking limit).
+    #[error("regular expression \"{pattern}\" could not be evaluated: {reason}")]
+    Runtime { pattern: String, reason: String },
+}
+
+enum Engine {
+    Fast(regex::Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+impl Engine {
+    fn compile(pattern: &str, fancy: bool) -> Result<Engine, String> {
+        if !fancy {
+            match regex::Regex::new(pattern) {
+                Ok(r) => return Ok(Engine::Fast(r)),
+                Err(regex::Error::CompiledTooBig(_)) => {}
+                // The message quotes the translated pattern; keep only the reason.
+                Err(e) => return Err(rust_reason(&e.to_string())),
+            }
+        }
+        fancy_regex::Regex::new(pattern)
+            .map(Engine::Fancy)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Leftmost match starting the search at byte `at`: (start, end).
+    fn find_at(&self, text: &str, at: usize) -> Result<Option<(usize, usize)>, String> {
+        match self {
+            Engine::Fast(r) => Ok(r.find_at(text, at).map(|m| (m.start(), m.end()))),
+            Engine::Fancy(r) => r
+                .find_from_pos(text, at)
+                .map(|m| m.map(|m| (m.start(), m.end())))
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn is_match(&self, text: &str) -> Result<bool, String> {
+        match self {
+            Engine::Fast(r) => Ok(r.is_match(text)),
+            Engine::Fancy(r) => r.is_match(text).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Group spans of the leftmost match at or after `at`; index 0 is the whole match.
+    fn captures_at(&self, text: &str, at: usize) -> Result<Option<Groups>, String> {
+        match self {
+            Engine::Fast(r) => {
+                let mut locs = r.capture_locations();
+                Ok(r.captures_read_at(&mut locs, text, at).map(|_| Groups {
+                    spans: (0..locs.len()).map(|i| locs.get(i)).collect(),
+                }))
+            }
+            Engine::Fancy(r) => r
+                .captures_from_pos(text, at)
+                .map(|c| {
+                    c.map(|c| Groups {
+                        spans: (0..c.len())
+                            .map(|i| c.get(i).map(|m| (m.start(), m.end())))
+                            .collect(),
+                    })
+                })
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn is_fancy(&self) -> bool {
+        matches!(self, Engine::Fancy(_))
+    }
+}
+
+/// Byte spans of a match's groups (0 = whole match); `None` for a group that did not take
+/// part in the match (Java's `group(i) == null`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Groups {
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Groups {
+    pub fn span(&self, i: usize) -> Option<(usize, usize)> {
+        self.spans.get(i).copied().flatten()
+    }
+
+    pub fn get<'t>(&self, text: &'t str, i: usize) -> Option<&'t str> {
+        self.span(i).map(|(s, e)| &text[s..e])
+    }
+
+    /// Number of groups including group 0.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
+/// A compiled Java regular expression.
+pub struct JavaRegex {
+    java: String,
+    /// For texts without line terminators.
+    fast: Engine,
+    /// For texts with line terminators, when the pattern has line-sensitive anchors.
+    exact: Option<Engine>,
+    fast_source: String,
+    exact_source: Option<String>,
+    full_fast: OnceLock<Option<Engine>>,
+    full_exact: OnceLock<Option<Engine>>,
+    group_count: usize,
+    names: Vec<(String, usize)>,
+}
+
+impl std::fmt::Debug for JavaRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JavaRegex")
+            .field("java", &self.java)
+            .field("rust", &self.fast_source)
+            .field("fancy", &self.fast.is_fancy())
+            .finish()
+    }
+}
+
+impl JavaRegex {
+    /// `Pattern.compile(pattern)`.
+    pub fn new(pattern: &str) -> Result<JavaRegex, RegexError> {
+        let syntax = |reason: String| RegexError::Syntax {
+            pattern: pattern.to_string(),
+            reason,
+        };
+        let t = translate(pattern).map_err(syntax)?;
+        let fast = Engine::compile(&t.fast, t.fancy).map_err(syntax)?;
+        let (exact, exact_source) = if t.line_anchors {
+            let e = Engine::compile(&t.exact, true).map_err(syntax)?;
+            (Some(e), Some(t.exact))
+        } else {
+            (None, None)
+        };
+        Ok(JavaRegex {
+            java: pattern.to_string(),
+            fast,
+            exact,
+            fast_source: t.fast,
+            exact_source,
+            full_fast: OnceLock::new(),
+            full_exact: OnceLock::new(),
+            group_count: t.groups,
+            names: t.names,
+        })
+    }
+
+    /// The Java pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.java
+    }
+
+    /// The translated pattern given to the Rust engine.
+    pub fn rust_pattern(&self) -> &str {
+        &self.fast_source
+    }
+
+    /// True when the pattern runs on the backtracking engine (fancy-regex).
+    pub fn is_backtracking(&self) -> bool {
+        self.fast.is_fancy()
+    }
+
+    /// `Matcher.groupCount()`.
+    pub fn group_count(&self) -> usize {
+        self.group_count
+    }
+
+    pub fn group_index(&self, name: &str) -> Option<usize> {
+        self.names.iter().find(|(n, _)| n == name).map(|(_, i)| *i)
+    }
+
+    fn engine_for(&self, text: &str) -> &Engine {
+        match &self.exact {
+            Some(exact) if has_line_terminator(text) => exact,
+            _ => &self.fast,
+        }
+    }
+
+    fn runtime(&self, reason: String) -> RegexError {
+        RegexError::Runtime {
+            pattern: self.java.clone(),
+            reason,
+        }
+    }
+
+    /// `Matcher.find()`: does the pattern occur anywhere in `text`?
+    pub fn find(&self, text: &str) -> Result<bool, RegexError> {
+        self.engine_for(text)
+            .is_match(text)
+            .map_err(|e| self.runtime(e))
+    }
+
+    /// `Matcher.matches()`: does the pattern match the whole of `text`?
+    pub fn matches(&self, text: &str) -> Result<bool, RegexError> {
+        let use_exact = self.exact.is_some() && has_line_terminator(text);
+        let (cell, source) = if use_exact {
+            (&self.full_exact, self.exact_source.as_deref().unwrap_or(""))
+        } else {
+            (&self.full_fast, self.fast_source.as_str())
+        };
+        let fancy = if use_exact {
+            true
+        } else {
+            self.fast.is_fancy()
+        };
+        let engine =
+            cell.get_or_init(|| Engine::compile(&format!(r"\A(?:{source})\z"), fancy).ok());
+        match engine {
+            Some(e) => e.is_match(text).map_err(|e| self.runtime(e)),
+            None => Err(self.runtime("the anchored pattern could not be compiled".into())),
+        }
+    }
+
+    /// The first match (`Matcher.find()` once) with its groups.
+    pub fn captures(&self, text: &str) -> Result<Option<Groups>, RegexError> {
+        self.engine_for(text)
+            .captures_at(text, 0)
+            .map_err(|e| self.runtime(e))
+    }
+
+    /// Visit every match as `Matcher.find()` in a loop does (an empty match moves the next
+    /// search one character on; an empty match right after a non-empty one is allowed).
+    fn for_each_match(
+        &self,
+        text: &str,
+        with_groups: bool,
+        mut f: impl FnMut(usize, usize, Option<&Groups>),
+    ) -> Result<(), RegexError> {
+        let engine = self.engine_for(text);
+        let mut search = 0usize;
+        loop {
+            if search > text.len() {
+                break;
+            }
+            let found = if with_groups {
+                engine
+                    .captures_at(text, search)
+                    .map_err(|e| self.runtime(e))?
+                    .and_then(|g| g.span(0).map(|(s, e)| (s, e, Some(g))))
+            } else {
+                engine
+                    .find_at(text, search)
+                    .map_err(|e| self.runtime(e))?
+                    .map(|(s, e)| (s, e, None))
+            };
+            let Some((start, end, groups)) = found else {
+                break;
+            };
+            f(start, end, groups.as_ref());
+            search = if start == end {
+                end + text[end..].chars().next().map_or(1, char::len_utf8)
+            } else {
+                end
+            };
+        }
+        Ok(())
+    }
+
+    /// `Matcher.replaceAll(replacement)`. A replacement that refers to a group the pattern
+    /// does not have fails only when there is a match, as in Java.
+    pub fn replace_all<'t>(
+        &self,
+        text: &'t str,
+        replacement: &Replacement,
+    ) -> Result<Cow<'t, str>, RegexError> {
+        let mut out: Option<String> = None;
+        let mut appended = 0usize;
+        let mut failure: Option<String> = None;
+        let needs_groups = replacement.needs_groups();
+        self.for_each_match(text, needs_groups, |start, end, groups| {
+            if failure.is_some() {
+                return;
+            }
+            let pieces = match &replacement.pieces {
+                Ok(p) => p,
+                Err(e) => {
+                    failure = Some(e.clone());
+                    return;
+                }
+            };
+            let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            buf.push_str(&text[appended..start]);
+            for piece in pieces {
+                match piece {
+                    Piece::Literal(s) => buf.push_str(s),
+                    Piece::Group(i) => {
+                        if let Some(g) = groups.and_then(|g| g.get(text, *i)) {
+                            buf.push_str(g);
+                        }
+                    }
+                }
+            }
+            appended = end;
+        })?;
+        if let Some(reason) = failure {
+            return Err(self.runtime(reason));
+        }
+        Ok(match out {
+            None => Cow::Borrowed(text),
+            Some(mut s) => {
+                s.push_str(&text[appended..]);
+                Cow::Owned(s)
+            }
+        })
+    }
+
+    /// `String.split(regex)` (limit 0): no leading empty string for a zero-width match at the
+    /// start, trailing empty strings removed.
+    pub fn split<'t>(&self, text: &'t str) -> Result<Vec<&'t str>, RegexError> {
+        let mut parts: Vec<&str> = Vec::new();
+        let mut index = 0usize;
+        self.for_each_match(text, false, |start, end, _| {
+            if index == 0 && start == 0 && start == end {
+                return;
+            }
+            parts.push(&text[index..start]);
+            index = end;
+        })?;
+        if index == 0 {
+            return Ok(vec![text]);
+        }
+        parts.push(&text[index..]);
+        while parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        Ok(parts)
+    }
+}
+
+fn has_line_terminator(text: &str) -> bool {
+    text.bytes().any(|b| b == b'\n' || b == b'\r')
+        || (!text.is_ascii()
+            && text
+                .chars()
+                .any(|c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Group(usize),
+}
+
+/// A `Matcher.replaceAll` replacement string, parsed against a pattern: `$n` (as many digits
+/// as form an existing group), `${name}`, `\x` (x literally).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    /// `Err` holds Java's exception message, raised when the first match is replaced.
+    pieces: Result<Vec<Piece>, String>,
+}
+
+impl Replacement {
+    pub fn parse(replacement: &str, regex: &JavaRegex) -> Replacement {
+        Replacement {
+            pieces: parse_replacement(replacement, regex),
+        }
+    }
+
+    /// Java's message if this replacement will fail on the first match.
+    pub fn error(&self) -> Option<&str> {
+        self.pieces.as_ref().err().map(String::as_str)
+    }
+
+    fn needs_groups(&self) -> bool {
+        match &self.pieces {
+            Ok(p) => p.iter().any(|p| matches!(p, Piece::Group(_))),
+            Err(_) => false,
+        }
+    }
+}
+
+fn parse_replacement(s: &str, regex: &JavaRegex) -> Result<Vec<Piece>, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut pieces = Vec::new();
+    let mut lit = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            i += 1;
+            let Some(&next) = chars.get(i) else {
+                return Err("character to be escaped is missing".into());
+            };
+            lit.push(next);
+            i += 1;
+        } else if c == '$' {
+            i += 1;
+            let Some(&next) = chars.get(i) else {
+                return Err("Illegal group reference: group index is missing".into());
+            };
+            let group = if next == '{' {
+                i += 1;
+                let mut name = String::new();
+                while let Some(&c) = chars.get(i) {
+                    if c.is_ascii_alphanumeric() {
+                        name.push(c);
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if name.is_empty() {
+                    return Err("named capturing group has 0 length name".into());
+                }
+                if chars.get(i) != Some(&'}') {
+                    return Err("named capturing group is missing trailing '}'".into());
+                }
+                i += 1;
+                regex
+                    .group_index(&name)
+                    .ok_or_else(|| format!("No group with name {{{name}}}"))?
+            } else {
+                let Some(mut n) = next.to_digit(10).map(|d| d as usize) else {
+                    return Err("Illegal group reference".into());
+                };
+                i += 1;
+                while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                    let bigger = n * 10 + d as usize;
+                    if bigger > regex.group_count() {
+                        break;
+                    }
+                    n = bigger;
+                    i += 1;
+                }
+                if n > regex.group_count() {
+                    return Err(format!("No group {n}"));
+                }
+                n
+            };
+            if !lit.is_empty() {
+                pieces.push(Piece::Literal(std::mem::take(&mut lit)));
+            }
+            pieces.push(Piece::Group(group));
+        } else {
+            lit.push(c);
+            i += 1;
+        }
+    }
+    if !lit.is_empty() {
+        pieces.push(Piece::Literal(lit));
+    }
+    Ok(pieces)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Translation from Java syntax.
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Flags {
+    case_insensitive: bool,
+    multiline: bool,
+    dotall: bool,
+    comments: bool,
+    unix_lines: bool,
+    unicode_class: bool,
+}
+
+struct Translation {
+    fast: String,
+    exact: String,
+    fancy: bool,
+    line_anchors: bool,
+    groups: usize,
+    names: Vec<(String, usize)>,
+}
+
+struct Translator {
+    chars: Vec<char>,
+    i: usize,
+    fast: String,
+    exact: String,
+    flags: Flags,
+    stack: Vec<Flags>,
+    fancy: bool,
+    line_anchors: bool,
+    groups: usize,
+    names: Vec<(String, usize)>,
+}
+
+const TERMINATORS: &str = r"\n\r\x{85}\x{2028}\x{2029}";
+
+fn translate(pattern: &str) -> Result<Translation, String> {
+    let mut t = Translator {
+        chars: pattern.chars().collect(),
+        i: 0,
+        fast: String::with_capacity(pattern.len() + 16),
+        exact: String::new(),
+        flags: Flags::default(),
+        stack: Vec::new(),
+        fancy: false,
+        line_anchors: false,
+        groups: 0,
+        names: Vec::new(),
+    };
+    t.run()?;
+    Ok(Translation {
+        fast: t.fast,
+        exact: t.exact,
+        fancy: t.fancy,
+        line_anchors: t.line_anchors,
+        groups: t.groups,
+        names: t.names,
+    })
+}
+
+/// Characters the Rust engines treat as syntax; escaped when Java means them literally.
+fn is_rust_meta(c: char) -> bool {
+    matches!(
+        c,
+        '\\' | '.'
+            | '+'
+            | '*'
+            | '?'
+            | '('
+            | ')'
+            | '|'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '^'
+            | '$'
+            | '#'
+            | '&'
+            | '-'
+            | '~'
+    )
+}
+
+fn push_literal(out: &mut String, c: char) {
+    if is_rust_meta(c) {
+        out.push('\\');
+        out.push(c);
+    } else if c.is_whitespace() || c.is_control() {
+        out.push_str(&format!("\\x{{{:X}}}", c as u32));
+    } else {
+        out.push(c);
+    }
+}
+
+/// A class body (without brackets) for the ASCII classes and POSIX names.
+fn posix_body(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Lower" => "a-z",
+        "Upper" => "A-Z",
+        "ASCII" => r"\x00-\x7F",
+        "Alpha" => "a-zA-Z",
+        "Digit" => "0-9",
+        "Alnum" => "a-zA-Z0-9",
+        "Punct" => r"!-/:-@\[-`\{-\~",
+        "Graph" => r"!-\~",
+        "Print" => r"\x20-\x7E",
+        "Blank" => r"\x20\t",
+        "Cntrl" => r"\x00-\x1F\x7F",
+        "XDigit" => "0-9a-fA-F",
+        "Space" => r"\x20\t\n\x0B\f\r",
+        _ => return None,
+    })
+}
+
+/// How a class escape is written: a class body that can be inlined, or a whole expression.
+enum ClassExpr {
+    /// Items to put inside `[...]` (or `[^...]` when negated).
+    Body(String, bool),
+    /// A Rust expression valid both inside and outside a class (`\p{L}`).
+    Atom(String),
+}
+
+impl ClassExpr {
+    fn outside(&self) -> String {
+        match self {
+            ClassExpr::Body(b, false) => format!("[{b}]"),
+            ClassExpr::Body(b, true) => format!("[^{b}]"),
+            ClassExpr::Atom(a) => a.clone(),
+        }
+    }
+
+    fn inside(&self) -> String {
+        match self {
+            ClassExpr::Body(b, false) => b.clone(),
+            ClassExpr::Body(b, true) => format!("[^{b}]"),
+            ClassExpr::Atom(a) => a.clone(),
+        }
+    }
+}
+
+impl Translator {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.i).copied()
+    }
+
+    fn peek_at(&self, n: usize) -> Option<char> {
+        self.chars.get(self.i + n).copied()
+    }
+
+    fn emit(&mut self, s: &str) {
+        self.fast.push_str(s);
+        self.exact.push_str(s);
+    }
+
+    fn emit_char(&mut self, c: char) {
+        self.fast.push(c);
+        self.exact.push(c);
+    }
+
+    fn emit_literal(&mut self, c: char) {
+        push_literal(&mut self.fast, c);
+        push_literal(&mut self.exact, c);
+    }
+
+    fn err(&self, what: &str) -> String {
+        format!("{what} near index {}", self.i)
+    }
+
+    fn run(&mut self) -> Result<(), String> {
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                '\\' => {
+                    let s = self.escape(false)?;
+                    self.emit_outside(s);
+                }
+                '[' => {
+                    let class = self.class()?;
+                    self.emit(&class);
+                }
+                '(' => self.open_group()?,
+                ')' => {
+                    match self.stack.pop() {
+                        Some(f) => self.flags = f,
+                        None => return Err(self.err("Unmatched closing ')'")),
+                    }
+                    self.emit_char(')');
+                }
+                '.' => {
+                    let dot = if self.flags.dotall {
+                        "(?s:.)".to_string()
+                    } else if self.flags.unix_lines {
+                        r"[^\n]".to_string()
+                    } else {
+                        format!("[^{TERMINATORS}]")
+                    };
+                    self.emit(&dot);
+                }
+                '^' => {
+                    if self.flags.multiline {
+                        self.line_anchors = true;
+                        self.fast.push_str("(?m:^)");
+                        if self.flags.unix_lines {
+                            self.exact.push_str(r"(?:\A|(?<=\n)(?!\z))");
+                        } else {
+                            self.exact.push_str(
+                                r"(?:\A|(?<=[\n\x{85}\x{2028}\x{2029}])(?!\z)|(?<=\r)(?!\n)(?!\z))",
+                            );
+                        }
+                    } else {
+                        self.emit("^");
+                    }
+                }
+                '$' => self.dollar(),
+                '*' | '+' | '?' => {
+                    self.emit_char(c);
+                    self.quantifier_suffix();
+                }
+                '{' => {
+                    // A repetition: copy up to the closing brace.
+                    let mut body = String::from("{");
+                    loop {
+                        match self.peek() {
+                            Some('}') => {
+                                self.i += 1;
+                                body.push('}');
+                                break;
+                            }
+                            Some(d) if d.is_ascii_digit() || d == ',' => {
+                                self.i += 1;
+                                body.push(d);
+                            }
+                            _ => return Err(self.err("Illegal repetition")),
+                        }
+                    }
+                    if body == "{}" || body.starts_with("{,") {
+                        return Err(self.err("Illegal repetition"));
+                    }
+                    self.emit(&body);
+                    self.quantifier_suffix();
+                }
+                c if self.flags.comments && c.is_whitespace() => {}
+                '#' if self.flags.comments => {
+                    while let Some(c) = self.peek() {
+                        self.i += 1;
+                        if c == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '|' => self.emit_char('|'),
+                other => self.emit_literal(other),
+            }
+        }
+        if !self.stack.is_empty() {
+            return Err(self.err("Unclosed group"));
+        }
+        Ok(())
+    }
+
+    /// `?` (lazy) or `+` (possessive) after a quantifier.
+    fn quantifier_suffix(&mut self) {
+        match self.peek() {
+            Some('?') => {
+                self.i += 1;
+                self.emit_char('?');
+            }
+            Some('+') => {
+                self.i += 1;
+                self.fancy = true;
+                self.emit_char('+');
+            }
+            _ => {}
+        }
+    }
+
+    fn dollar(&mut self) {
+        self.line_anchors = true;
+        if self.flags.multiline {
+            self.fast.push_str("(?m:$)");
+            if self.flags.unix_lines {
+                self.exact.push_str(r"(?=\n|\z)");
+            } else {
+                self.exact
+                    .push_str(r"(?:(?=[\r\x{85}\x{2028}\x{2029}])|(?<!\r)(?=\n)|\z)");
+            }
+        } else {
+            self.fast.push('$');
+            self.exact.push_str(&end_anchor(self.flags.unix_lines));
+        }
+    }
+
+    fn emit_outside(&mut self, piece: Piece2) {
+        match piece {
+            Piece2::Same(s) => self.emit(&s),
+            Piece2::Dual { fast, exact } => {
+                self.line_anchors = true;
+                self.fast.push_str(&fast);
+                self.exact.push_str(&exact);
+            }
+        }
+    }
+
+    fn open_group(&mut self) -> Result<(), String> {
+        self.stack.push(self.flags);
+        if self.peek() != Some('?') {
+            self.groups += 1;
+            self.emit_char('(');
+            return Ok(());
+        }
+        self.i += 1;
+        match self.peek() {
+            Some(':') => {
+                self.i += 1;
+                self.emit("(?:");
+            }
+            Some('=') | Some('!') => {
+                let c = self.peek().unwrap_or('=');
+                self.i += 1;
+                self.fancy = true;
+                self.emit("(?");
+                self.emit_char(c);
+            }
+            Some('>') => {
+                self.i += 1;
+                self.fancy = true;
+                self.emit("(?>");
+            }
+            Some('<') => {
+                self.i += 1;
+                match self.peek() {
+                    Some('=') | Some('!') => {
+                        let c = self.peek().unwrap_or('=');
+                        self.i += 1;
+                        self.fancy = true;
+                        self.emit("(?<");
+                        self.emit_char(c);
+                    }
+                    Some(c) if c.is_ascii_alphabetic() => {
+                        let mut name = String::new();
+                        while let Some(c) = self.peek() {
+                            if c.is_ascii_alphanumeric() {
+                                name.push(c);
+                                self.i += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        if self.peek() != Some('>') {
+                            return Err(self.err("named capturing group is missing trailing '>'"));
+                        }
+                        self.i += 1;
+                        if self.names.iter().any(|(n, _)| *n == name) {
+                            return Err(self.err(&format!(
+                                "Named capturing group <{name}> is already defined"
+                            )));
+                        }
+                        self.groups += 1;
+                        self.names.push((name.clone(), self.groups));
+                        self.emit(&format!("(?<{name}>"));
+                    }
+                    _ => {
+                        return Err(
+                            self.err("capturing group name does not start with a Latin letter")
+                        );
+                    }
+                }
+            }
+            _ => {
+                // Embedded flags: (?idmsuxU-idmsuxU) or (?flags:X)
+                let before = self.flags;
+                let mut on = true;
+                loop {
+                    let Some(c) = self.peek() else {
+                        return Err(self.err("Unknown inline modifier"));
+                    };
+                    self.i += 1;
+                    let flag = match c {
+                        '-' => {
+                            on = false;
+                            continue;
+                        }
+                        ')' | ':' => {
+                            let i_changed = self.flags.case_insensitive != before.case_insensitive;
+                            let i_part = if !i_changed {
+                                ""
+                            } else if self.flags.case_insensitive {
+                                "i"
+                            } else {
+                                "-i"
+                            };
+                            if c == ')' {
+                                // Applies to the rest of the enclosing group.
+                                let flags = self.flags;
+                                self.stack.pop();
+                                self.flags = flags;
+                                if !i_part.is_empty() {
+                                    self.emit(&format!("(?{i_part})"));
+                                }
+                            } else {
+                                self.emit(&format!("(?{i_part}:"));
+                            }
+                            return Ok(());
+                        }
+                        'i' => &mut self.flags.case_insensitive,
+                        'm' => &mut self.flags.multiline,
+                        's' => &mut self.flags.dotall,
+                        'x' => &mut self.flags.comments,
+                        'd' => &mut self.flags.unix_lines,
+                        'U' => &mut self.flags.unicode_class,
+                        // UNICODE_CASE: Rust's case folding is always Unicode.
+                        'u' => continue,
+                        _ => return Err(self.err("Unknown inline modifier")),
+                    };
+                    *flag = on;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_hex(&mut self, n: usize) -> Result<u32, String> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let d = self
+                .peek()
+                .and_then(|c| c.to_digit(16))
+                .ok_or_else(|| self.err("Illegal hexadecimal escape sequence"))?;
+            v = v * 16 + d;
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    fn char_from(&self, v: u32) -> Result<char, String> {
+        char::from_u32(v)
+            .ok_or_else(|| self.err("Illegal character code (surrogate or out of range)"))
+    }
+
+    /// A literal character produced by an escape, if the escape at the cursor is one.
+    fn escaped_char(&mut self, c: char) -> Result<Option<char>, String> {
+        Ok(Some(match c {
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            'f' => '\u{0C}',
+            'a' => '\u{07}',
+            'e' => '\u{1B}',
+            '0' => {
+                // \0n, \0nn, \0mnn (m <= 3)
+                let mut v = 0u32;
+                let mut digits = 0;
+                while digits < 3 {
+                    let Some(d) = self.peek().and_then(|c| c.to_digit(8)) else {
+                        break;
+                    };
+                    if digits == 2 && v > 0o37 {
+                        break;
+                    }
+                    v = v * 8 + d;
+                    self.i += 1;
+                    digits += 1;
+                }
+                if digits == 0 {
+                    return Err(self.err("Illegal octal escape sequence"));
+                }
+                self.char_from(v)?
+            }
+            'x' => {
+                if self.peek() == Some('{') {
+                    self.i += 1;
+                    let mut v = 0u32;
+                    let mut n = 0;
+                    while let Some(d) = self.peek().and_then(|c| c.to_digit(16)) {
+                        v = v.saturating_mul(16).saturating_add(d);
+                        self.i += 1;
+                        n += 1;
+                    }
+                    if n == 0 || self.peek() != Some('}') {
+                        return Err(self.err("Unclosed hexadecimal escape sequence"));
+                    }
+                    self.i += 1;
+                    self.char_from(v)?
+                } else {
+                    let v = self.read_hex(2)?;
+                    self.char_from(v)?
+                }
+            }
+            'u' => {
+                let v = self.read_hex(4)?;
+                if (0xD800..0xDC00).contains(&v)
+                    && self.peek() == Some('\\')
+                    && self.peek_at(1) == Some('u')
+                {
+                    // A surrogate pair written as two escapes.
+                    let save = self.i;
+                    self.i += 2;
+                    match self.read_hex(4) {
+                        Ok(lo) if (0xDC00..0xE000).contains(&lo) => {
+                            let cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                            self.char_from(cp)?
+                        }
+                        _ => {
+                            self.i = save;
+                            self.char_from(v)?
+                        }
+                    }
+                } else {
+                    self.char_from(v)?
+                }
+            }
+            'c' => {
+                let x = self
+                    .peek()
+                    .ok_or_else(|| self.err("Illegal control escape sequence"))?;
+                self.i += 1;
+                self.char_from(x as u32 ^ 64)?
+            }
+            c if !c.is_ascii_alphanumeric() => c,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// A class escape (`\d`, `\p{Alpha}`, …) at the cursor, if it is one.
+    fn class_escape(&mut self, c: char) -> Result<Option<ClassExpr>, String> {
+        let unicode = self.flags.unicode_class;
+        Ok(Some(match c {
+            'd' | 'D' | 'w' | 'W' | 's' | 'S' if unicode => ClassExpr::Atom(format!("\\{c}")),
+            'd' => ClassExpr::Body("0-9".into(), false),
+            'D' => ClassExpr::Body("0-9".into(), true),
+            'w' => ClassExpr::Body("a-zA-Z_0-9".into(), false),
+            'W' => ClassExpr::Body("a-zA-Z_0-9".into(), true),
+            's' => ClassExpr::Body(r"\x20\t\n\x0B\f\r".into(), false),
+            'S' => ClassExpr::Body(r"\x20\t\n\x0B\f\r".into(), true),
+            'h' | 'H' => ClassExpr::Body(
+                r"\x20\t\xA0\x{1680}\x{180E}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}".into(),
+                c == 'H',
+            ),
+            'v' | 'V' => ClassExpr::Body(r"\n\x0B\f\r\x{85}\x{2028}\x{2029}".into(), c == 'V'),
+            'p' | 'P' => {
+                let negated = c == 'P';
+                let name = if self.peek() == Some('{') {
+                    self.i += 1;
+                    let mut name = String::new();
+                    loop {
+                        match self.peek() {
+                            Some('}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            Some(ch) => {
+                                name.push(ch);
+                                self.i += 1;
+                            }
+                            None => return Err(self.err("Unclosed character family")),
+                        }
+                    }
+                    name
+                } else {
+                    let ch = self
+                        .peek()
+                        .ok_or_else(|| self.err("Illegal character family"))?;
+                    self.i += 1;
+                    ch.to_string()
+                };
+                self.property(&name, negated)?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    fn property(&self, name: &str, negated: bool) -> Result<ClassExpr, String> {
+        let p = if negated { 'P' } else { 'p' };
+        if let Some(body) = posix_body(name) {
+            return Ok(ClassExpr::Body(body.into(), negated));
+        }
+        let java = |rust: &str| -> ClassExpr {
+            if negated {
+                ClassExpr::Body(rust.to_string(), true)
+            } else {
+                ClassExpr::Body(rust.to_string(), false)
+            }
+        };
+        let mapped = match name {
+            "javaLowerCase" => Some(java(r"\p{Lowercase}")),
+            "javaUpperCase" => Some(java(r"\p{Uppercase}")),
+            "javaAlphabetic" => Some(java(r"\p{Alphabetic}")),
+            "javaIdeographic" => Some(java(r"\p{Ideographic}")),
+            "javaTitleCase" => Some(java(r"\p{Lt}")),
+            "javaDigit" => Some(java(r"\p{Nd}")),
+            "javaLetter" => Some(java(r"\p{L}")),
+            "javaLetterOrDigit" => Some(java(r"\p{L}\p{Nd}")),
+            "javaSpaceChar" => Some(java(r"\p{Zs}\p{Zl}\p{Zp}")),
+            "javaDefined" => Some(java(r"\P{Cn}")),
+            "javaISOControl" => Some(java(r"\x00-\x1F\x7F-\x{9F}")),
+            "javaWhitespace" => Some(java(
+                r"\t\n\x0B\f\r\x1C-\x1F[\p{Zs}\p{Zl}\p{Zp}--[\xA0\x{2007}\x{202F}]]",
+            )),
+            "all" => Some(java(r"\x00-\x{10FFFF}")),
+            _ => None,
+        };
+        if let Some(m) = mapped {
+            return Ok(m);
+        }
+        if name.starts_with("java") {
+            return Err(self.err(&format!(
+                "Unknown character property name {{{name}}} (not supported by flume-rs)"
+            )));
+        }
+        if name.starts_with("In") || name.starts_with("block=") || name.starts_with("blk=") {
+            return Err(self.err(&format!(
+                "Unicode block property \\{p}{{{name}}} is not supported by the Rust regex engines"
+            )));
+        }
+        let rust_name = name
+            .strip_prefix("Is")
+            .unwrap_or(name)
+            .replacen("general_category=", "gc=", 1)
+            .replacen("script=", "sc=", 1);
+        let atom = format!("\\{p}{{{rust_name}}}");
+        // Let the Rust parser judge the name now, for a clear error.
+        regex_syntax_check(&atom)
+            .map_err(|e| self.err(&format!("Unknown character property name {{{name}}}: {e}")))?;
+        Ok(ClassExpr::Atom(atom))
+    }
+
+    /// An escape outside a character class; the backslash is consumed.
+    fn escape(&mut self, in_class: bool) -> Result<Piece2, String> {
+        let Some(c) = self.peek() else {
+            return Err(self.err("Unexpected internal error (trailing backslash)"));
+        };
+        self.i += 1;
+        if let Some(ce) = self.class_escape(c)? {
+            return Ok(Piece2::Same(if in_class {
+                ce.inside()
+            } else {
+                ce.outside()
+            }));
+        }
+        if c == 'Q' {
+            let mut out = String::new();
+            loop {
+                match (self.peek(), self.peek_at(1)) {
+                    (Some('\\'), Some('E')) => {
+                        self.i += 2;
+                        break;
+                    }
+                    (Some(ch), _) => {
+                        self.i += 1;
+                        push_literal(&mut out, ch);
+                    }
+                    (None, _) => break,
+                }
+            }
+            return Ok(Piece2::Same(out));
+        }
+        if !in_class {
+            match c {
+                'b' | 'B' | 'A' | 'z' => return Ok(Piece2::Same(format!("\\{c}"))),
+                'G' => {
+                    self.fancy = true;
+                    return Ok(Piece2::Same(r"\G".into()));
+                }
+                'Z' => {
+                    return Ok(Piece2::Dual {
+                        fast: r"\z".into(),
+                        exact: end_anchor(self.flags.unix_lines),
+                    });
+                }
+                'R' => {
+                    self.fancy = true;
+                    return Ok(Piece2::Same(
+                        r"(?>\r\n|[\n\x0B\f\r\x{85}\x{2028}\x{2029}])".into(),
+                    ));
+                }
+                'k' => {
+                    if self.peek() != Some('<') {
+                        return Err(
+                            self.err("\\k is not followed by '<' for named capturing group")
+                        );
+                    }
+                    let mut name = String::new();
+                    self.i += 1;
+                    while let Some(ch) = self.peek() {
+                        self.i += 1;
+                        if ch == '>' {
+                            break;
+                        }
+                        name.push(ch);
+                    }
+                    if !self.names.iter().any(|(n, _)| *n == name) {
+                        return Err(
+                            self.err(&format!("named capturing group <{name}> does not exist"))
+                        );
+                    }
+                    self.fancy = true;
+                    return Ok(Piece2::Same(format!("\\k<{name}>")));
+                }
+                '1'..='9' => {
+                    // Back reference: more digits only while such a group exists.
+                    let mut n = c.to_digit(10).unwrap_or(1) as usize;
+                    while let Some(d) = self.peek().and_then(|ch| ch.to_digit(10)) {
+                        let bigger = n * 10 + d as usize;
+                        if bigger > self.groups {
+                            break;
+                        }
+                        n = bigger;
+                        self.i += 1;
+                    }
+                    self.fancy = true;
+                    return Ok(Piece2::Same(format!("\\{n}")));
+                }
+                _ => {}
+            }
+        }
+        match self.escaped_char(c)? {
+            Some(ch) => {
+                let mut s = String::new();
+                push_literal(&mut s, ch);
+                Ok(Piece2::Same(s))
+            }
+            None => {
+                match c {
+                    'X' => Err(self
+                        .err("\\X (grapheme cluster) is not supported by the Rust regex engines")),
+                    'N' => Err(self.err("\\N{name} is not supported by flume-rs")),
+                    _ => Err(self.err("Illegal/unsupported escape sequence")),
+                }
+            }
+        }
+    }
+
+    /// A character class; the `[` is consumed. Returns the Rust class.
+    fn class(&mut self) -> Result<String, String> {
+        let mut out = String::from("[");
+        if self.peek() == Some('^') {
+            self.i += 1;
+            out.push('^');
+        }
+        let mut first = true;
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.err("Unclosed character class"));
+            };
+            if self.flags.comments && c.is_whitespace() {
+                self.i += 1;
+                continue;
+            }
+            match c {
+                ']' if !first => {
+                    self.i += 1;
+                    out.push(']');
+                    return Ok(out);
+                }
+                '[' => {
+                    self.i += 1;
+                    let nested = self.class()?;
+                    out.push_str(&nested);
+                }
+                '&' if self.peek_at(1) == Some('&') => {
+                    self.i += 2;
+                    out.push_str("&&");
+                }
+                _ => {
+                    // A single item, maybe the start of a range.
+                    let start = self.class_atom()?;
+                    match start {
+                        ClassAtom::Expr(e) => out.push_str(&e),
+                        ClassAtom::Char(lo) => {
+                            if self.peek() == Some('-')
+                                && self.peek_at(1).is_some_and(|n| n != ']' && n != '[')
+                            {
+                                self.i += 1;
+                                match self.class_atom()? {
+                                    ClassAtom::Char(hi) => {
+                                        if hi < lo {
+                                            return Err(self.err("Illegal character range"));
+                                        }
+                                        push_literal(&mut out, lo);
+                                        out.push('-');
+                                        push_literal(&mut out, hi);
+                                    }
+                                    ClassAtom::Expr(_) => {
+                                        return Err(self.err("Illegal character range"));
+                                    }
+                                }
+                            } else {
+                                push_literal(&mut out, lo);
+                            }
+                        }
+                    }
+                }
+            }
+            first = false;
+        }
+    }
+
+    fn class_atom(&mut self) -> Result<ClassAtom, String> {
+        let Some(c) = self.peek() else {
+            return Err(self.err("Unclosed character class"));
+        };
+        self.i += 1;
+        if c != '\\' {
+            return Ok(ClassAtom::Char(c));
+        }
+        let Some(e) = self.peek() else {
+            return Err(self.err("Unclosed character class"));
+        };
+        if e == 'Q' {
+            self.i += 1;
+            let mut out = String::new();
+            loop {
+                match (self.peek(), self.peek_at(1)) {
+                    (Some('\\'), Some('E')) => {
+                        self.i += 2;
+                        break;
+                    }
+                    (Some(ch), _) => {
+                        self.i += 1;
+                        push_literal(&mut out, ch);
+                    }
+                    (None, _) => break,
+                }
+            }
+            return Ok(ClassAtom::Expr(out));
+        }
+        self.i += 1;
+        if let Some(ce) = self.class_escape(e)? {
+            return Ok(ClassAtom::Expr(ce.inside()));
+        }
+        match self.escaped_char(e)? {
+            Some(ch) => Ok(ClassAtom::Char(ch)),
+            None => Err(self.err("Illegal/unsupported escape sequence")),
+        }
+    }
+}
+
+enum ClassAtom {
+    Char(char),
+    Expr(String),
+}
+
+/// What an escape becomes: the same text for both engines, or a fast form and an exact
+/// (lookaround) form for line-sensitive anchors.
+enum Piece2 {
+    Same(String),
+    Dual { fast: String, exact: String },
+}
+
+/// Java's `$` / `\Z` outside multiline mode: end of input, or before a final line terminator.
+fn end_anchor(unix_lines: bool) -> String {
+    if unix_lines {
+        r"(?=\n?\z)".into()
+    } else {
+        r"(?:(?=\r\n\z)|(?<!\r)(?=\n\z)|(?=[\r\x{85}\x{2028}\x{2029}]\z)|\z)".into()
+    }
+}
+
+/// The reason line of a `regex` crate error ("error: …").
+fn rust_reason(message: &str) -> String {
+    message
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or_else(|| message.lines().last().unwrap_or(message).trim())
+        .to_string()
+}
+
+fn regex_syntax_check(atom: &str) -> Result<(), String> {
+    regex::Regex::new(atom)
+        .map(|_| ())
+        .map_err(|e| rust_reason(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn re(p: &str) -> JavaRegex {
+        JavaRegex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn plain_patterns_use_the_fast_engine() {
+        let r = re(r"(\d):(\d):(\d)");
+        assert!(!r.is_backtracking());
+        assert_eq!(r.group_count(), 3);
+        let g = r.captures("1:2:3.4foobar5").unwrap().unwrap();
+        assert_eq!(g.get("1:2:3.4foobar5", 1), Some("1"));
+        assert_eq!(g.get("1:2:3.4foobar5", 3), Some("3"));
+    }
+
+    #[test]
+    fn java_classes_are_ascii() {
+        assert!(!re(r"^\d+$").find("١٢٣").unwrap()); // Arabic-Indic digits
+        assert!(re(r"(?U)^\d+$").find("١٢٣").unwrap());
+        assert!(!re(r"^\w+$").find("héllo").unwrap());
+        assert!(re(r"^\p{Alpha}+$").find("hello").unwrap());
+        assert!(!re(r"^\p{Alpha}+$").find("héllo").unwrap());
+        assert!(re(r"^[\p{Alpha}_]+$").find("a_b").unwrap());
+        assert!(re(r"^[^\p{Digit}]+$").find("abc").unwrap());
+        assert!(re(r"^\P{Digit}+$").find("abc").unwrap());
+        assert!(re(r"^[\w&&[^\d]]+$").find("abc").unwrap());
+        assert!(!re(r"^[\w&&[^\d]]+$").find("ab1").unwrap());
+        assert!(re(r"\p{Punct}").find("a,b").unwrap());
+        assert!(re(r"^\p{L}+$").find("héllo").unwrap());
+        assert!(re(r"^\p{IsLatin}+$").find("héllo").unwrap());
+        assert!(re(r"^\p{javaLowerCase}+$").find("héllo").unwrap());
+        assert!(re(r"^\p{Lu}").find("Élan").unwrap());
+        assert!(re(r"^\s$").find("\u{0B}").unwrap());
+        assert!(!re(r"^\s$").find("\u{A0}").unwrap());
+    }
+
+    #[test]
+    fn dot_and_anchors_follow_java_line_terminators() {
+        assert!(!re(r"a.b").find("a\rb").unwrap());
+        assert!(re(r"(?s)a.b").find("a\rb").unwrap());
+        // $ matches before a final line terminator.
+        assert!(re(r"abc$").find("abc\n").unwrap());
+        assert!(re(r"abc$").find("abc\r\n").unwrap());
+        assert!(!re(r"abc$").find("abc\n\n").unwrap());
+        assert!(re(r"abc\Z").find("abc\u{2028}").unwrap());
+        assert!(!re(r"abc\z").find("abc\n").unwrap());
+        // Multiline knows \r.
+        assert!(re(r"(?m)^b$").find("a\rb\rc").unwrap());
+        assert!(re(r"(?m)^b$").find("a\nb\nc").unwrap());
+        assert!(!re(r"^b$").find("a\nb\nc").unwrap());
+        // matches() is a whole-text match.
+        assert!(re("header").matches("header").unwrap());
+        assert!(!re("header").matches("my-header").unwrap());
+        assert!(re("my-header1.*").matches("my-header10").unwrap());
+        assert!(re("a|ab").matches("ab").unwrap());
+    }
+
+    #[test]
+    fn java_only_syntax_is_translated() {
+        assert!(re(r"\Qa.b*c\E+").find("a.b*cc").unwrap());
+        assert!(!re(r"\Qa.b\E").find("axb").unwrap());
+        assert!(re(r"\u0041\x42\0103\cJ").find("ABC\n").unwrap());
+        assert!(re(r"\uD83D\uDE00").find("x😀").unwrap());
+        assert!(re(r"a\<b\>").find("a<b>").unwrap());
+        assert!(re(r"[+--]").find(",").unwrap());
+        assert!(re(r"[]a]").find("]").unwrap());
+        assert!(re(r"a}").find("a}").unwrap());
+        assert!(
+            re(r"(?x) a b # comment
+                 c")
+            .find("abc")
+            .unwrap()
+        );
+        assert!(re(r"(?i)ERROR").find("an error").unwrap());
+        assert!(re(r"(?i:E)rror").find("error").unwrap());
+        assert!(!re(r"(?i:E)rror").find("eRROR").unwrap());
+        assert!(re(r"\h\v").find("\t\n").unwrap());
+        assert!(re(r"(?<year>\d{4})-\k<year>").find("2012-2012").unwrap());
+    }
+
+    #[test]
+    fn backtracking_features_use_fancy_regex() {
+        for p in [
+            r"(?<=user=)\w+",
+            r"foo(?!bar)",
+            r"(\w)\1",
+            r"a++b",
+            r"(?>a|ab)c",
+            r"\Gx",
+        ] {
+            let r = re(p);
+            assert!(r.is_backtracking(), "{p}");
+        }
+        assert!(re(r"(?<=user=)\w+").find("user=bob").unwrap());
+        assert!(!re(r"(?<=user=)\w+").find("name=bob").unwrap());
+        assert!(re(r"(\w)\1").find("hello").unwrap());
+        assert!(!re(r"a++a").find("aaaa").unwrap());
+        assert!(!re(r"(?>a|ab)c").find("abc").unwrap());
+    }
+
+    #[test]
+    fn bad_patterns_are_rejected_with_a_reason() {
+        for p in [
+            "?&?&&&?&?&?&&&??",
+            "(",
+            "a)",
+            "[a",
+            r"\p{InGreek}",
+            r"\X",
+            r"\y",
+            "(?<1a>x)",
+            "(?Q)",
+            "x{a}",
+        ] {
+            let e = JavaRegex::new(p).unwrap_err();
+            let RegexError::Syntax { pattern, reason } = &e else {
+                panic!("{p}: {e:?}");
+            };
+            assert_eq!(pattern, p);
+            assert!(!reason.is_empty());
+        }
+        let e = JavaRegex::new(r"\p{InGreek}").unwrap_err();
+        assert!(e.to_string().contains("block"), "{e}");
+    }
+
+    #[test]
+    fn replace_all_follows_java() {
+        let r = re(r"(\w+)@(\w+)\.com");
+        let rep = Replacement::parse("$2 at $1", &r);
+        assert_eq!(
+            r.replace_all("a@b.com, c@d.com", &rep).unwrap(),
+            "b at a, d at c"
+        );
+        // $10 is $1 then '0' when there is no group 10.
+        let rep = Replacement::parse("$10", &r);
+        assert_eq!(r.replace_all("a@b.com", &rep).unwrap(), "a0");
+        // Escapes.
+        let rep = Replacement::parse(r"\$1 \\ x", &r);
+        assert_eq!(r.replace_all("a@b.com", &rep).unwrap(), r"$1 \ x");
+        // Named groups.
+        let r2 = re(r"(?<user>\w+)@");
+        let rep = Replacement::parse("${user}#", &r2);
+        assert_eq!(r2.replace_all("bob@x", &rep).unwrap(), "bob#x");
+        // Errors surface only when something matches.
+        let rep = Replacement::parse("$3", &r2);
+        assert_eq!(rep.error(), Some("No group 3"));
+        assert_eq!(
+            r2.replace_all("nothing here", &rep).unwrap(),
+            "nothing here"
+        );
+        assert!(r2.replace_all("bob@x", &rep).is_err());
+        assert_eq!(
+            Replacement::parse("$", &r2).error(),
+            Some("Illegal group reference: group index is missing")
+        );
+        assert_eq!(
+            Replacement::parse("\\", &r2).error(),
+            Some("character to be escaped is missing")
+        );
+        assert_eq!(
+            Replacement::parse("${nope}", &r2).error(),
+            Some("No group with name {nope}")
+        );
+        assert_eq!(
+            Replacement::parse("$x", &r2).error(),
+            Some("Illegal group reference")
+        );
+        // Empty matches: Java's find loop ("abc".replaceAll("b*", "X") == "XaXXcX").
+        let star = re("b*");
+        let rep = Replacement::parse("X", &star);
+        assert_eq!(star.replace_all("abc", &rep).unwrap(), "XaXXcX");
+        // A group that did not take part adds nothing.
+        let opt = re("(a)|(b)");
+        let rep = Replacement::parse("[$1$2]", &opt);
+        assert_eq!(opt.replace_all("ab", &rep).unwrap(), "[a][b]");
+    }
+
+    #[test]
+    fn split_follows_string_split() {
+        let sep = re(r"\s*,\s*");
+        assert_eq!(sep.split("a , b,c").unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(sep.split("a,b,,").unwrap(), vec!["a", "b"]);
+        assert_eq!(sep.split(",a").unwrap(), vec!["", "a"]);
+        assert_eq!(sep.split("").unwrap(), vec![""]);
+        assert_eq!(sep.split("abc").unwrap(), vec!["abc"]);
+        let empty = re("");
+        assert_eq!(empty.split("abc").unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(
+            re(";").split("my-header20, my-header11").unwrap(),
+            vec!["my-header20, my-header11"]
+        );
+    }
+}

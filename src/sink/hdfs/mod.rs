@@ -1,0 +1,389 @@
+//! `hdfs` sink (`org.apache.flume.sink.hdfs.HDFSEventSink`): writes events into files under a
+//! per-event path on HDFS, S3 or the local file system (reference §11.5).
+//!
+//! Per transaction: take up to `hdfs.batchSize` events; for each, escape `hdfs.path` and
+//! `hdfs.filePrefix` ([`crate::format::bucket_path`]) and append it to that bucket's file
+//! ([`bucket::BucketWriter`]); flush every touched bucket; commit. A storage failure (or a call
+//! over `hdfs.callTimeout`) rolls the transaction back and backs off; an event whose path cannot
+//! be escaped (no `timestamp` header for a `%Y`) rolls back and fails — the event stays at the
+//! head of the channel, as in Flume, with a clear error logged at most every 30 s.
+//!
+//! Files roll on `rollCount`/`rollSize` (new file, same bucket), and on `rollInterval` /
+//! `idleTimeout` (the bucket is closed and forgotten; the next event starts a new one). These
+//! two timers are checked at every `process()` call, which the sink runner makes at least
+//! every 5 s. At most `maxOpenFiles` buckets stay open (least recently used closed first).
+//! Stop closes and renames every file.
+//!
+//! Beyond Flume: at start, in-use files (`….tmp`) left in this sink's directories by a crash
+//! are renamed to their final names (`hdfs.recoverInUseFiles`, default true), so their data
+//! does not stay invisible.
+
+pub mod bucket;
+pub mod config;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use self::bucket::{BucketError, BucketWriter, Shared};
+use self::config::HdfsSinkConfig;
+use super::{Sink, SinkError};
+use crate::channel::ChannelRef;
+use crate::component::{BuildEnv, Status};
+use crate::config::hadoop::HadoopConf;
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+use crate::format::bucket_path::{EscapeError, EscapePattern};
+use crate::metrics::{MetricSource, SinkCounter};
+use crate::storage::{Storage, redact};
+
+/// Events between cooperative yields while a batch is encoded.
+const YIELD_EVERY: usize = 256;
+/// The missing-timestamp explanation is logged at most this often.
+const TIMESTAMP_LOG_EVERY: Duration = Duration::from_secs(30);
+
+pub struct HdfsSink {
+    name: String,
+    channel: ChannelRef,
+    shared: Arc<Shared>,
+    buckets: HashMap<String, BucketWriter>,
+    access_clock: u64,
+    tx_counter: u64,
+    last_escape_log: Option<Instant>,
+    suppressed_escape_logs: u64,
+}
+
+impl HdfsSink {
+    pub fn from_context(
+        name: &str,
+        ctx: &Context,
+        channel: ChannelRef,
+        env: &BuildEnv,
+    ) -> Result<Self, ConfigError> {
+        let user_timezone = env.sysprops.get("user.timezone").map(String::as_str);
+        let config = HdfsSinkConfig::from_context(ctx, user_timezone)?;
+        let hadoop = HadoopConf::load(env.conf_dir.as_deref()).map_err(|e| {
+            ctx.error(
+                "hdfs.path",
+                format!("cannot read Hadoop configuration: {e}"),
+            )
+        })?;
+        Ok(HdfsSink::new(
+            name,
+            config,
+            Arc::new(Storage::new(hadoop)),
+            channel,
+        ))
+    }
+
+    /// A sink over an explicit storage (tests inject failing file systems).
+    pub fn new(
+        name: &str,
+        config: HdfsSinkConfig,
+        storage: Arc<Storage>,
+        channel: ChannelRef,
+    ) -> Self {
+        HdfsSink {
+            name: name.to_string(),
+            channel,
+            shared: Arc::new(Shared {
+                config,
+                storage,
+                counter: SinkCounter::new(name),
+                background: Mutex::new(tokio::task::JoinSet::new()),
+            }),
+            buckets: HashMap::new(),
+            access_clock: 0,
+            tx_counter: 0,
+            last_escape_log: None,
+            suppressed_escape_logs: 0,
+        }
+    }
+
+    pub fn counter(&self) -> &Arc<SinkCounter> {
+        &self.shared.counter
+    }
+
+    /// Paths of the files open right now (final names).
+    pub fn open_files(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .buckets
+            .values()
+            .filter_map(|b| b.target().map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Close buckets whose rollInterval or idleTimeout has passed.
+    async fn close_expired(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<(String, &'static str)> = self
+            .buckets
+            .iter()
+            .filter_map(|(k, b)| {
+                b.expired(&self.shared.config, now)
+                    .map(|why| (k.clone(), why))
+            })
+            .collect();
+        for (key, why) in expired {
+            if let Some(mut bucket) = self.buckets.remove(&key) {
+                if why == "idle" {
+                    tracing::info!(
+                        "Closing idle bucketWriter {} at {}",
+                        redact(bucket.target().unwrap_or(&key)),
+                        crate::metrics::now_millis()
+                    );
+                }
+                bucket.close(&self.shared).await;
+            }
+        }
+    }
+
+    /// Close the least recently used bucket while more than maxOpenFiles are open.
+    async fn evict(&mut self) {
+        while self.buckets.len() > self.shared.config.max_open_files {
+            let Some(key) = self
+                .buckets
+                .iter()
+                .min_by_key(|(_, b)| b.last_access)
+                .map(|(k, _)| k.clone())
+            else {
+                return;
+            };
+            if let Some(mut bucket) = self.buckets.remove(&key) {
+                bucket.close(&self.shared).await;
+            }
+        }
+    }
+
+    fn escape(&self, pattern: &EscapePattern, event: &Event) -> Result<String, EscapeError> {
+        pattern.escape(&event.headers, &self.shared.config.escape)
+    }
+
+    /// The rate-limited explanation of an event whose path cannot be built.
+    fn log_escape_error(&mut self, error: &EscapeError, event: &Event, key: &str, pattern: &str) {
+        let now = Instant::now();
+        if let Some(last) = self.last_escape_log
+            && now.duration_since(last) < TIMESTAMP_LOG_EVERY
+        {
+            self.suppressed_escape_logs += 1;
+            return;
+        }
+        let escape = EscapePattern::new(pattern)
+            .first_time_escape()
+            .unwrap_or_default();
+        let hint = if error.is_timestamp_error() {
+            format!(
+                " {key} = \"{pattern}\" needs the event's time for {escape}: add a timestamp \
+                 interceptor to the source, or set hdfs.useLocalTimeStamp = true."
+            )
+        } else {
+            format!(" (while escaping {key} = \"{pattern}\")")
+        };
+        tracing::error!(
+            sink = %self.name,
+            "Cannot choose a file for an event: {error}.{hint} The event stays at the head of the \
+             channel and is retried; nothing behind it is delivered meanwhile. Event headers: {}{}",
+            crate::java::hashmap_to_string(&event.headers),
+            if self.suppressed_escape_logs > 0 {
+                format!(" ({} similar errors not logged)", self.suppressed_escape_logs)
+            } else {
+                String::new()
+            }
+        );
+        self.last_escape_log = Some(now);
+        self.suppressed_escape_logs = 0;
+    }
+
+    /// The bucket for an event, created (and the LRU trimmed) if new.
+    async fn bucket_for(&mut self, real_path: String, real_name: String) -> &mut BucketWriter {
+        let key = format!("{real_path}/{real_name}");
+        self.access_clock += 1;
+        if !self.buckets.contains_key(&key) {
+            let bucket = BucketWriter::new(real_path, real_name, crate::metrics::now_millis());
+            self.buckets.insert(key.clone(), bucket);
+            self.evict_except(&key).await;
+        }
+        let clock = self.access_clock;
+        let tx = self.tx_counter;
+        let bucket = self
+            .buckets
+            .get_mut(&key)
+            .expect("inserted above and protected from eviction");
+        bucket.last_access = clock;
+        bucket.touched_tx = tx;
+        bucket
+    }
+
+    async fn evict_except(&mut self, keep: &str) {
+        if self.buckets.len() <= self.shared.config.max_open_files {
+            return;
+        }
+        if let Some(b) = self.buckets.get_mut(keep) {
+            b.last_access = u64::MAX;
+        }
+        self.evict().await;
+        if let Some(b) = self.buckets.get_mut(keep) {
+            b.last_access = self.access_clock;
+        }
+    }
+
+    /// Append a batch; flush touched buckets. Errors leave the transaction to be rolled back.
+    async fn write_batch(&mut self, events: &[Event]) -> Result<(), ProcessError> {
+        self.tx_counter += 1;
+        let tx = self.tx_counter;
+        let shared = Arc::clone(&self.shared);
+        let config = &shared.config;
+        for (i, event) in events.iter().enumerate() {
+            let real_path = match self.escape(&config.path_pattern, event) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.log_escape_error(&e, event, "hdfs.path", &config.path);
+                    return Err(ProcessError::Escape(e));
+                }
+            };
+            let real_name = if config.prefix_pattern.is_literal() {
+                config.file_prefix.clone()
+            } else {
+                match self.escape(&config.prefix_pattern, event) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.log_escape_error(&e, event, "hdfs.filePrefix", &config.file_prefix);
+                        return Err(ProcessError::Escape(e));
+                    }
+                }
+            };
+            let bucket = self.bucket_for(real_path, real_name).await;
+            bucket.append(&shared, event).await?;
+            if i % YIELD_EVERY == YIELD_EVERY - 1 {
+                tokio::task::yield_now().await;
+            }
+        }
+        for bucket in self.buckets.values_mut().filter(|b| b.touched_tx == tx) {
+            bucket.flush(&shared).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ProcessError {
+    #[error(transparent)]
+    Bucket(#[from] BucketError),
+    #[error(transparent)]
+    Escape(EscapeError),
+}
+
+#[async_trait]
+impl Sink for HdfsSink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn start(&mut self) -> Result<(), SinkError> {
+        if self.shared.config.recover_in_use_files {
+            recover::recover_in_use_files(&self.shared).await;
+        }
+        Ok(())
+    }
+
+    async fn process(&mut self) -> Result<Status, SinkError> {
+        self.close_expired().await;
+        let counter = Arc::clone(&self.shared.counter);
+        let take = match self.channel.take(self.shared.config.batch_size).await {
+            Ok(t) => t,
+            Err(e) => {
+                bump(&counter.channel_read_fail);
+                return Err(e.into());
+            }
+        };
+        let n = take.len();
+        if n == 0 {
+            bump(&counter.batch_empty);
+            take.commit().await?;
+            return Ok(Status::Backoff);
+        }
+        match self.write_batch(take.events()).await {
+            Ok(()) => {}
+            Err(ProcessError::Bucket(BucketError::Io(e))) => {
+                take.rollback();
+                tracing::warn!(sink = %self.name, "HDFS IO error: {e}");
+                bump(&counter.event_write_fail);
+                return Ok(Status::Backoff);
+            }
+            Err(ProcessError::Bucket(BucketError::Delivery(e))) => {
+                take.rollback();
+                bump(&counter.event_write_fail);
+                return Err(SinkError::Delivery(format!("process failed: {e}")));
+            }
+            Err(ProcessError::Escape(e)) => {
+                take.rollback();
+                bump(&counter.event_write_fail);
+                return Err(SinkError::Delivery(format!("process failed: {e}")));
+            }
+        }
+        if n == self.shared.config.batch_size {
+            bump(&counter.batch_complete);
+        } else {
+            bump(&counter.batch_underflow);
+        }
+        take.commit().await?;
+        counter
+            .event_drain_success
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(Status::Ready)
+    }
+
+    async fn stop(&mut self) {
+        let keys: Vec<String> = self.buckets.keys().cloned().collect();
+        for key in keys {
+            if let Some(mut bucket) = self.buckets.remove(&key) {
+                bucket.close(&self.shared).await;
+            }
+        }
+        // Close/rename retries still running: give them a moment, then stop them (their
+        // in-use files are recovered at the next start).
+        let mut background = std::mem::take(
+            &mut *self
+                .shared
+                .background
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        if !background.is_empty() {
+            let deadline = tokio::time::sleep(Duration::from_secs(5));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => {
+                        tracing::warn!(sink = %self.name, "{} close retries still pending at stop; their files stay in use until the next start", background.len());
+                        background.abort_all();
+                        break;
+                    }
+                    next = background.join_next() => if next.is_none() { break },
+                }
+            }
+        }
+    }
+
+    fn batch_size(&self) -> Option<usize> {
+        Some(self.shared.config.batch_size)
+    }
+
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        Some(Arc::clone(&self.shared.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+fn bump(counter: &std::sync::atomic::AtomicU64) {
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+mod recover;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,490 @@
+//! The sink end to end over a memory channel and local files, with injected storage failures.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use super::HdfsSink;
+use super::config::HdfsSinkConfig;
+use crate::channel::memory::MemoryChannel;
+use crate::channel::{Channel, ChannelRef};
+use crate::component::Status;
+use crate::config::Context;
+use crate::config::hadoop::HadoopConf;
+use crate::event::Event;
+use crate::sink::{Sink, SinkError};
+use crate::storage::local::LocalFileSystem;
+use crate::storage::{Entry, FileSystem, OutputFile, Storage, StorageError};
+
+/// Switches that make the local file system fail or hang.
+#[derive(Default)]
+struct Faults {
+    create: AtomicBool,
+    write: AtomicBool,
+    close: AtomicU32,
+    rename: AtomicBool,
+    hang_write: AtomicBool,
+}
+
+struct FaultyFs {
+    faults: Arc<Faults>,
+}
+
+fn injected(path: &str, what: &str) -> StorageError {
+    StorageError::io(
+        path,
+        std::io::Error::other(format!("injected {what} failure")),
+    )
+}
+
+#[async_trait]
+impl FileSystem for FaultyFs {
+    async fn create(&self, path: &str) -> Result<Box<dyn OutputFile>, StorageError> {
+        if self.faults.create.load(Ordering::SeqCst) {
+            return Err(injected(path, "create"));
+        }
+        let inner = LocalFileSystem.create(path).await?;
+        Ok(Box::new(FaultyFile {
+            path: path.to_string(),
+            inner,
+            faults: Arc::clone(&self.faults),
+        }))
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> Result<(), StorageError> {
+        if self.faults.rename.load(Ordering::SeqCst) {
+            return Err(injected(from, "rename"));
+        }
+        LocalFileSystem.rename(from, to).await
+    }
+
+    async fn exists(&self, path: &str) -> Result<bool, StorageError> {
+        LocalFileSystem.exists(path).await
+    }
+
+    async fn list(&self, dir: &str) -> Result<Vec<Entry>, StorageError> {
+        LocalFileSystem.list(dir).await
+    }
+}
+
+struct FaultyFile {
+    path: String,
+    inner: Box<dyn OutputFile>,
+    faults: Arc<Faults>,
+}
+
+#[async_trait]
+impl OutputFile for FaultyFile {
+    async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
+        if self.faults.hang_write.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        if self.faults.write.load(Ordering::SeqCst) {
+            return Err(injected(&self.path, "write"));
+        }
+        self.inner.write(data).await
+    }
+
+    async fn hflush(&mut self) -> Result<(), StorageError> {
+        self.inner.hflush().await
+    }
+
+    async fn close(&mut self) -> Result<(), StorageError> {
+        if self.faults.close.load(Ordering::SeqCst) > 0 {
+            self.faults.close.fetch_sub(1, Ordering::SeqCst);
+            return Err(injected(&self.path, "close"));
+        }
+        self.inner.close().await
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    channel: Arc<MemoryChannel>,
+    sink: HdfsSink,
+    faults: Arc<Faults>,
+}
+
+fn fixture(pairs: &[(&str, &str)]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("file://{}/out", dir.path().display());
+    let mut all: Vec<(String, String)> = vec![
+        ("hdfs.path".into(), path),
+        ("hdfs.fileType".into(), "DataStream".into()),
+        ("hdfs.rollInterval".into(), "0".into()),
+        ("hdfs.rollSize".into(), "0".into()),
+        ("hdfs.rollCount".into(), "0".into()),
+        ("hdfs.timeZone".into(), "UTC".into()),
+    ];
+    // `{dir}` in a value is the test's directory.
+    let root = dir.path().display().to_string();
+    for (k, v) in pairs {
+        all.retain(|(key, _)| key != k);
+        all.push((k.to_string(), v.replace("{dir}", &root)));
+    }
+    let config =
+        HdfsSinkConfig::from_context(&Context::from_pairs("a1.sinks.k1.", all), None).unwrap();
+    let channel = Arc::new(
+        MemoryChannel::from_context(
+            "c1",
+            &Context::from_pairs(
+                "a1.channels.c1.",
+                [("capacity", "100000"), ("transactionCapacity", "10000")],
+            ),
+        )
+        .unwrap(),
+    );
+    let faults = Arc::new(Faults::default());
+    let storage = Arc::new(Storage::new(HadoopConf::default()));
+    storage.insert(
+        "file://",
+        Arc::new(FaultyFs {
+            faults: Arc::clone(&faults),
+        }),
+    );
+    let channel_ref: ChannelRef = channel.clone();
+    let sink = HdfsSink::new("k1", config, storage, channel_ref);
+    Fixture {
+        dir,
+        channel,
+        sink,
+        faults,
+    }
+}
+
+fn event(body: &str, headers: &[(&str, &str)]) -> Event {
+    let mut e = Event::new(body.to_string());
+    for (k, v) in headers {
+        e.headers.insert(k.to_string(), v.to_string());
+    }
+    e
+}
+
+impl Fixture {
+    async fn put(&self, events: Vec<Event>) {
+        self.channel.put_batch(events).await.unwrap();
+    }
+
+    /// Every file under the output directory: (path relative to it, content).
+    fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let root = self.dir.path().join("out");
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    out.push((rel, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn count(&self, field: &std::sync::atomic::AtomicU64) -> u64 {
+        field.load(Ordering::Relaxed)
+    }
+}
+
+fn ts() -> (&'static str, &'static str) {
+    ("timestamp", "1700000000000")
+}
+
+#[tokio::test]
+async fn text_append_roll_count() {
+    // hdfs-text-append-rollcount: rollCount 3, batchSize 2, 6 events in 3 calls → 2 files.
+    let mut f = fixture(&[("hdfs.rollCount", "3"), ("hdfs.batchSize", "2")]);
+    for i in 0..3 {
+        f.put(vec![
+            event(&format!("Test.{i}.0"), &[]),
+            event(&format!("Test.{i}.1"), &[]),
+        ])
+        .await;
+        assert_eq!(f.sink.process().await.unwrap(), Status::Ready);
+    }
+    f.sink.stop().await;
+    let files = f.files();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|(n, _)| n.starts_with("FlumeData.") && !n.ends_with(".tmp"))
+    );
+    assert_eq!(files[0].1, b"Test.0.0\nTest.0.1\nTest.1.0\n");
+    assert_eq!(files[1].1, b"Test.1.1\nTest.2.0\nTest.2.1\n");
+    // The two names are consecutive counter values of one bucket.
+    let n: Vec<i64> = files
+        .iter()
+        .map(|(name, _)| name["FlumeData.".len()..].parse().unwrap())
+        .collect();
+    assert_eq!(n[1], n[0] + 1);
+    let c = f.sink.counter();
+    assert_eq!(f.count(&c.connection_created), 2);
+    assert_eq!(f.count(&c.connection_closed), 2);
+    assert_eq!(f.count(&c.event_drain_success), 6);
+    assert_eq!(f.count(&c.batch_complete), 3);
+}
+
+#[tokio::test]
+async fn roll_count_and_size_vectors() {
+    // hdfs-roll-count and hdfs-roll-size: 1000 × "foo" → 10 files, 3000 body bytes.
+    for (key, value) in [("hdfs.rollCount", "100"), ("hdfs.rollSize", "300")] {
+        let mut f = fixture(&[(key, value), ("hdfs.batchSize", "1000")]);
+        f.put((0..1000).map(|_| event("foo", &[])).collect()).await;
+        f.sink.process().await.unwrap();
+        f.sink.stop().await;
+        let files = f.files();
+        assert_eq!(files.len(), 10, "{key}");
+        // 100 events of "foo\n" per file.
+        assert!(files.iter().all(|(_, c)| c.len() == 400), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn empty_channel_backs_off() {
+    let mut f = fixture(&[]);
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    assert_eq!(f.count(&f.sink.counter().batch_empty), 1);
+}
+
+#[tokio::test]
+async fn paths_from_headers_and_one_flush_per_bucket() {
+    let path = "file://{dir}/out/%Y/%m/%d/%{level}";
+    let mut f = fixture(&[
+        ("hdfs.path", path),
+        ("hdfs.batchSize", "100"),
+        ("hdfs.filePrefix", "ev-%{host}"),
+    ]);
+    let mut events = Vec::new();
+    for i in 0..100 {
+        let level = if i < 60 { "INFO" } else { "WARN" };
+        events.push(event(
+            &format!("e{i}"),
+            &[ts(), ("level", level), ("host", "h1")],
+        ));
+    }
+    f.put(events).await;
+    f.sink.process().await.unwrap();
+    // Flushed before commit: both in-use files hold their events already.
+    let open = f.files();
+    assert_eq!(open.len(), 2);
+    assert!(open[0].0.starts_with("2023/11/14/INFO/ev-h1.") && open[0].0.ends_with(".tmp"));
+    assert_eq!(open[0].1.iter().filter(|&&b| b == b'\n').count(), 60);
+    assert_eq!(open[1].1.iter().filter(|&&b| b == b'\n').count(), 40);
+    f.sink.stop().await;
+    assert!(f.files().iter().all(|(n, _)| !n.ends_with(".tmp")));
+}
+
+#[tokio::test]
+async fn missing_timestamp_is_a_poison_event_kept_in_the_channel() {
+    let path = "file://{dir}/out/%Y";
+    let mut f = fixture(&[("hdfs.path", path)]);
+    f.put(vec![event("no ts", &[("host", "a")]), event("x", &[ts()])])
+        .await;
+    for _ in 0..2 {
+        match f.sink.process().await {
+            Err(SinkError::Delivery(msg)) => {
+                assert!(
+                    msg.contains("Expected timestamp in the Flume event headers"),
+                    "{msg}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.channel.len(), 2, "rolled back");
+    }
+    assert!(f.files().is_empty());
+    assert_eq!(f.count(&f.sink.counter().event_drain_success), 0);
+}
+
+#[tokio::test]
+async fn storage_failures_roll_back_and_retry_without_loss() {
+    let mut f = fixture(&[("hdfs.batchSize", "10")]);
+    f.put((0..10).map(|i| event(&format!("e{i}"), &[])).collect())
+        .await;
+    // open fails
+    f.faults.create.store(true, Ordering::SeqCst);
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    assert_eq!(f.channel.len(), 10);
+    f.faults.create.store(false, Ordering::SeqCst);
+    // write fails: the file is closed, the batch rolled back
+    f.faults.write.store(true, Ordering::SeqCst);
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    assert_eq!(f.channel.len(), 10);
+    f.faults.write.store(false, Ordering::SeqCst);
+    assert_eq!(f.sink.process().await.unwrap(), Status::Ready);
+    assert_eq!(f.channel.len(), 0);
+    f.sink.stop().await;
+    let all: Vec<u8> = f.files().into_iter().flat_map(|(_, c)| c).collect();
+    let expected: String = (0..10).map(|i| format!("e{i}\n")).collect();
+    assert_eq!(String::from_utf8(all).unwrap(), expected);
+    let c = f.sink.counter();
+    assert_eq!(f.count(&c.event_write_fail), 2);
+    assert!(f.count(&c.connection_failed) >= 2);
+}
+
+#[tokio::test]
+async fn a_hanging_store_times_out() {
+    let mut f = fixture(&[("hdfs.callTimeout", "200")]);
+    f.put(vec![event("a", &[])]).await;
+    f.faults.hang_write.store(true, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(f.channel.len(), 1);
+    f.faults.hang_write.store(false, Ordering::SeqCst);
+    assert_eq!(f.sink.process().await.unwrap(), Status::Ready);
+    // A stop while the store hangs still finishes.
+    f.put(vec![event("b", &[])]).await;
+    f.sink.process().await.unwrap();
+    f.faults.hang_write.store(true, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    f.sink.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn close_and_rename_failures_are_retried() {
+    let mut f = fixture(&[("hdfs.closeTries", "3"), ("hdfs.retryInterval", "1")]);
+    f.put(vec![event("a", &[])]).await;
+    f.sink.process().await.unwrap();
+    f.faults.close.store(1, Ordering::SeqCst);
+    f.sink.stop().await; // waits for the background retry (1 s)
+    let files = f.files();
+    assert_eq!(files.len(), 1);
+    assert!(!files[0].0.ends_with(".tmp"), "{files:?}");
+
+    let mut f = fixture(&[("hdfs.closeTries", "2"), ("hdfs.retryInterval", "1")]);
+    f.put(vec![event("a", &[])]).await;
+    f.sink.process().await.unwrap();
+    f.faults.rename.store(true, Ordering::SeqCst);
+    let faults = Arc::clone(&f.faults);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        faults.rename.store(false, Ordering::SeqCst);
+    });
+    f.sink.stop().await;
+    let files = f.files();
+    assert!(!files[0].0.ends_with(".tmp"), "{files:?}");
+}
+
+#[tokio::test]
+async fn interval_and_idle_rolls_start_new_buckets() {
+    let mut f = fixture(&[("hdfs.rollInterval", "1")]);
+    f.put(vec![event("a", &[])]).await;
+    f.sink.process().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    f.put(vec![event("b", &[])]).await;
+    f.sink.process().await.unwrap();
+    let files = f.files();
+    assert_eq!(files.len(), 2);
+    assert!(!files[0].0.ends_with(".tmp") && files[1].0.ends_with(".tmp"));
+    f.sink.stop().await;
+
+    let mut f = fixture(&[("hdfs.idleTimeout", "1")]);
+    f.put(vec![event("a", &[])]).await;
+    f.sink.process().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    let files = f.files();
+    assert_eq!(files.len(), 1);
+    assert!(!files[0].0.ends_with(".tmp"));
+}
+
+#[tokio::test]
+async fn max_open_files_closes_the_least_recently_used() {
+    let path = "file://{dir}/out/%{b}";
+    let mut f = fixture(&[("hdfs.path", path), ("hdfs.maxOpenFiles", "2")]);
+    for b in ["x", "y", "x", "z"] {
+        f.put(vec![event(b, &[("b", b)])]).await;
+        f.sink.process().await.unwrap();
+    }
+    let open: Vec<String> = f.sink.open_files();
+    assert_eq!(open.len(), 2);
+    assert!(
+        open.iter().any(|p| p.contains("/out/x/")) && open.iter().any(|p| p.contains("/out/z/"))
+    );
+    let files = f.files();
+    assert!(
+        files
+            .iter()
+            .any(|(n, _)| n.starts_with("y/") && !n.ends_with(".tmp"))
+    );
+}
+
+#[tokio::test]
+async fn leftover_in_use_files_are_recovered_at_start() {
+    let path = "file://{dir}/out/%Y/%m";
+    let mut f = fixture(&[("hdfs.path", path), ("hdfs.filePrefix", "ev-%{host}")]);
+    let dir = f.dir.path().join("out/2023/11");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ev-a.1700000000001.tmp"), b"left\n").unwrap();
+    std::fs::write(dir.join("other.1.tmp"), b"not ours\n").unwrap();
+    f.sink.start().await.unwrap();
+    let names: Vec<String> = f.files().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        vec!["2023/11/ev-a.1700000000001", "2023/11/other.1.tmp"]
+    );
+}
+
+#[tokio::test]
+async fn sequence_file_and_compressed_outputs() {
+    let mut f = fixture(&[
+        ("hdfs.fileType", "SequenceFile"),
+        ("hdfs.writeFormat", "Text"),
+    ]);
+    f.put(vec![event("first", &[ts()])]).await;
+    f.sink.process().await.unwrap();
+    f.sink.stop().await;
+    let files = f.files();
+    assert!(files[0].1.starts_with(b"SEQ\x06"));
+
+    let mut f = fixture(&[
+        ("hdfs.fileType", "CompressedStream"),
+        ("hdfs.codeC", "gzip"),
+    ]);
+    f.put(vec![event("first", &[ts()])]).await;
+    f.sink.process().await.unwrap();
+    f.sink.stop().await;
+    let files = f.files();
+    assert!(files[0].0.ends_with(".gz"));
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&files[0].1[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, "first\n");
+}
+
+#[tokio::test]
+async fn bad_write_format_fails_each_batch_and_keeps_events() {
+    let mut f = fixture(&[
+        ("hdfs.fileType", "SequenceFile"),
+        ("hdfs.writeFormat", "text"),
+    ]);
+    f.put(vec![event("a", &[])]).await;
+    assert!(matches!(
+        f.sink.process().await,
+        Err(SinkError::Delivery(_))
+    ));
+    assert_eq!(f.channel.len(), 1);
+    let mut f = fixture(&[("hdfs.fileType", "Parquet")]);
+    f.put(vec![event("a", &[])]).await;
+    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
+    assert_eq!(f.channel.len(), 1);
+}

@@ -1,0 +1,400 @@
+//! `org.apache.flume.sink.kafka.KafkaSink` (no alias; reference §11.6).
+//!
+//! Takes up to `flumeBatchSize` events in one channel transaction, sends one record per event
+//! (topic from the `topic` header when `allowTopicOverride`, else the configured topic with
+//! `%{header}` escapes; key from the `key` header; partition from `partitionIdHeader` or
+//! `defaultPartitionId`; value = the body, or the whole event as an AvroFlumeEvent datum with
+//! `useFlumeEventFormat`), waits until every record is acknowledged, and only then commits the
+//! channel transaction. Any failure rolls the batch back to the channel.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use super::{Sink, SinkError};
+use crate::channel::ChannelRef;
+use crate::component::Status;
+use crate::config::legacy::{KAFKA_SINK, Legacy};
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
+use crate::format::avro_event;
+use crate::kafka::client::{self, ClientProps};
+use crate::kafka::metrics::{KafkaSinkCounter, add_millis};
+use crate::kafka::producer::{OutRecord, Producer};
+use crate::kafka::{self as k, Brokers};
+use crate::metrics::MetricSource;
+
+const DEFAULT_TOPIC: &str = "default-flume-topic";
+const DEFAULT_BATCH_SIZE: i32 = 100;
+/// Flume's `KafkaSinkConstants.DEFAULT_ACKS`.
+const DEFAULT_ACKS: &str = "1";
+const DEFAULT_TOPIC_HEADER: &str = "topic";
+
+#[derive(Debug, Clone)]
+pub struct KafkaSinkConfig {
+    pub topic: String,
+    pub batch_size: usize,
+    pub use_flume_event_format: bool,
+    pub partition_header: Option<String>,
+    pub default_partition: Option<i32>,
+    pub allow_topic_override: bool,
+    pub topic_header: String,
+    /// 1.10+: header whose long value becomes the record timestamp.
+    pub timestamp_header: Option<String>,
+    /// 1.10+: `header.<flumeHeader> = <kafkaHeader>`.
+    pub header_map: Vec<(String, String)>,
+    /// Producer properties, `bootstrap.servers` included.
+    pub producer: ClientProps,
+}
+
+impl KafkaSinkConfig {
+    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+        let legacy = Legacy::new(ctx, KAFKA_SINK);
+        let topic = match legacy.get("kafka.topic") {
+            Some(found) => {
+                tracing::info!(
+                    "Using the static topic {}. This may be overridden by event headers",
+                    found.value
+                );
+                found.value
+            }
+            None => {
+                tracing::warn!("Topic was not specified. Using {DEFAULT_TOPIC} as the topic.");
+                DEFAULT_TOPIC.to_string()
+            }
+        };
+        let batch_size = legacy.int("flumeBatchSize", DEFAULT_BATCH_SIZE)?;
+        if batch_size <= 0 {
+            return Err(ctx.error(
+                "flumeBatchSize",
+                format!("expected a positive integer, got {batch_size}"),
+            ));
+        }
+        let default_partition = match ctx.get("defaultPartitionId") {
+            None => None,
+            Some(v) => Some(crate::java::parse_int(v).ok_or_else(|| {
+                ctx.error(
+                    "defaultPartitionId",
+                    format!("expected an integer, got \"{v}\""),
+                )
+            })?),
+        };
+        for old in ["serializer.class", "key.serializer.class"] {
+            if ctx.get(old).is_some() {
+                tracing::warn!(
+                    "{} is deprecated. Flume now uses the latest Kafka producer which implements a different interface for serializers. Please use the parameter {}",
+                    ctx.full_key(old),
+                    ctx.full_key(if old.starts_with("key") {
+                        "kafka.producer.key.serializer"
+                    } else {
+                        "kafka.producer.value.serializer"
+                    })
+                );
+            }
+        }
+        let Brokers::Bootstrap(servers) = k::brokers(&legacy, false, None)? else {
+            return Err(ctx.error(
+                "kafka.bootstrap.servers",
+                "Bootstrap Servers must be specified",
+            ));
+        };
+        let extra = legacy.renamed_under("kafka.producer.");
+        let mut producer = k::producer_props(ctx, &[("acks", DEFAULT_ACKS)], &extra)?;
+        producer.set("bootstrap.servers", servers);
+        client::validate(&producer, &ctx.sub("kafka.producer."))?;
+        Ok(KafkaSinkConfig {
+            topic,
+            batch_size: batch_size as usize,
+            use_flume_event_format: ctx.bool("useFlumeEventFormat", false),
+            partition_header: ctx.get("partitionIdHeader").map(str::to_string),
+            default_partition,
+            allow_topic_override: ctx.bool("allowTopicOverride", true),
+            topic_header: ctx.string("topicHeader", DEFAULT_TOPIC_HEADER),
+            timestamp_header: ctx.get("timestampHeader").map(str::to_string),
+            header_map: ctx.sub("header.").pairs(),
+            producer,
+        })
+    }
+}
+
+/// The configured topic with `%{header}` replaced by the event's header value (missing →
+/// empty), Flume's `BucketPath.escapeString` for the escapes topics use.
+pub fn escape_topic(pattern: &str, event: &Event) -> String {
+    if !pattern.contains("%{") {
+        return pattern.to_string();
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find("%{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find('}') {
+            Some(end) => {
+                out.push_str(event.header(&after[..end]).unwrap_or(""));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The record Flume's sink sends for an event (vectors `ks-derived-*`).
+pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, String> {
+    let topic = if config.allow_topic_override {
+        match event.header(&config.topic_header) {
+            Some(t) => t.to_string(),
+            None => escape_topic(&config.topic, event),
+        }
+    } else {
+        // Used verbatim: no escaping (Flume's behaviour).
+        config.topic.clone()
+    };
+    let partition = k::partition_for(
+        &event.headers,
+        config.partition_header.as_deref(),
+        config.default_partition,
+    )?;
+    let value: Bytes = if config.use_flume_event_format {
+        avro_event::encode_kafka(event)
+    } else {
+        event.body.clone()
+    };
+    let timestamp = config.timestamp_header.as_deref().and_then(|h| {
+        let raw = event.header(h)?;
+        match crate::java::parse_long(raw) {
+            Some(ts) => Some(ts),
+            None => {
+                tracing::warn!(header = %h, value = %raw, "timestamp header is not a long; the record gets the producer's timestamp");
+                None
+            }
+        }
+    });
+    let headers = config
+        .header_map
+        .iter()
+        .filter_map(|(flume, kafka)| event.header(flume).map(|v| (kafka.clone(), v.to_string())))
+        .collect();
+    Ok(OutRecord {
+        topic: Arc::from(topic),
+        partition,
+        key: event.header("key").map(str::to_string),
+        value,
+        timestamp,
+        headers,
+    })
+}
+
+pub struct KafkaSink {
+    name: String,
+    channel: ChannelRef,
+    config: KafkaSinkConfig,
+    producer: Option<Producer>,
+    counter: Arc<KafkaSinkCounter>,
+}
+
+impl KafkaSink {
+    pub fn from_context(
+        name: &str,
+        ctx: &Context,
+        channel: ChannelRef,
+    ) -> Result<Self, ConfigError> {
+        Ok(KafkaSink {
+            name: name.to_string(),
+            channel,
+            config: KafkaSinkConfig::from_context(ctx)?,
+            producer: None,
+            counter: KafkaSinkCounter::new(name),
+        })
+    }
+
+    fn rollback(&self, why: String) -> SinkError {
+        self.counter.rollback.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(sink = %self.name, "Failed to publish events: {why}");
+        SinkError::Delivery(format!("Failed to publish events: {why}"))
+    }
+}
+
+#[async_trait]
+impl Sink for KafkaSink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn start(&mut self) -> Result<(), SinkError> {
+        tracing::info!(sink = %self.name, "Kafka producer properties: {}", self.config.producer.redacted());
+        let producer = Producer::create(&self.config.producer)
+            .map_err(|e| SinkError::Delivery(format!("cannot create the Kafka producer: {e}")))?;
+        self.producer = Some(producer);
+        Ok(())
+    }
+
+    async fn process(&mut self) -> Result<Status, SinkError> {
+        if self.producer.is_none() {
+            self.start().await?;
+        }
+        let c = &self.counter;
+        let take = self.channel.take(self.config.batch_size).await?;
+        let n = take.len();
+        if n == 0 {
+            c.batch_empty.fetch_add(1, Ordering::Relaxed);
+            take.commit().await?;
+            return Ok(Status::Backoff);
+        }
+        if n < self.config.batch_size {
+            c.batch_underflow.fetch_add(1, Ordering::Relaxed);
+        }
+        c.event_drain_attempt.fetch_add(n as u64, Ordering::Relaxed);
+        let started = Instant::now();
+        let mut records = Vec::with_capacity(n);
+        for event in take.events() {
+            match record_of(event, &self.config) {
+                Ok(r) => records.push(r),
+                // Dropping `take` rolls the batch back (retried forever, as in Flume).
+                Err(why) => return Err(self.rollback(why)),
+            }
+        }
+        let Some(producer) = self.producer.as_ref() else {
+            return Err(self.rollback("no producer".into()));
+        };
+        if let Err(e) = producer.send_all(&records).await {
+            return Err(self.rollback(e.to_string()));
+        }
+        add_millis(&c.kafka_event_send_timer, started);
+        c.event_drain_success.fetch_add(n as u64, Ordering::Relaxed);
+        take.commit().await?;
+        Ok(Status::Ready)
+    }
+
+    async fn stop(&mut self) {
+        if let Some(producer) = self.producer.take() {
+            producer.close(k::CLOSE_BOUND).await;
+        }
+        tracing::info!("Kafka Sink {} stopped.", self.name);
+    }
+
+    fn batch_size(&self) -> Option<usize> {
+        Some(self.config.batch_size)
+    }
+
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Headers;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<KafkaSinkConfig, ConfigError> {
+        let mut all = vec![("kafka.bootstrap.servers", "h:9092")];
+        all.extend_from_slice(pairs);
+        let ctx = Context::from_pairs("a1.sinks.k1.", all);
+        KafkaSinkConfig::from_context(&ctx)
+    }
+
+    fn event(headers: &[(&str, &str)], body: &str) -> Event {
+        let h: Headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Event::with_headers(h, body.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn vector_topic_override_disabled_uses_topic_verbatim() {
+        let cfg = config(&[
+            ("kafka.topic", "static-%{app}"),
+            ("allowTopicOverride", "false"),
+        ])
+        .unwrap();
+        let r = record_of(&event(&[("topic", "override"), ("app", "web")], ""), &cfg).unwrap();
+        assert_eq!(&*r.topic, "static-%{app}");
+    }
+
+    #[test]
+    fn topic_header_wins_else_escaped_topic() {
+        let cfg = config(&[("kafka.topic", "logs-%{app}")]).unwrap();
+        let r = record_of(&event(&[("topic", "override"), ("app", "web")], ""), &cfg).unwrap();
+        assert_eq!(&*r.topic, "override");
+        let r = record_of(&event(&[("app", "web")], ""), &cfg).unwrap();
+        assert_eq!(&*r.topic, "logs-web");
+        let r = record_of(&event(&[], ""), &cfg).unwrap();
+        assert_eq!(&*r.topic, "logs-");
+    }
+
+    #[test]
+    fn vector_key_partition() {
+        let cfg = config(&[("defaultPartitionId", "1"), ("partitionIdHeader", "part")]).unwrap();
+        let r = record_of(&event(&[("key", "k"), ("part", "4")], ""), &cfg).unwrap();
+        assert_eq!((r.key.as_deref(), r.partition), (Some("k"), Some(4)));
+        let r = record_of(&event(&[("key", "k")], ""), &cfg).unwrap();
+        assert_eq!((r.key.as_deref(), r.partition), (Some("k"), Some(1)));
+        let err = record_of(&event(&[("part", "x")], ""), &cfg).unwrap_err();
+        assert_eq!(err, "Non integer partition id specified");
+    }
+
+    #[test]
+    fn vector_doc_kafka_flume_batch_size_is_ignored() {
+        let ctx = Context::from_pairs(
+            "a1.sinks.k1.",
+            [
+                ("kafka.bootstrap.servers", "h:1"),
+                ("kafka.flumeBatchSize", "20"),
+            ],
+        );
+        let cfg = KafkaSinkConfig::from_context(&ctx).unwrap();
+        assert_eq!(cfg.batch_size, 100);
+        let unread: Vec<String> = ctx.unread().into_iter().map(|u| u.key).collect();
+        assert_eq!(unread, ["a1.sinks.k1.kafka.flumeBatchSize"]);
+    }
+
+    #[test]
+    fn old_names() {
+        let ctx = Context::from_pairs(
+            "a1.sinks.k1.",
+            [
+                ("brokerList", "b:1"),
+                ("topic", "t"),
+                ("batchSize", "7"),
+                ("requiredAcks", "-1"),
+            ],
+        );
+        let cfg = KafkaSinkConfig::from_context(&ctx).unwrap();
+        assert_eq!(cfg.topic, "t");
+        assert_eq!(cfg.batch_size, 7);
+        assert_eq!(cfg.producer.get("acks"), Some("-1"));
+        assert_eq!(cfg.producer.get("bootstrap.servers"), Some("b:1"));
+        assert!(ctx.unread().is_empty());
+        let cfg = config(&[]).unwrap();
+        assert_eq!(cfg.producer.get("acks"), Some("1"));
+        assert_eq!(cfg.topic, "default-flume-topic");
+        assert_eq!(cfg.producer.get("partitioner"), Some("murmur2_random"));
+    }
+
+    #[test]
+    fn flume_event_format_and_kafka_headers() {
+        let cfg = config(&[
+            ("useFlumeEventFormat", "true"),
+            ("timestampHeader", "ts"),
+            ("header.app", "application"),
+        ])
+        .unwrap();
+        let e = event(&[("ts", "1700000000000"), ("app", "web")], "hi");
+        let r = record_of(&e, &cfg).unwrap();
+        assert_eq!(avro_event::decode(&r.value).unwrap(), e);
+        assert_eq!(r.timestamp, Some(1_700_000_000_000));
+        assert_eq!(
+            r.headers,
+            vec![("application".to_string(), "web".to_string())]
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! Flume's syslog sources and their two parsers (reference §9.6–9.8):
+//!
+//! - [`utils::SyslogUtils`] — the byte-level state machine and regex parser behind `syslogtcp`
+//!   and `syslogudp` (headers `priority`, `version`, `timestamp`, `host`; RFC 3164 stamps in the
+//!   JVM default zone; RFC 5424 offsets ignored when a fraction is present).
+//! - [`parser::SyslogParser`] — the hand-written parser behind `multiport_syslogtcp` (headers
+//!   `Priority`, `Version`; UTC; Joda's year-guess bug).
+//!
+//! Both add `Facility`/`Severity` and mark unparsable input with `flume.syslog.status`.
+
+pub mod multiport;
+pub mod parser;
+pub mod tcp;
+pub mod udp;
+pub mod utils;
+#[cfg(test)]
+mod vectors;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use crate::config::{ConfigError, Context};
+
+pub const SYSLOG_FACILITY: &str = "Facility";
+pub const SYSLOG_SEVERITY: &str = "Severity";
+pub const SYSLOG_PRIORITY: &str = "Priority";
+pub const SYSLOG_VERSION: &str = "Version";
+pub const EVENT_STATUS: &str = "flume.syslog.status";
+pub const STATUS_INVALID: &str = "Invalid";
+pub const STATUS_INCOMPLETE: &str = "Incomplete";
+
+/// `SyslogUtils.chooseFieldsToKeep`: which header fields stay in the body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepFields {
+    pub all: bool,
+    pub priority: bool,
+    pub version: bool,
+    pub timestamp: bool,
+    pub hostname: bool,
+}
+
+impl KeepFields {
+    /// `none`/`false` → `None`; `all`/`true` → everything; otherwise each of the words
+    /// `priority`, `version`, `timestamp`, `hostname` found as a substring.
+    pub fn parse(value: &str) -> Option<KeepFields> {
+        let v = value.trim().to_lowercase();
+        if v == "false" || v == "none" {
+            return None;
+        }
+        if v == "true" || v == "all" {
+            return Some(KeepFields {
+                all: true,
+                ..Default::default()
+            });
+        }
+        Some(KeepFields {
+            all: false,
+            priority: v.contains("priority"),
+            version: v.contains("version"),
+            timestamp: v.contains("timestamp"),
+            hostname: v.contains("hostname"),
+        })
+    }
+
+    pub fn keep_all(keep: Option<&KeepFields>) -> bool {
+        keep.is_some_and(|k| k.all)
+    }
+}
+
+/// `SyslogUtils.addFieldsToBody`: prepend the kept fields in the order
+/// `<pri>` `version ` `timestamp ` `hostname `. Java string concatenation prints a missing
+/// value as `null`.
+pub fn add_fields_to_body(
+    keep: Option<&KeepFields>,
+    body: &str,
+    priority: Option<&str>,
+    version: Option<&str>,
+    timestamp: Option<&str>,
+    hostname: Option<&str>,
+) -> String {
+    let Some(keep) = keep else {
+        return body.to_string();
+    };
+    let mut prefix = String::new();
+    if keep.priority {
+        prefix.push('<');
+        prefix.push_str(priority.unwrap_or("null"));
+        prefix.push('>');
+    }
+    if keep.version
+        && let Some(v) = version.filter(|v| !v.is_empty())
+    {
+        prefix.push_str(v);
+        prefix.push(' ');
+    }
+    if keep.timestamp {
+        prefix.push_str(timestamp.unwrap_or("null"));
+        prefix.push(' ');
+    }
+    if keep.hostname {
+        prefix.push_str(hostname.unwrap_or("null"));
+        prefix.push(' ');
+    }
+    prefix.push_str(body);
+    prefix
+}
+
+/// `clientIPHeader` / `clientHostnameHeader`, shared by the three syslog sources.
+#[derive(Debug, Clone, Default)]
+pub struct ClientHeaders {
+    pub ip: Option<String>,
+    pub hostname: Option<String>,
+}
+
+impl ClientHeaders {
+    pub fn from_context(ctx: &Context) -> ClientHeaders {
+        ClientHeaders {
+            ip: ctx.get("clientIPHeader").map(str::to_string),
+            hostname: ctx.get("clientHostnameHeader").map(str::to_string),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ip.is_none() && self.hostname.is_none()
+    }
+
+    /// The header values for a peer (the host name is looked up, blocking, once per address).
+    pub async fn values(&self, peer: SocketAddr, cache: &HostnameCache) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(key) = &self.ip {
+            out.push((key.clone(), java_host_address(peer.ip())));
+        }
+        if let Some(key) = &self.hostname {
+            out.push((key.clone(), cache.lookup(peer.ip()).await));
+        }
+        out
+    }
+}
+
+/// `InetAddress.getHostAddress()`: dotted quad, or eight uncompressed hex groups for IPv6
+/// (`0:0:0:0:0:0:0:1`); IPv4-mapped addresses are shown as IPv4, as Java converts them.
+pub fn java_host_address(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => v6
+            .segments()
+            .iter()
+            .map(|s| format!("{s:x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    }
+}
+
+/// Reverse lookups for `clientHostnameHeader` (`InetSocketAddress.getHostName()`), cached per
+/// address like the JVM's address cache. A failed lookup gives the address text, as in Java.
+#[derive(Default, Clone)]
+pub struct HostnameCache {
+    names: Arc<Mutex<HashMap<IpAddr, String>>>,
+}
+
+const HOSTNAME_CACHE_MAX: usize = 4096;
+
+impl HostnameCache {
+    pub async fn lookup(&self, ip: IpAddr) -> String {
+        let ip = ip.to_canonical();
+        if let Some(name) = self
+            .names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ip)
+        {
+            return name.clone();
+        }
+        let name = tokio::task::spawn_blocking(move || reverse_lookup(ip))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| java_host_address(ip));
+        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        if names.len() >= HOSTNAME_CACHE_MAX {
+            names.clear();
+        }
+        names.insert(ip, name.clone());
+        name
+    }
+}
+
+/// `getnameinfo(NI_NAMEREQD)`: the host name of an address, if it has one.
+fn reverse_lookup(ip: IpAddr) -> Option<String> {
+    let addr = SocketAddr::new(ip, 0);
+    let (storage, len) = socket_addr_to_raw(&addr);
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: `storage` holds a valid sockaddr of length `len`; `host` is a writable buffer of
+    // the length passed; no service buffer is requested.
+    let rc = unsafe {
+        libc::getnameinfo(
+            &storage as *const libc::sockaddr_storage as *const libc::sockaddr,
+            len,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: getnameinfo wrote a NUL-terminated string into `host` on success.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+fn socket_addr_to_raw(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: an all-zero sockaddr_storage is a valid (empty) value.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is large enough and suitably aligned for sockaddr_in.
+            unsafe {
+                std::ptr::write(
+                    &mut storage as *mut libc::sockaddr_storage as *mut libc::sockaddr_in,
+                    sin,
+                )
+            };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is large enough and suitably aligned for sockaddr_in6.
+            unsafe {
+                std::ptr::write(
+                    &mut storage as *mut libc::sockaddr_storage as *mut libc::sockaddr_in6,
+                    sin6,
+                )
+            };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+/// Where a syslog server listens: `host` (all interfaces when absent) and a port.
+pub fn bind_address(host: Option<&str>, port: u16) -> String {
+    match host {
+        Some(h) if h.contains(':') && !h.starts_with('[') => format!("[{h}]:{port}"),
+        Some(h) => format!("{h}:{port}"),
+        None => format!("0.0.0.0:{port}"),
+    }
+}
+
+/// `port` as Flume reads it (`Context.getInteger`), required, 0–65535.
+pub fn port(ctx: &Context, key: &str) -> Result<u16, ConfigError> {
+    let raw = ctx.required(key)?;
+    crate::java::parse_int(&raw)
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or_else(|| ctx.error(key, format!("expected a port number, got \"{raw}\"")))
+}
+
+/// SSL keys the syslog TCP sources share with Flume's other SSL-capable sources. TLS is not
+/// implemented for syslog in flume-rs: `ssl = true` is refused with a clear message rather than
+/// silently serving plain text.
+pub fn refuse_ssl(ctx: &Context) -> Result<(), ConfigError> {
+    for key in [
+        "keystore",
+        "keystore-password",
+        "keystore-type",
+        "exclude-protocols",
+        "include-protocols",
+        "exclude-cipher-suites",
+        "include-cipher-suites",
+    ] {
+        ctx.mark_read(key);
+    }
+    if ctx.bool("ssl", false) {
+        return Err(ctx.error(
+            "ssl",
+            "TLS for syslog sources is not supported by flume-rs yet; terminate TLS in front of \
+             the agent (e.g. stunnel) or use ssl = false",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_fields_words() {
+        assert_eq!(KeepFields::parse("none"), None);
+        assert_eq!(KeepFields::parse(" FALSE "), None);
+        assert!(KeepFields::parse("true").unwrap().all);
+        let k = KeepFields::parse("hostname timestamp").unwrap();
+        assert!(k.hostname && k.timestamp && !k.priority && !k.version && !k.all);
+        let body = add_fields_to_body(Some(&k), "msg", Some("10"), Some("1"), None, Some("h"));
+        assert_eq!(body, "null h msg");
+    }
+
+    #[test]
+    fn java_addresses() {
+        assert_eq!(java_host_address("127.0.0.1".parse().unwrap()), "127.0.0.1");
+        assert_eq!(java_host_address("::1".parse().unwrap()), "0:0:0:0:0:0:0:1");
+        assert_eq!(
+            java_host_address("::ffff:10.0.0.1".parse().unwrap()),
+            "10.0.0.1"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! `syslogtcp` (`SyslogTcpSource`): one [`SyslogUtils`] per connection, one channel
+//! transaction per event; a channel failure drops that event (ChannelWriteFail), as in Flume
+//! (reference §9.6).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::utils::{DEFAULT_SIZE, Formats, SyslogUtils, UtilsConfig};
+use super::{ClientHeaders, HostnameCache, KeepFields};
+use crate::config::{ConfigError, Context};
+use crate::metrics::{MetricSource, SourceCounter};
+use crate::source::{ProcessError, Source, SourceContext, SourceError};
+
+/// Connections served at once; further clients wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 1024;
+const READ_BUFFER: usize = 64 * 1024;
+
+/// The `SyslogUtils` settings of `syslogtcp` / `syslogudp` from their keys (`eventSize`,
+/// `keepFields`, `format.*`).
+pub(super) fn utils_config(ctx: &Context, udp: bool) -> Result<UtilsConfig, ConfigError> {
+    let event_size = if udp {
+        super::utils::UDP_MAX_SIZE
+    } else {
+        let raw = ctx.int("eventSize", DEFAULT_SIZE as i32)?;
+        usize::try_from(raw).unwrap_or(0)
+    };
+    let keep = KeepFields::parse(&ctx.string("keepFields", "none"));
+    let regex = ctx.get("format.regex").map(str::to_string);
+    let search = ctx.get("format.search").map(str::to_string);
+    let replace = ctx.get("format.replace").map(str::to_string);
+    let date_format = ctx.get("format.dateFormat").map(str::to_string);
+    let formats = Formats::with_custom(
+        regex.as_deref(),
+        search.as_deref(),
+        replace.as_deref(),
+        date_format.as_deref(),
+    )
+    .map_err(|e| ctx.error("format.regex", e.to_string()))?;
+    let mut config = UtilsConfig::new(event_size, keep, udp);
+    config.formats = Arc::new(formats);
+    config.zone = crate::java::date::default_zone();
+    Ok(config)
+}
+
+pub struct SyslogTcpSource {
+    name: String,
+    bind: String,
+    utils: UtilsConfig,
+    client: ClientHeaders,
+    counter: Arc<SourceCounter>,
+}
+
+impl SyslogTcpSource {
+    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+        let port = super::port(ctx, "port")?;
+        let host = ctx.get("host").map(str::to_string);
+        super::refuse_ssl(ctx)?;
+        Ok(SyslogTcpSource {
+            name: name.to_string(),
+            bind: super::bind_address(host.as_deref(), port),
+            utils: utils_config(ctx, false)?,
+            client: ClientHeaders::from_context(ctx),
+            counter: SourceCounter::new(name),
+        })
+    }
+}
+
+#[async_trait]
+impl Source for SyslogTcpSource {
+    async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
+        let listener = TcpListener::bind(&self.bind).await.map_err(|e| {
+            SourceError::Other(format!(
+                "Syslog TCP source {}: cannot bind to {}: {e}",
+                self.name, self.bind
+            ))
+        })?;
+        tracing::info!(source = %self.name, address = %self.bind, "Syslog TCP Source starting...");
+        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let cache = HostnameCache::default();
+        let mut connections = JoinSet::new();
+        loop {
+            let permit = tokio::select! {
+                _ = cx.shutdown.cancelled() => break,
+                p = Arc::clone(&permits).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
+            let accepted = tokio::select! {
+                _ = cx.shutdown.cancelled() => break,
+                a = listener.accept() => a,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let handler = Connection {
+                        utils: SyslogUtils::new(self.utils.clone()),
+                        client: self.client.clone(),
+                        cache: cache.clone(),
+                        counter: Arc::clone(&self.counter),
+                        cx: cx.clone(),
+                    };
+                    connections.spawn(async move {
+                        handler.serve(stream, peer).await;
+                        drop(permit);
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(source = %self.name, %error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            while connections.try_join_next().is_some() {}
+        }
+        tracing::info!(source = %self.name, "Syslog TCP Source stopping...");
+        drop(listener);
+        while connections.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
+        Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+struct Connection {
+    utils: SyslogUtils,
+    client: ClientHeaders,
+    cache: HostnameCache,
+    counter: Arc<SourceCounter>,
+    cx: SourceContext,
+}
+
+impl Connection {
+    async fn serve(mut self, mut stream: TcpStream, peer: SocketAddr) {
+        let extra = if self.client.is_empty() {
+            Vec::new()
+        } else {
+            self.client.values(peer, &self.cache).await
+        };
+        let mut buf = vec![0u8; READ_BUFFER];
+        loop {
+            let n = tokio::select! {
+                _ = self.cx.shutdown.cancelled() => return,
+                r = stream.read(&mut buf) => match r {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                },
+            };
+            let mut input = &buf[..n];
+            while !input.is_empty() {
+                let Some(mut event) = self.utils.extract_event(&mut input) else {
+                    continue;
+                };
+                for (k, v) in &extra {
+                    event.headers.insert(k.clone(), v.clone());
+                }
+                self.counter.event_received.fetch_add(1, Ordering::Relaxed);
+                match self.cx.processor.process_event(event).await {
+                    Ok(()) => {
+                        self.counter.event_accepted.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(error @ ProcessError::Channel { .. }) => {
+                        self.counter
+                            .channel_write_fail
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(source = %self.cx.name, %error, "Error writting to channel, event dropped");
+                    }
+                    Err(error) => {
+                        self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(source = %self.cx.name, %error, "Error parsing event from syslog stream, event dropped");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
