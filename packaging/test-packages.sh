@@ -86,6 +86,12 @@ rpm2=$out/flume-rs-${version}-2.x86_64.rpm
 for f in "$deb1" "$rpm1" "$deb2" "$rpm2"; do check "built $(basename "$f")" test -s "$f"; done
 bin=$target_dir/x86_64-unknown-linux-gnu/release/flume-ng
 glibc_needed=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n 1)
+needed_libs=$(objdump -p "$bin" | awk '/NEEDED/ {print $2}' | sort | tr '\n' ' ')
+echo "the packaged flume-ng: highest GLIBC_ symbol version GLIBC_$glibc_needed; NEEDED: $needed_libs"
+check "the packaged flume-ng needs glibc 2.28 at most (GLIBC_$glibc_needed)" \
+    test "$(printf '%s\n2.28\n' "$glibc_needed" | sort -V | tail -n 1)" = 2.28
+check "it links no shared library but glibc's and libgcc_s" bash -c \
+    '! tr " " "\n" <<<"$1" | grep -v "^$" | grep -vqxE "libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libgcc_s\.so\.1|ld-linux-x86-64\.so\.2"' _ "$needed_libs"
 
 say "deb: metadata and contents"
 info=$(dpkg-deb -I "$deb1")
@@ -244,13 +250,7 @@ say "flume-ng version / validate on the installed configuration"
 check "flume-ng version (installed binary)" contains "$(/usr/lib/flume-rs/bin/flume-ng version)" "Flume 1.11.0"
 validate_out=$(/usr/lib/flume-rs/bin/flume-ng validate --conf-file /etc/flume-rs/conf/flume-conf.properties --name agent 2>&1) && validate_rc=0 || validate_rc=$?
 printf '%s\n' "$validate_out"
-if contains "$validate_out" "Unknown or unspecified command 'validate'"; then
-    validate_present=no
-    echo "note: this flume-ng has no validate command yet; the unit's ExecStartPre says so and lets the agent start"
-else
-    validate_present=yes
-    check "flume-ng validate accepts the installed default configuration" test "$validate_rc" -eq 0
-fi
+check "flume-ng validate accepts the installed default configuration" test "$validate_rc" -eq 0
 
 say "the agent, started as flume-rs-agent.service starts it"
 unit_get() { sed -n "s/^$1=//p" "$unit" | tail -n 1; }
@@ -349,10 +349,20 @@ say "the same service on a Java Flume configuration, unchanged"
 sed -i 's#^FLUME_CONF_FILE=.*#FLUME_CONF_FILE=/etc/flume/conf/flume.conf#' /etc/default/flume-rs-agent
 start_agent
 check "Bigtop's flume.conf: its netcat source listens on 44446" wait_for 20 port_open 44446
-check "a line sent there is acknowledged" send 44446 pkgtest-java-conf
-check "and logged by its logger sink" wait_for 10 logged "pkgtest-java-conf }"
+check "a line sent there is acknowledged" send 44446 pkgtest-bigtop
+check "and logged by its logger sink" wait_for 10 logged "pkgtest-bigtop }"
 stop_agent
 check "the Java configuration file is untouched" test "$(sha /etc/flume/conf/flume.conf)" = "$java_conf_sha"
+printf '%s\n' 'agent.sources = s1' 'agent.channels = c1' 'agent.sinks = k1' 'agent.sources.s1.type = no.such.Source' \
+    'agent.sources.s1.channels = c1' 'agent.channels.c1.type = memory' 'agent.sinks.k1.type = logger' \
+    'agent.sinks.k1.channel = c1' >/var/lib/flume-rs/rejected.properties
+read -r -a pre <<<"$u_pre"
+if (as_unit env FLUME_CONF_FILE=/var/lib/flume-rs/rejected.properties "${pre[@]}") >"$work/rejected.out" 2>&1; then
+    cat "$work/rejected.out"
+    fail "ExecStartPre refuses a configuration Flume would reject"
+fi
+cat "$work/rejected.out"
+ok "ExecStartPre refuses a configuration Flume would reject (so the agent does not start)"
 
 say "flume-rs-switch: flume-ng -> flume-rs -> Java Flume"
 flume-rs-switch flume-rs
@@ -423,8 +433,7 @@ purge_all
 
 say "summary"
 echo "glibc: the packaged flume-ng needs GLIBC_$glibc_needed at most (RHEL/Rocky 8 has 2.28)"
-echo "shared libraries: $(objdump -p "$bin" | awk '/NEEDED/ {print $2}' | sort | tr '\n' ' ')"
-echo "validate command in this build: $validate_present"
+echo "shared libraries: $needed_libs"
 ls -l "$deb1" "$rpm1" | awk '{printf "%s %d bytes (%.1f MiB)\n", $NF, $5, $5/1048576}'
 echo "wall time: $((SECONDS - started)) s"
 echo "packaging: $passed passed, 0 failed"
