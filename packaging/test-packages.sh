@@ -54,6 +54,9 @@ cleanup() {
 trap cleanup EXIT
 
 purge_all() {
+    if command -v rpm >/dev/null && rpm -q flume-rs >/dev/null 2>&1; then
+        rpm -e --nodeps flume-rs >/dev/null 2>&1
+    fi
     for pkg in flume-rs flume-java-standin flume-java-alt-standin; do
         if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -qv 'not-installed'; then
             DEBIAN_FRONTEND=noninteractive dpkg --purge "$pkg" >/dev/null
@@ -63,17 +66,21 @@ purge_all() {
 
 say "leftovers of an earlier run"
 purge_all
-for path in /usr/bin/flume-ng /etc/alternatives/flume-ng /etc/flume-rs /var/lib/flume-rs /var/log/flume-rs /usr/lib/flume-rs; do
+for path in /usr/bin/flume-ng /etc/alternatives/flume-ng /etc/flume-rs /var/lib/flume-rs /var/log/flume-rs /usr/lib/flume-rs \
+    /etc/sysconfig/flume-rs-agent /etc/sysconfig/flume-rs-agent.rpmsave; do
     absent "$path" || fail "$path exists before the test (not made by this test): refusing to touch it"
 done
 ok "clean start: no flume-ng, no flume-rs files"
 
 say "build"
+# The packaged build has its own target directory (another target triple, release profile);
+# outside a given CARGO_TARGET_DIR it is kept in ~/.cache so CI runs on one machine reuse it.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/flume-rs/target}
 # --no-build: test the packages an earlier run built (when only the test changed).
 if [ "${1:-}" != --no-build ]; then
     bash packaging/build-packages.sh --revision 1
 fi
-target_dir=${CARGO_TARGET_DIR:-$repo/target}
+target_dir=$CARGO_TARGET_DIR
 out=$target_dir/packages
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 deb1=$out/flume-rs_${version}-1_amd64.deb
@@ -429,6 +436,36 @@ check "flume-ng version" contains "$(flume-ng version)" "flume-rs ${version}"
 check "flume-rs-switch java refuses: there is no Java Flume" bash -c '! flume-rs-switch java 2>/dev/null'
 DEBIAN_FRONTEND=noninteractive dpkg --purge flume-rs >/dev/null
 check "purge removes /usr/bin/flume-ng and the group" bash -c '[ ! -e /usr/bin/flume-ng ] && [ ! -L /usr/bin/flume-ng ] && ! update-alternatives --query flume-ng >/dev/null 2>&1'
+
+say "the .rpm's scriptlets, run by rpm itself on this machine (rpm -i --nodeps: RHEL's packages are not here)"
+# The same shell the scriptlets get on RHEL, with Debian's useradd and update-alternatives
+# standing in for shadow-utils' and chkconfig's; flume-rs-switch takes its rename path (no dpkg).
+rpm_root() { local out; out=$(rpm "$@" 2>&1) || { printf '%s\n' "$out"; fail "rpm $*"; }; printf '%s\n' "$out" | grep -v 'use Alien\|assuming you know' || true; }
+dpkg -i "$work/flume-java-standin.deb" >/dev/null
+if [ -d /etc/sysconfig ]; then sysconfig_existed=yes; else sysconfig_existed=no; fi
+install_out=$(rpm_root -i --nodeps "$rpm1")
+printf '%s\n' "$install_out"
+check "rpm -i: /usr/bin/flume-ng is still Java Flume's file" test "$(sha /usr/bin/flume-ng)" = "$java_sha" -a ! -L /usr/bin/flume-ng
+check "rpm -i: %post says how to switch" contains "$install_out" "flume-rs-switch flume-rs"
+check "rpm -i: %post made /var/lib/flume-rs and /var/log/flume-rs, flume's" \
+    test "$(stat -c '%U:%G %a' /var/lib/flume-rs /var/log/flume-rs | sort -u)" = "flume:flume 750"
+flume-rs-switch flume-rs >/dev/null
+check "flume-rs-switch flume-rs (rename path)" contains "$(flume-ng version)" "flume-rs ${version}"
+check "Java Flume's file waits as /usr/bin/flume-ng.java" test "$(sha /usr/bin/flume-ng.java)" = "$java_sha"
+echo "FLUME_AGENT_NAME=a1" >>/etc/sysconfig/flume-rs-agent
+changed_sha=$(sha /etc/sysconfig/flume-rs-agent)
+rpm_root -U --nodeps "$rpm2"
+check "rpm -U: ${version}-2 installed, changed /etc/sysconfig/flume-rs-agent kept, flume-ng still flume-rs" bash -c \
+    '[ "$(rpm -q flume-rs 2>/dev/null)" = "flume-rs-$1-2.x86_64" ] && [ "$(sha256sum /etc/sysconfig/flume-rs-agent | cut -d" " -f1)" = "$2" ] && flume-ng version | grep -q "flume-rs $1"' \
+    _ "$version" "$changed_sha"
+rpm_root -e --nodeps flume-rs
+check "rpm -e: %preun gave /usr/bin/flume-ng back to Java Flume" test "$(sha /usr/bin/flume-ng)" = "$java_sha" -a ! -L /usr/bin/flume-ng
+check "rpm -e: no alternatives group, no flume-ng.java left" bash -c '! update-alternatives --query flume-ng >/dev/null 2>&1 && [ ! -e /usr/bin/flume-ng.java ]'
+check "rpm -e: files and empty directories gone, changed settings kept as .rpmsave" bash -c \
+    '[ ! -e /usr/lib/flume-rs ] && [ ! -e /etc/flume-rs ] && [ ! -e /var/lib/flume-rs ] && [ ! -e /var/log/flume-rs ] && [ -f /etc/sysconfig/flume-rs-agent.rpmsave ]'
+rm -f /etc/sysconfig/flume-rs-agent.rpmsave
+if [ "$sysconfig_existed" = no ]; then rmdir /etc/sysconfig 2>/dev/null || true; fi
+check "the Java package verifies clean" test -z "$(dpkg -V flume-java-standin)"
 purge_all
 
 say "summary"
