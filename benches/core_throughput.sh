@@ -5,6 +5,7 @@
 # the first event delivered (a separate run: seq → memory → logger, one event).
 #
 #   bash benches/core_throughput.sh [EVENTS]
+#   FLUME_NG=/path/to/flume-ng bash benches/core_throughput.sh [EVENTS]
 #
 # Baseline (Java Flume 1.9 on this kind of machine): ~1.4 M events per CPU-second, 330–400 MiB
 # peak RSS, 1.0–1.7 s from launch to first event.
@@ -12,8 +13,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-20000000}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
-cargo build --release --quiet
-BIN=target/release/flume-ng
+# FLUME_NG=path/to/flume-ng skips the build (e.g. a binary built with another CARGO_TARGET_DIR).
+if [ -z "${FLUME_NG:-}" ]; then
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/flume-ng
+else
+  BIN=$FLUME_NG
+fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package test (run by .ci/run, as root on a Debian machine):
 #  1. builds the .deb and .rpm (packaging/build-packages.sh: glibc 2.28 check printed there),
-#  2. checks their contents, metadata and scripts (dpkg-deb -c/-I, rpm -qlp, rpm -qp --scripts),
+#  2. checks their contents, metadata and scripts (dpkg-deb -c/-I, rpm -qlp, rpm -qp --scripts);
+#     rpm installs, upgrades (keeping a changed %config) and erases the .rpm in a scratch root,
 #  3. installs the .deb with dpkg -i next to a stand-in Java Flume package that owns
 #     /usr/bin/flume-ng, and checks that it is left alone,
 #  4. runs `flume-ng version` and `flume-ng validate` on the installed default configuration,
@@ -13,7 +14,10 @@
 #  6. switches /usr/bin/flume-ng to flume-rs and back (flume-rs-switch), also with a Java Flume
 #     that registers itself with update-alternatives,
 #  7. upgrades to a rebuilt package (revision 2): the changed conffiles are kept, silently,
-#  8. purges: everything the install made is gone, the Java package is intact, the user stays.
+#  8. purges: everything the install made is gone, the Java package is intact, the user stays,
+#  9. the same with a Java Flume that uses update-alternatives, and with no Java Flume at all,
+# 10. runs the .rpm's own scriptlets through rpm on this machine (rpm -i/-U/-e --nodeps): no
+#     takeover of Java Flume's flume-ng, the switch's rename path, settings kept, flume-ng given back.
 # Idempotent: what an earlier run left installed is purged first. systemd need not be running.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -6,6 +6,7 @@
 
 pub mod channel;
 pub mod cli;
+pub mod client;
 pub mod component;
 pub mod config;
 pub mod event;
@@ -21,6 +22,7 @@ pub mod selector;
 pub mod sink;
 pub mod source;
 pub mod storage;
+pub mod tls;
 pub mod topology;
 
 pub use event::{Event, Headers};

@@ -266,6 +266,7 @@ impl Inner {
             &name,
             &props,
             &Subscription::Topics(vec![config.topic.clone()]),
+            false,
         )
         .await
         .map_err(|e| ChannelError::Failed(format!("Unable to connect to Kafka: {e}")))?;

@@ -802,6 +802,43 @@ mod tests {
     }
 
     #[test]
+    fn custom_lookups_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lookups.properties");
+        std::fs::write(
+            &file,
+            "environment = org.apache.commons.text.lookup.DefaultStringLookup.ENVIRONMENT\n\
+             props = org.apache.commons.text.lookup.DefaultStringLookup.SYSTEM_PROPERTIES\n\
+             test = org.example.TestLookup\n",
+        )
+        .unwrap();
+        let lookups = file.display().to_string();
+        let e = env(&[("HOME", "/h")], &[("lookups", &lookups), ("x", "1")]);
+        assert_eq!(sub("${environment:HOME}", &[], &e), "/h");
+        assert_eq!(sub("${props:x}", &[], &e), "1");
+        // The file replaces the table: env: is gone, and Java classes cannot be loaded.
+        assert_eq!(sub("${env:HOME}", &[], &e), "${env:HOME}");
+        assert_eq!(sub("${test:Value}", &[], &e), "${test:Value}");
+        let mut props = vec![RawProperty {
+            key: "k".into(),
+            value: "${test:Value}".into(),
+            origin: Origin {
+                file: "f".into(),
+                line: 1,
+            },
+        }];
+        let outcome = substitute_all(&mut props, &e);
+        assert!(
+            outcome
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("org.example.TestLookup")),
+            "{:?}",
+            outcome.diagnostics
+        );
+    }
+
+    #[test]
     fn values_of_other_keys_are_substituted_recursively() {
         let e = env(&[("D", "/data")], &[]);
         let props = [("base", "${env:D}/flume"), ("path", "${base}/events")];

@@ -93,7 +93,7 @@ pub fn merge(files: Vec<Vec<RawProperty>>, env: &Environment) -> Properties {
         }
     }
     for p in &merged {
-        if let Some(note) = latin1_note(&p.value) {
+        if let Some(note) = latin1_note(&p.value, context::is_secret_key(&p.key)) {
             diagnostics.push(Diagnostic::new(
                 Severity::Warning,
                 Some(p.origin.clone()),
@@ -128,7 +128,7 @@ pub fn merge(files: Vec<Vec<RawProperty>>, env: &Environment) -> Properties {
 
 /// Flume 1.10+ reads files as ISO-8859-1: UTF-8 text arrives as one character per byte. Say
 /// so when a value is exactly such mojibake.
-fn latin1_note(value: &str) -> Option<String> {
+fn latin1_note(value: &str, secret: bool) -> Option<String> {
     if value.is_ascii() || value.chars().any(|c| c as u32 > 0xFF) {
         return None;
     }
@@ -150,6 +150,12 @@ fn latin1_note(value: &str) -> Option<String> {
             }
         })
         .collect();
+    if secret {
+        return Some(
+            "non-ASCII UTF-8 bytes are read as ISO-8859-1, as Flume 1.10+ reads properties files: write non-ASCII characters of this secret as \\uXXXX escapes"
+                .to_string(),
+        );
+    }
     Some(format!(
         "non-ASCII UTF-8 bytes are read as ISO-8859-1, as Flume 1.10+ reads properties files: the value is \"{value}\"; to get \"{utf8}\" write {escaped}"
     ))
@@ -263,6 +269,26 @@ mod tests {
         );
         let origin = p.diagnostics[0].origin.clone().unwrap();
         assert_eq!(origin.file, Arc::from("a.conf"));
+    }
+
+    #[test]
+    fn mojibake_notes_never_show_secrets() {
+        let p = merge(
+            vec![
+                properties::parse_bytes(
+                    "a1.sources.r1.keystorePassword = p\u{e4}ss\n".as_bytes(),
+                    "a.conf",
+                )
+                .unwrap(),
+            ],
+            &env(),
+        );
+        assert_eq!(p.diagnostics.len(), 1);
+        assert!(
+            !p.diagnostics[0].message.contains("ss"),
+            "{:?}",
+            p.diagnostics
+        );
     }
 
     #[test]

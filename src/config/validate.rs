@@ -932,6 +932,60 @@ mod tests {
         assert!(cfg.valid);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any mix of plausible and broken lines validates without panicking, and what
+        /// survives is consistent: sources use surviving channels, sinks a surviving channel,
+        /// groups surviving sinks.
+        #[test]
+        fn validation_never_panics_and_stays_consistent(
+            lines in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "a", "a.sources", "a.channels", "a.sinks", "a.sinkgroups", "a.configfilters",
+                        "a.sources.r1.type", "a.sources.r1.channels", "a.sources.r2.channels",
+                        "a.channels.c1.type", "a.channels.c2.type", "a.channels.c1.capacity",
+                        "a.sinks.k1.type", "a.sinks.k1.channel", "a.sinks.k2.channel",
+                        "a.sinks.k2.type", "a.sinkgroups.g1.sinks", "a.sinkgroups.g2.sinks",
+                        "a.sinkgroups.g1.processor.type", "a.configfilters.f.type",
+                        "a.sources.r1.x", "a.", ".a", "b.sinkgroups", "b.sinkgroups.g.x",
+                        "b.channels", "b.channels.c.type", "b.sinks", "a.channel.c1.type",
+                    ]),
+                    proptest::sample::select(vec![
+                        "", "r1", "r1 r2", "c1", "c1 c2", "c2", "k1", "k1 k2", "g1", "g1 g2",
+                        "memory", "seq", "null", "env", "hadoop", "${f['x']}", "${a.x}",
+                        "c", "g", "k2 k1", "failover", " c1 ",
+                    ]),
+                ),
+                0..30,
+            )
+        ) {
+            let text: String = lines.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+            let cfg = load(&text, "a");
+            if cfg.valid {
+                for s in &cfg.sources {
+                    proptest::prop_assert!(!s.channels.is_empty());
+                    for c in &s.channels {
+                        proptest::prop_assert!(cfg.channel(c).is_some());
+                    }
+                }
+                for k in &cfg.sinks {
+                    proptest::prop_assert!(cfg.channel(&k.channel).is_some());
+                }
+                for g in &cfg.sinkgroups {
+                    for s in &g.sinks {
+                        proptest::prop_assert!(cfg.sinks.iter().any(|k| &k.component.name == s));
+                    }
+                }
+                proptest::prop_assert!(!cfg.sources.is_empty() || !cfg.sinks.is_empty());
+            } else {
+                proptest::prop_assert!(cfg.sources.is_empty() && cfg.sinks.is_empty());
+                proptest::prop_assert!(cfg.diagnostics.iter().any(|d| d.severity == Severity::Fatal));
+            }
+        }
+    }
+
     #[test]
     fn java_hash_set_order() {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();

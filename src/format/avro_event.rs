@@ -64,17 +64,24 @@ pub fn encode(event: &Event) -> Bytes {
 /// event map's iteration order, into a fresh `HashMap` whose order Avro then writes.
 pub fn encode_kafka(event: &Event) -> Bytes {
     let mut out = BytesMut::with_capacity(event.body.len() + 16 + event.headers.len() * 24);
-    let entries = crate::java::hashmap_put_order(&crate::java::hashmap_order(&event.headers));
+    encode_char_seq_map_into(&mut out, &event.headers, &event.body);
+    out.freeze()
+}
+
+/// Append the datum with the headers in `toCharSeqMap` order: the event map's iteration order
+/// put into a fresh `HashMap`. Flume's Kafka sink and channel and its Avro RPC client
+/// (`NettyAvroRpcClient`) build the Avro record this way.
+pub fn encode_char_seq_map_into(out: &mut BytesMut, headers: &Headers, body: &[u8]) {
+    let entries = crate::java::hashmap_put_order(&crate::java::hashmap_order(headers));
     if !entries.is_empty() {
-        put_long(&mut out, entries.len() as i64);
+        put_long(out, entries.len() as i64);
         for (k, v) in entries {
-            put_bytes(&mut out, k.as_bytes());
-            put_bytes(&mut out, v.as_bytes());
+            put_bytes(out, k.as_bytes());
+            put_bytes(out, v.as_bytes());
         }
     }
-    put_long(&mut out, 0);
-    put_bytes(&mut out, &event.body);
-    out.freeze()
+    put_long(out, 0);
+    put_bytes(out, body);
 }
 
 /// A cursor over Avro binary data.
@@ -107,6 +114,23 @@ impl<'a> Reader<'a> {
             }
         }
         Err(DecodeError::BadVarint)
+    }
+
+    /// `n` raw bytes (an Avro `fixed`).
+    pub fn fixed(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() - self.pos {
+            return Err(DecodeError::Truncated);
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// One raw byte (Avro `boolean`).
+    pub fn byte(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.buf.get(self.pos).ok_or(DecodeError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
     }
 
     pub fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {

@@ -125,11 +125,13 @@ pub struct ConsumerHandle {
 }
 
 impl ConsumerHandle {
-    /// Create the consumer (on its own thread) and subscribe.
+    /// Create the consumer (on its own thread) and subscribe. `with_headers`: copy the Kafka
+    /// record headers out (only the source's `header.*` mapping needs them).
     pub async fn spawn(
         name: &str,
         props: &ClientProps,
         subscription: &Subscription,
+        with_headers: bool,
     ) -> Result<ConsumerHandle, ConsumerError> {
         let mut config = props.to_client_config();
         config.set("enable.auto.commit", "false");
@@ -159,7 +161,7 @@ impl ConsumerHandle {
                     return;
                 }
                 let _ = ready_tx.send(Ok(()));
-                serve(consumer, rx);
+                serve(consumer, rx, with_headers);
             })
             .map_err(|e| ConsumerError::Kafka(KafkaError::ClientCreation(e.to_string())))?;
         match ready_rx.await {
@@ -222,15 +224,14 @@ impl Drop for ConsumerHandle {
     }
 }
 
-fn record_of<M: Message>(m: &M, topic: &Arc<str>) -> Record {
-    let headers = m
-        .headers()
-        .map(|h| {
-            h.iter()
-                .map(|hd| (hd.key.to_string(), hd.value.map(Bytes::copy_from_slice)))
-                .collect()
-        })
-        .unwrap_or_default();
+fn record_of<M: Message>(m: &M, topic: &Arc<str>, with_headers: bool) -> Record {
+    let headers = match m.headers() {
+        Some(h) if with_headers => h
+            .iter()
+            .map(|hd| (hd.key.to_string(), hd.value.map(Bytes::copy_from_slice)))
+            .collect(),
+        _ => Vec::new(),
+    };
     Record {
         topic: Arc::clone(topic),
         partition: m.partition(),
@@ -261,7 +262,7 @@ impl ErrorLog {
     }
 }
 
-fn serve(consumer: BaseConsumer<Ctx>, rx: mpsc::Receiver<Command>) {
+fn serve(consumer: BaseConsumer<Ctx>, rx: mpsc::Receiver<Command>, with_headers: bool) {
     let name = consumer.context().name.clone();
     let mut errors = ErrorLog { last: None };
     let mut topic_names: Vec<Arc<str>> = Vec::new();
@@ -304,7 +305,7 @@ fn serve(consumer: BaseConsumer<Ctx>, rx: mpsc::Receiver<Command>) {
                     match message {
                         Some(Ok(m)) => {
                             let topic = intern(m.topic());
-                            polled.records.push(record_of(&m, &topic));
+                            polled.records.push(record_of(&m, &topic, with_headers));
                         }
                         Some(Err(e)) => {
                             errors.log(&name, &e);

@@ -36,6 +36,8 @@ const DEFAULT_TOPIC_HEADER: &str = "topic";
 #[derive(Debug, Clone)]
 pub struct KafkaSinkConfig {
     pub topic: String,
+    /// `topic`, shared by every record that goes to it unchanged.
+    pub topic_arc: Arc<str>,
     pub batch_size: usize,
     pub use_flume_event_format: bool,
     pub partition_header: Option<String>,
@@ -106,6 +108,7 @@ impl KafkaSinkConfig {
         producer.set("bootstrap.servers", servers);
         client::validate(&producer, &ctx.sub("kafka.producer."))?;
         Ok(KafkaSinkConfig {
+            topic_arc: Arc::from(topic.as_str()),
             topic,
             batch_size: batch_size as usize,
             use_flume_event_format: ctx.bool("useFlumeEventFormat", false),
@@ -148,14 +151,15 @@ pub fn escape_topic(pattern: &str, event: &Event) -> String {
 
 /// The record Flume's sink sends for an event (vectors `ks-derived-*`).
 pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, String> {
-    let topic = if config.allow_topic_override {
+    let topic: Arc<str> = if config.allow_topic_override {
         match event.header(&config.topic_header) {
-            Some(t) => t.to_string(),
-            None => escape_topic(&config.topic, event),
+            Some(t) => Arc::from(t),
+            None if !config.topic.contains("%{") => Arc::clone(&config.topic_arc),
+            None => Arc::from(escape_topic(&config.topic, event)),
         }
     } else {
         // Used verbatim: no escaping (Flume's behaviour).
-        config.topic.clone()
+        Arc::clone(&config.topic_arc)
     };
     let partition = k::partition_for(
         &event.headers,
@@ -183,7 +187,7 @@ pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, S
         .filter_map(|(flume, kafka)| event.header(flume).map(|v| (kafka.clone(), v.to_string())))
         .collect();
     Ok(OutRecord {
-        topic: Arc::from(topic),
+        topic,
         partition,
         key: event.header("key").map(str::to_string),
         value,

@@ -1,6 +1,7 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
+pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
 #[cfg(feature = "kafka")]
@@ -96,6 +97,7 @@ pub fn build(
     Ok(match alias {
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
+        "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
         #[cfg(feature = "kafka")]
         "org.apache.flume.sink.kafka.KafkaSink" => {
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)

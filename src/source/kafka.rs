@@ -140,19 +140,19 @@ impl KafkaSourceConfig {
     }
 }
 
-/// A record that is in the batch but not yet committed to Kafka.
-struct Pending {
-    topic: Arc<str>,
-    partition: i32,
-    offset: i64,
-    event: Event,
+/// The records of the batch in hand (not yet committed to Kafka) and their events. The
+/// events go to the channel by value; if the put fails they are built again from the records.
+#[derive(Default)]
+struct Batch {
+    records: Vec<Record>,
+    events: Vec<Event>,
 }
 
 pub struct KafkaSource {
     name: String,
     config: KafkaSourceConfig,
     consumer: Option<ConsumerHandle>,
-    pending: Vec<Pending>,
+    batch: Batch,
     counter: Arc<KafkaSourceCounter>,
 }
 
@@ -170,7 +170,7 @@ impl KafkaSource {
             name: name.to_string(),
             config: KafkaSourceConfig::from_context(ctx)?,
             consumer: None,
-            pending: Vec::new(),
+            batch: Batch::default(),
             counter: KafkaSourceCounter::new(name),
         })
     }
@@ -180,7 +180,10 @@ impl KafkaSource {
         let mut props = self.config.consumer.clone();
         props.set("bootstrap.servers", servers);
         tracing::info!(source = %self.name, "Starting KafkaSource {}... consumer properties: {}", self.name, props.redacted());
-        let consumer = ConsumerHandle::spawn(&self.name, &props, &self.config.subscription).await?;
+        let with_headers = !self.config.header_map.is_empty();
+        let consumer =
+            ConsumerHandle::spawn(&self.name, &props, &self.config.subscription, with_headers)
+                .await?;
         tracing::info!("Kafka source {} started.", self.name);
         self.consumer = Some(consumer);
         Ok(())
@@ -237,10 +240,10 @@ pub fn event_of(
     Ok(Event { headers, body })
 }
 
-/// The next offset to read per partition, for a committed batch.
-fn next_offsets(pending: &[Pending]) -> Vec<(Arc<str>, i32, i64)> {
+/// The next offsets to read per partition, for a committed batch.
+fn next_offsets(records: &[Record]) -> Vec<(Arc<str>, i32, i64)> {
     let mut next: BTreeMap<(Arc<str>, i32), i64> = BTreeMap::new();
-    for p in pending {
+    for p in records {
         let entry = next.entry((Arc::clone(&p.topic), p.partition)).or_insert(0);
         *entry = (*entry).max(p.offset + 1);
     }
@@ -265,13 +268,22 @@ impl PollableSource for KafkaSource {
         let deadline = started + self.config.batch_duration;
         let batch_size = self.config.batch_size;
 
-        while self.pending.len() < batch_size {
+        let batch = &mut self.batch;
+        if batch.events.len() < batch.records.len() {
+            // The last put failed: build the events again (the records decoded before).
+            batch.events = batch
+                .records
+                .iter()
+                .filter_map(|r| event_of(r, &self.config).ok())
+                .collect();
+        }
+        while batch.records.len() < batch_size {
             let now = Instant::now();
             if now >= deadline {
                 break;
             }
             let polled = match consumer
-                .poll(batch_size - self.pending.len(), deadline - now)
+                .poll(batch_size - batch.records.len(), deadline - now)
                 .await
             {
                 Ok(p) => p,
@@ -283,27 +295,33 @@ impl PollableSource for KafkaSource {
             };
             let rebalanced = !polled.revoked.is_empty();
             if rebalanced {
-                let before = self.pending.len();
-                self.pending.retain(|p| {
-                    !polled
+                let revoked = |r: &Record| {
+                    polled
                         .revoked
                         .iter()
-                        .any(|(t, part)| **t == *p.topic && *part == p.partition)
-                });
-                if before != self.pending.len() {
-                    tracing::info!(source = %self.name, given_back = before - self.pending.len(), "records of revoked partitions given back uncommitted");
+                        .any(|(t, part)| **t == *r.topic && *part == r.partition)
+                };
+                let before = batch.records.len();
+                let (records, events): (Vec<Record>, Vec<Event>) =
+                    std::mem::take(&mut batch.records)
+                        .into_iter()
+                        .zip(std::mem::take(&mut batch.events))
+                        .filter(|(r, _)| !revoked(r))
+                        .unzip();
+                batch.records = records;
+                batch.events = events;
+                if before != batch.records.len() {
+                    tracing::info!(source = %self.name, given_back = before - batch.records.len(), "records of revoked partitions given back uncommitted");
                 }
             }
             let empty = polled.records.is_empty();
             let mut bad = false;
             for record in polled.records {
                 match event_of(&record, &self.config) {
-                    Ok(event) => self.pending.push(Pending {
-                        topic: record.topic,
-                        partition: record.partition,
-                        offset: record.offset,
-                        event,
-                    }),
+                    Ok(event) => {
+                        batch.events.push(event);
+                        batch.records.push(record);
+                    }
                     Err(e) => {
                         // Flume logs the exception and goes on past the record.
                         tracing::error!(source = %self.name, topic = %record.topic, partition = record.partition, offset = record.offset, "KafkaSource EXCEPTION, {e}: the record is not an AvroFlumeEvent (useFlumeEventFormat = true); skipped");
@@ -323,21 +341,21 @@ impl PollableSource for KafkaSource {
             }
         }
 
-        if self.pending.is_empty() {
+        if batch.records.is_empty() {
             return Ok(Status::Backoff);
         }
         add_millis(&c.kafka_event_get_timer, started);
-        let n = self.pending.len() as u64;
+        let n = batch.records.len() as u64;
         c.event_received.fetch_add(n, Ordering::Relaxed);
-        let events: Vec<Event> = self.pending.iter().map(|p| p.event.clone()).collect();
+        let events = std::mem::take(&mut batch.events);
         if let Err(e) = processor.process_batch(events).await {
-            // Kept: offered again on the next process().
+            // The records are kept: their events are offered again on the next process().
             tracing::error!(source = %self.name, "KafkaSource EXCEPTION, {e}");
             return Ok(Status::Backoff);
         }
         c.event_accepted.fetch_add(n, Ordering::Relaxed);
-        let offsets = next_offsets(&self.pending);
-        self.pending.clear();
+        let offsets = next_offsets(&batch.records);
+        batch.records.clear();
         let commit_start = Instant::now();
         match consumer.commit(offsets).await {
             Ok(()) => {
@@ -493,11 +511,14 @@ mod tests {
     #[test]
     fn commits_next_offset_per_partition() {
         let t: Arc<str> = Arc::from("t");
-        let p = |partition, offset| Pending {
+        let p = |partition, offset| Record {
             topic: Arc::clone(&t),
             partition,
             offset,
-            event: Event::new(""),
+            timestamp: None,
+            key: None,
+            value: Bytes::new(),
+            headers: Vec::new(),
         };
         let offsets = next_offsets(&[p(0, 5), p(1, 3), p(0, 6)]);
         assert_eq!(

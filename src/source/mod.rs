@@ -1,6 +1,7 @@
 //! Sources: one file per type; this module has the [`Source`] trait, the pollable-source
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
+pub mod avro;
 pub mod channel_processor;
 pub mod exec;
 pub mod http;
@@ -161,6 +162,7 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     };
     Ok(match alias {
         "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
+        "avro" => Box::new(avro::AvroSource::from_context(name, ctx, env)?),
         "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
         "taildir" => Box::new(taildir::TaildirSource::from_context(name, ctx, env)?),
         "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx)?),

@@ -45,7 +45,8 @@ impl PollableSource for SeqSource {
         let n = (self.total_events - self.next).min(self.batch_size as u64);
         // All bodies of the batch share one allocation.
         let mut digits = itoa::Buffer::new();
-        let mut buf = BytesMut::with_capacity(n as usize * 20);
+        let widest = digits.format(self.next + n).len();
+        let mut buf = BytesMut::with_capacity(n as usize * widest);
         let mut ends = Vec::with_capacity(n as usize);
         for i in self.next..self.next + n {
             buf.extend_from_slice(digits.format(i).as_bytes());

@@ -5,6 +5,7 @@ mod support;
 
 mod agent_basics;
 mod avro_container;
+mod avro_rpc;
 mod cli;
 mod config;
 mod events;

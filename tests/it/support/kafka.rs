@@ -177,6 +177,33 @@ impl Broker {
             .collect()
     }
 
+    /// Everything currently in the topic: reads until `idle` passes without a new record
+    /// (after the first one), or `timeout`.
+    pub fn consume_all(
+        &self,
+        topic: &str,
+        group: &str,
+        idle: Duration,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        let out = tool(
+            &[
+                "consume",
+                &self.bootstrap,
+                topic,
+                group,
+                "100000000",
+                &timeout.as_secs().to_string(),
+                &idle.as_secs().to_string(),
+            ],
+            None,
+        );
+        out.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// The group's committed next offsets, per partition (negative = none).
     pub fn committed(&self, topic: &str, group: &str) -> Vec<(i32, i64)> {
         let out = tool(&["committed", &self.bootstrap, topic, group], None);

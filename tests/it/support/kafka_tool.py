@@ -6,10 +6,11 @@ Commands (records are JSON lines; byte strings are hex):
                                       "headers": [[k, v], ...], "avro_event": {"headers": {...}, "body_hex": hex}}
                                      (avro_event: the value is that AvroFlumeEvent, written by
                                      fastavro's schemaless writer, as Java Flume writes it)
-  consume BOOTSTRAP TOPIC GROUP COUNT TIMEOUT_S
+  consume BOOTSTRAP TOPIC GROUP COUNT TIMEOUT_S [IDLE_S]
                                    > one JSON line per record: topic, partition, offset, key,
                                      value_hex, timestamp, headers, and "avro_event" (headers,
-                                     body_hex) when the value decodes as an AvroFlumeEvent
+                                     body_hex) when the value decodes as an AvroFlumeEvent;
+                                     with IDLE_S, stops once IDLE_S pass without a new record
   committed BOOTSTRAP TOPIC GROUP  > {"partition": next offset, ...}
   encode-afe                       < {"headers": [[k, v], ...], "body_hex": hex} > hex datum
 """
@@ -84,14 +85,19 @@ def main():
             sys.exit("delivery failed: " + errors[0])
     elif cmd == "consume":
         bootstrap, topic, group, count, timeout = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6])
+        idle = float(sys.argv[7]) if len(sys.argv) > 7 else None
         c = Consumer(consumer_conf(bootstrap, group))
         c.subscribe([topic])
         got = 0
         deadline = time.time() + timeout
+        last = None
         while got < count and time.time() < deadline:
+            if idle is not None and last is not None and time.time() - last > idle:
+                break
             m = c.poll(0.5)
             if m is None or m.error():
                 continue
+            last = time.time()
             rec = {
                 "topic": m.topic(), "partition": m.partition(), "offset": m.offset(),
                 "key": m.key().decode() if m.key() is not None else None,

@@ -25,7 +25,13 @@ pub fn shared_reference() -> PathBuf {
     if let Ok(p) = std::env::var("FLUME_SHARED_REFERENCE") {
         return PathBuf::from(p);
     }
-    repo().join("../shared/reference")
+    // `shared/` sits beside the checkout (CI) or beside a folder holding several checkouts.
+    let repo = repo();
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/reference"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| repo.join("../shared/reference"))
 }
 
 /// A port that was free a moment ago.

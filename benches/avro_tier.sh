@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Avro tier throughput: agent A (seq → memory → avro sink) → agent B (avro source → memory →
+# null) on loopback, the set-up of the Java Flume 1.9 figure in issue 7 (2 M events, sink
+# batch-size 1000: about 240 k events/s and 13.6 CPU-seconds for both JVMs, RSS 457 + 331 MiB).
+# In the same run, the wire baseline: the same frames written over loopback TCP with nothing
+# else to do (examples/avro_wire_baseline.rs).
+#
+#   bash benches/avro_tier.sh [EVENTS] [BATCH] [COMPRESSION]      # defaults: 2000000 1000 none
+#
+# Prints events/s (from A's start until B's null sink has taken every event), CPU-seconds of
+# both agents (utime + stime from /proc), peak RSS of each, and the baselines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${1:-2000000}
+BATCH=${2:-1000}
+COMPRESSION=${3:-none}
+
+cargo build --release --no-default-features --bin flume-ng --example avro_wire_baseline >/dev/null 2>&1 \
+  || cargo build --release --no-default-features --bin flume-ng --example avro_wire_baseline
+BIN=target/release/flume-ng
+WORK=$(mktemp -d)
+trap 'kill $PID_A $PID_B 2>/dev/null || true; rm -rf "$WORK"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+P=$(port); MB=$(port)
+
+cat >"$WORK/b.conf" <<EOF
+b.sources = r1
+b.channels = c1
+b.sinks = k1
+b.sources.r1.type = avro
+b.sources.r1.bind = 127.0.0.1
+b.sources.r1.port = $P
+b.sources.r1.compression-type = $COMPRESSION
+b.sources.r1.channels = c1
+b.channels.c1.type = memory
+b.channels.c1.capacity = 100000
+b.channels.c1.transactionCapacity = $BATCH
+b.sinks.k1.type = null
+b.sinks.k1.batchSize = $BATCH
+b.sinks.k1.channel = c1
+EOF
+cat >"$WORK/a.conf" <<EOF
+a.sources = s1
+a.channels = c1
+a.sinks = k1
+a.sources.s1.type = seq
+a.sources.s1.totalEvents = $EVENTS
+a.sources.s1.batchSize = $BATCH
+a.sources.s1.channels = c1
+a.channels.c1.type = memory
+a.channels.c1.capacity = 100000
+a.channels.c1.transactionCapacity = $BATCH
+a.sinks.k1.type = avro
+a.sinks.k1.hostname = 127.0.0.1
+a.sinks.k1.port = $P
+a.sinks.k1.batch-size = $BATCH
+a.sinks.k1.compression-type = $COMPRESSION
+a.sinks.k1.channel = c1
+EOF
+
+$BIN agent -n b -f "$WORK/b.conf" --no-reload-conf -Dflume.root.logger=WARN,console \
+  -Dflume.monitoring.type=http -Dflume.monitoring.port=$MB 2>"$WORK/b.log" &
+PID_B=$!
+until python3 -c "import socket; socket.create_connection(('127.0.0.1',$P))" 2>/dev/null; do sleep 0.05; done
+
+taken() {
+  python3 - "$MB" <<'EOF'
+import json, sys, urllib.request
+try:
+    m = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=2))
+    print(m.get("CHANNEL.c1", {}).get("EventTakeSuccessCount", "0"))
+except Exception:
+    print(0)
+EOF
+}
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' /proc/$1/stat; }
+rss() { awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$1/status; }
+
+START=$(date +%s.%N)
+$BIN agent -n a -f "$WORK/a.conf" --no-reload-conf -Dflume.root.logger=WARN,console 2>"$WORK/a.log" &
+PID_A=$!
+while [ "$(taken)" -lt "$EVENTS" ]; do sleep 0.05; done
+END=$(date +%s.%N)
+CPU_A=$(cpu $PID_A); CPU_B=$(cpu $PID_B); RSS_A=$(rss $PID_A); RSS_B=$(rss $PID_B)
+kill $PID_A $PID_B; wait $PID_A $PID_B 2>/dev/null || true
+
+python3 - "$EVENTS" "$START" "$END" "$CPU_A" "$CPU_B" "$RSS_A" "$RSS_B" "$BATCH" "$COMPRESSION" <<'EOF'
+import sys
+n, s, e, ca, cb, ra, rb, batch, comp = sys.argv[1:]
+n = int(n); wall = float(e) - float(s); cpu = float(ca) + float(cb)
+print(f"flume-rs tier: {n} events, batch {batch}, compression {comp}: {wall:.2f} s = {n/wall:,.0f} events/s; "
+      f"CPU {cpu:.2f} s (A {ca}, B {cb}) = {n/cpu:,.0f} events per CPU-s; RSS A {ra} MiB, B {rb} MiB")
+java_rate, java_cpu = 240_000, 13.6
+print(f"Java Flume 1.9 (issue 7, 2 M, batch 1000): {java_rate:,} events/s, {java_cpu} CPU-s = {2_000_000/java_cpu:,.0f} events per CPU-s")
+EOF
+target/release/examples/avro_wire_baseline "$EVENTS" "$BATCH"
