@@ -53,9 +53,10 @@ echo "zig: $("$CARGO_ZIGBUILD_PYTHON_PATH" -m ziglang version)"
 
 step "flume-ng for $TRIPLE, glibc $GLIBC"
 # cargo-zigbuild gives the cc crate (OpenSSL, zlib, zstd) zig cc for glibc 2.28; librdkafka's own
-# ./configure reads plain CC, so it gets the same compiler through this wrapper.
+# ./configure reads plain CC, so it gets the same compiler through this wrapper (lld needs
+# --undefined-version for the version script of librdkafka.so, which `make libs` also links).
 zig_cc=$target_dir/zig-cc-$TRIPLE.$GLIBC.sh
-printf '#!/bin/sh\nexec cargo-zigbuild zig cc -- -target x86_64-linux-gnu.%s "$@"\n' "$GLIBC" >"$zig_cc"
+printf '#!/bin/sh\nexec cargo-zigbuild zig cc -- -target x86_64-linux-gnu.%s -Wl,--undefined-version "$@"\n' "$GLIBC" >"$zig_cc"
 chmod 755 "$zig_cc"
 CC=$zig_cc cargo zigbuild --release --locked --target "$TRIPLE.$GLIBC" --features static-c-deps
 bin=$target_dir/$TRIPLE/release/flume-ng
