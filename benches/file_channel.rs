@@ -3,7 +3,8 @@
 //! ```text
 //! cargo bench --no-default-features --bench file_channel            # all of it
 //! FC_BENCH_DIR=/data/bench cargo bench --no-default-features --bench file_channel
-//! FC_BENCH_EVENTS=2000000 FC_BENCH_REPLAY_EVENTS=1000000 …           # sizes (defaults shown)
+//! FC_BENCH_EVENTS=2000000 FC_BENCH_HTTP_EVENTS=1000000 FC_BENCH_REPLAY_EVENTS=1000000 …
+//! FC_BENCH_ONLY=seq,http,replay                                      # a subset
 //! ```
 //!
 //! (a) seq (batch 1000) → file channel (transactionCapacity 1000) → null, 2 M events;
@@ -77,7 +78,14 @@ struct Agent {
 impl Agent {
     fn start(conf: &Path) -> Agent {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flume-ng"))
-            .args(["agent", "-n", "a1", "--no-reload-conf", "-f"])
+            .args([
+                "agent",
+                "-n",
+                "a1",
+                "--no-reload-conf",
+                "-Dflume.root.logger=INFO,console",
+                "-f",
+            ])
             .arg(conf)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -406,8 +414,16 @@ fn main() {
     println!(
         "Java Flume baseline: {JAVA_EVENTS_PER_SEC:.0} ev/s, {JAVA_CPU_SECS_PER_MILLION:.0} CPU-s per million events"
     );
-    bench_seq(&root, events).print();
-    bench_http(&root, http_events).print();
-    bench_replay(&root, replay_events);
+    let only = std::env::var("FC_BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+    if run("seq") {
+        bench_seq(&root, events).print();
+    }
+    if run("http") {
+        bench_http(&root, http_events).print();
+    }
+    if run("replay") {
+        bench_replay(&root, replay_events);
+    }
     let _ = std::fs::remove_dir_all(&root);
 }

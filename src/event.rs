@@ -123,7 +123,7 @@ impl Event {
         }
     }
 
-    pub fn with_headers(headers: impl Into<Headers>, body: impl Into<Bytes>) -> Self {
+    pub fn with_headers(headers: Headers, body: impl Into<Bytes>) -> Self {
         Event {
             headers: headers.into(),
             body: body.into(),

@@ -152,7 +152,7 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
 
 /// `-D` options found in `JAVA_OPTS`/`FLUME_JAVA_OPTS` after sourcing `<conf>/flume-env.sh`
 /// the way the launcher does (users set `-Dflume.monitoring.*` there).
-fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
+pub fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
     let script = conf_dir.join("flume-env.sh");
     if !script.is_file() {
         return Vec::new();

@@ -430,6 +430,15 @@ pub fn suggest<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<St
         if candidate == key {
             continue;
         }
+        // `roundUnit` is not a misspelling of `round`: a camelCase extension names another
+        // property (one the component did not ask for this time).
+        if key
+            .strip_prefix(candidate)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c.is_ascii_uppercase())
+        {
+            continue;
+        }
         let score =
             if candidate.ends_with(&format!(".{key}")) || candidate.eq_ignore_ascii_case(key) {
                 1.0
@@ -547,6 +556,24 @@ mod tests {
         assert_eq!(ctx.unread().len(), 2);
         ctx.mark_dropped();
         assert!(ctx.unread().is_empty());
+    }
+
+    #[test]
+    fn suggestions_skip_camel_case_extensions() {
+        let known = ["hdfs.round", "hdfs.roundValue", "hdfs.rollInterval"];
+        assert_eq!(
+            suggest("hdfs.roundvalue", known.iter().copied()).as_deref(),
+            Some("hdfs.roundValue")
+        );
+        assert_eq!(
+            suggest("hdfs.rounds", known.iter().copied()).as_deref(),
+            Some("hdfs.round")
+        );
+        assert_eq!(suggest("hdfs.roundUnit", ["hdfs.round"].into_iter()), None);
+        assert_eq!(
+            suggest("rollInterval", known.iter().copied()).as_deref(),
+            Some("hdfs.rollInterval")
+        );
     }
 
     #[test]

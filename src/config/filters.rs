@@ -698,14 +698,22 @@ fn run_external(
     Ok(Some(first.to_string()))
 }
 
+/// Something a filter could not do for one value (an error, a key without a value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterNote {
+    pub origin: Option<Origin>,
+    /// The component-local key of the value.
+    pub key: String,
+    pub message: String,
+}
+
 /// Apply `filters` (in Flume's order) to every value of one component. Returns the notes
-/// (errors, unresolved keys) with the origin of the value concerned, and the values that the
-/// filters produced (secrets, typically).
+/// and the values that the filters produced (secrets, typically).
 pub fn filter_component(
     filters: &[ConfigFilter],
     entries: &mut BTreeMap<String, Entry>,
     env: &Environment,
-) -> (Vec<(Option<Origin>, String, String)>, Vec<String>) {
+) -> (Vec<FilterNote>, Vec<String>) {
     let mut notes = Vec::new();
     let mut produced = Vec::new();
     for (key, entry) in entries.iter_mut() {
@@ -715,8 +723,12 @@ pub fn filter_component(
             }
             let before = entry.value.clone();
             let (after, errors) = f.apply(&before, env);
-            for e in errors {
-                notes.push((entry.origin.clone(), key.clone(), e));
+            for message in errors {
+                notes.push(FilterNote {
+                    origin: entry.origin.clone(),
+                    key: key.clone(),
+                    message,
+                });
             }
             if after != before {
                 produced.extend(filter_outputs(f, &before, env));

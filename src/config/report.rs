@@ -16,66 +16,14 @@ use super::{
 use crate::component::BuildEnv;
 use crate::topology;
 
-/// The command line of `flume-ng validate`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ValidateArgs {
-    pub name: Option<String>,
-    pub conf_files: Vec<PathBuf>,
-    pub conf_dir: Option<PathBuf>,
-    pub sysprops: Vec<(String, String)>,
-}
-
 pub const USAGE: &str = "Usage: flume-ng validate --conf-file <file> --name <agent> [-D<property>=<value>]... [--conf <dir>]
 
 Checks a configuration the way `flume-ng agent` loads it (nothing is started) and prints, with
 file:line, every component Flume would drop or reject, every property nothing reads, and every
 value Flume reads differently from what it says. Exit status 0 when Flume would run every
-component, 1 otherwise.
-
-options:
-  --conf-file,-f <file>     the configuration file (may be repeated; later files win)
-  --name,-n <name>          the agent to check
-  --conf,-c <dir>           the configuration directory (core-site.xml, …)
-  -D<property>=<value>      a system property, as given to the agent (${sys:…}, lookups)
+component, 1 otherwise. Takes the agent's options (-f, -u file:, -n, -c, -D…; the -D options
+of <conf>/flume-env.sh apply as for the agent).
 ";
-
-/// Parse `validate`'s arguments. JVM/launcher options the agent accepts are accepted here too.
-pub fn parse_args(args: &[String]) -> Result<ValidateArgs, String> {
-    let mut out = ValidateArgs::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let mut value = |opt: &str| -> Result<String, String> {
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| format!("Missing argument for option: {opt}"))
-        };
-        match a {
-            "-n" | "--name" => out.name = Some(value(a)?),
-            "-f" | "--conf-file" => out.conf_files.push(PathBuf::from(value(a)?)),
-            "-c" | "--conf" => out.conf_dir = Some(PathBuf::from(value(a)?)),
-            "-C" | "--classpath" | "--plugins-path" => {
-                value(a)?;
-            }
-            "--no-reload-conf" | "-d" | "--dryrun" => {}
-            "-h" | "--help" => return Err(String::new()),
-            _ if a.starts_with("-D") => {
-                let kv = if a.len() > 2 {
-                    a[2..].to_string()
-                } else {
-                    value(a)?
-                };
-                let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
-                out.sysprops.push((k.to_string(), v.to_string()));
-            }
-            _ if a.starts_with("-X") || a.starts_with("-javaagent") || a.starts_with("-agent") => {}
-            _ => return Err(format!("Unrecognized option: {a}")),
-        }
-        i += 1;
-    }
-    Ok(out)
-}
 
 /// What `validate` found.
 #[derive(Debug, Clone)]
@@ -101,6 +49,8 @@ pub fn validate_files(
     let env = Environment::from_options(options);
     let props = read_properties(files, &env)?;
     let cfg = validate::build_agent(agent, &props, &env);
+    // `..Default::default()`: fields other parts of the agent may add stay at their defaults.
+    #[allow(clippy::needless_update)]
     let build_env = BuildEnv {
         agent: agent.to_string(),
         conf_dir,
@@ -283,7 +233,18 @@ fn without_component(cfg: &AgentConfig, key: &str) -> Option<AgentConfig> {
     }
     next.sources.retain(|s| !is(&s.component.context));
     next.channels.retain(|c| !is(&c.context));
+    let removed_sinks: Vec<String> = next
+        .sinks
+        .iter()
+        .filter(|k| is(&k.component.context))
+        .map(|k| k.component.name.clone())
+        .collect();
     next.sinks.retain(|k| !is(&k.component.context));
+    // Keep groups consistent with the removal (their other sinks are still checked).
+    for g in &mut next.sinkgroups {
+        g.sinks.retain(|s| !removed_sinks.contains(s));
+    }
+    next.sinkgroups.retain(|g| !g.sinks.is_empty());
     let after = next.sources.len() + next.channels.len() + next.sinks.len();
     (after < before).then_some(next)
 }
@@ -356,20 +317,22 @@ fn mask(line: &str, secrets: &[String]) -> String {
     out
 }
 
-/// `flume-ng validate …`: print the report, return the exit status.
+/// `flume-ng validate …`: print the report, return the exit status. The arguments are the
+/// agent's (same parser, same `flume-env.sh` handling), so a command line can be checked by
+/// changing `agent` to `validate`.
 pub fn main(args: &[String]) -> i32 {
-    let parsed = match parse_args(args) {
+    let parsed = match crate::cli::agent::parse_args(args) {
         Ok(p) => p,
-        Err(message) => {
-            if message.is_empty() {
-                print!("{USAGE}");
-                return 0;
-            }
-            eprintln!("Error: {message}");
+        Err(error) => {
+            eprintln!("Error: {error}");
             eprint!("{USAGE}");
             return 1;
         }
     };
+    if parsed.help {
+        print!("{USAGE}");
+        return 0;
+    }
     let Some(name) = parsed.name.clone() else {
         eprintln!("Error: Missing required option: n");
         eprint!("{USAGE}");
@@ -380,9 +343,12 @@ pub fn main(args: &[String]) -> i32 {
         eprint!("{USAGE}");
         return 1;
     }
-    let options = LoadOptions {
-        sysprops: parsed.sysprops.iter().cloned().collect(),
-    };
+    let mut sysprops: HashMap<String, String> = HashMap::new();
+    if let Some(dir) = &parsed.conf_dir {
+        sysprops.extend(crate::cli::agent::env_sh_sysprops(dir));
+    }
+    sysprops.extend(parsed.sysprops.iter().cloned());
+    let options = LoadOptions { sysprops };
     match validate_files(&parsed.conf_files, &name, &options, parsed.conf_dir.clone()) {
         Ok(report) => {
             for line in &report.lines {
@@ -417,6 +383,7 @@ pub fn validate_text(text: &str, file: &str, agent: &str, sysprops: &[(&str, &st
     };
     let props = super::merge(vec![parsed], &env);
     let cfg = validate::build_agent(agent, &props, &env);
+    #[allow(clippy::needless_update)]
     let build_env = BuildEnv {
         agent: agent.to_string(),
         sysprops: options.sysprops.clone(),
@@ -428,38 +395,6 @@ pub fn validate_text(text: &str, file: &str, agent: &str, sysprops: &[(&str, &st
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn arguments() {
-        let p = parse_args(&args(&[
-            "-f",
-            "a.conf",
-            "--conf-file",
-            "b.conf",
-            "-n",
-            "a1",
-            "-Dx=1",
-            "-D",
-            "y=2",
-            "-c",
-            "conf",
-            "-Xmx20m",
-            "--no-reload-conf",
-        ]))
-        .unwrap();
-        assert_eq!(p.name.as_deref(), Some("a1"));
-        assert_eq!(p.conf_files.len(), 2);
-        assert_eq!(
-            p.sysprops,
-            vec![("x".into(), "1".into()), ("y".into(), "2".into())]
-        );
-        assert!(parse_args(&args(&["--bogus"])).is_err());
-        assert!(parse_args(&args(&["-f"])).is_err());
-    }
 
     const OK: &str = "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
         a1.sources.r1.type = seq\na1.sources.r1.channels = c1\n\

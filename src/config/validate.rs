@@ -332,11 +332,11 @@ fn validate_agent(agent: &str, mut raw: RawAgent, env: &Environment, run_filters
                 continue;
             }
             let (notes, produced) = filters::filter_component(&filters, entries, env);
-            for (origin, key, note) in notes {
+            for note in notes {
                 cfg.warn(
-                    origin,
-                    format!("{agent}.{}.{name}.{key}", kind.plural()),
-                    note,
+                    note.origin,
+                    format!("{agent}.{}.{name}.{}", kind.plural(), note.key),
+                    note.message,
                 );
             }
             cfg.sensitive.extend(produced);

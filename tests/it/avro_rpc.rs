@@ -710,3 +710,105 @@ fn random_garbage_never_takes_the_source_down() {
     agent.wait_for("still alive", Duration::from_secs(10));
     assert!(!agent.log().contains("panicked"), "{}", tail(&agent.log()));
 }
+
+/// Lines of every file in `dir` (file_roll output).
+fn rolled_lines(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if let Ok(text) = std::fs::read_to_string(e.path()) {
+                out.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    out
+}
+
+/// A collector with a file channel (acknowledged events survive a kill) and file_roll output.
+fn durable_collector(dir: &Path, name: &str, port: u16) -> PathBuf {
+    let conf = dir.join(format!("{name}.conf"));
+    let d = dir.join(name);
+    write(
+        &conf,
+        &format!(
+            "b.sources = r1\nb.channels = c1\nb.sinks = k1\n\
+             b.sources.r1.type = avro\nb.sources.r1.bind = 127.0.0.1\nb.sources.r1.port = {port}\nb.sources.r1.channels = c1\n\
+             b.channels.c1.type = file\nb.channels.c1.checkpointDir = {cp}\nb.channels.c1.dataDirs = {data}\n\
+             b.channels.c1.capacity = 1000000\nb.channels.c1.transactionCapacity = 1000\n\
+             b.sinks.k1.type = file_roll\nb.sinks.k1.channel = c1\nb.sinks.k1.sink.directory = {out}\n\
+             b.sinks.k1.sink.rollInterval = 0\nb.sinks.k1.sink.batchSize = 1000\n",
+            cp = d.join("cp").display(),
+            data = d.join("data").display(),
+            out = d.join("out").display(),
+        ),
+    );
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    conf
+}
+
+#[test]
+fn failover_group_over_two_collectors_survives_a_killed_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2, ma) = (free_port(), free_port(), free_port());
+    let total: u64 = 200_000;
+    let b1_conf = durable_collector(dir.path(), "b1", p1);
+    let b2_conf = durable_collector(dir.path(), "b2", p2);
+    let mut b1 = Agent::start("b", &b1_conf, &[]);
+    let _b2 = Agent::start("b", &b2_conf, &[]);
+    wait_port(p1);
+    wait_port(p2);
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1 k2\na.sinkgroups = g1\n\
+             a.sources.s1.type = seq\na.sources.s1.totalEvents = {total}\na.sources.s1.batchSize = 100\na.sources.s1.channels = c1\n\
+             a.channels.c1.type = memory\na.channels.c1.capacity = {total}\na.channels.c1.transactionCapacity = 100\n\
+             a.sinks.k1.type = avro\na.sinks.k1.hostname = 127.0.0.1\na.sinks.k1.port = {p1}\na.sinks.k1.batch-size = 100\na.sinks.k1.channel = c1\n\
+             a.sinks.k2.type = avro\na.sinks.k2.hostname = 127.0.0.1\na.sinks.k2.port = {p2}\na.sinks.k2.batch-size = 100\na.sinks.k2.channel = c1\n\
+             a.sinkgroups.g1.sinks = k1 k2\na.sinkgroups.g1.processor.type = failover\n\
+             a.sinkgroups.g1.processor.priority.k1 = 10\na.sinkgroups.g1.processor.priority.k2 = 5\n"
+        ),
+    );
+    let _a = start_with_metrics("a", &a, ma);
+    // Kill the preferred collector once it has written part of the stream.
+    eventually(
+        Duration::from_secs(60),
+        "collector 1 receives events",
+        || rolled_lines(&dir.path().join("b1/out")).len() >= 1000,
+    );
+    b1.kill9();
+    let sent = || {
+        metric(ma, "SINK.k1", "EventDrainSuccessCount")
+            + metric(ma, "SINK.k2", "EventDrainSuccessCount")
+    };
+    eventually(
+        Duration::from_secs(120),
+        "the group delivered everything",
+        || sent() >= total,
+    );
+    assert!(
+        metric(ma, "SINK.k2", "EventDrainSuccessCount") > 0,
+        "failover to k2 never happened"
+    );
+    // Collector 1 comes back on its file channel and writes out what it had acknowledged.
+    let _b1 = Agent::start("b", &b1_conf, &[]);
+    eventually(
+        Duration::from_secs(120),
+        "every event written at least once",
+        || {
+            let mut seen = vec![false; total as usize];
+            for l in rolled_lines(&dir.path().join("b1/out"))
+                .into_iter()
+                .chain(rolled_lines(&dir.path().join("b2/out")))
+            {
+                if let Ok(n) = l.parse::<usize>()
+                    && n < seen.len()
+                {
+                    seen[n] = true;
+                }
+            }
+            seen.iter().all(|s| *s)
+        },
+    );
+}

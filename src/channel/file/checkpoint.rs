@@ -59,16 +59,48 @@ pub enum CheckpointError {
 impl Checkpoint {
     /// Segments a replay from this checkpoint needs besides those created after it.
     pub fn needed_segments(&self) -> BTreeSet<u32> {
-        let mut s: BTreeSet<u32> = self.queue.iter().map(|p| p.segment).collect();
+        let mut s = referenced_segments(&self.queue);
         s.extend(self.active.iter().map(|(seg, _)| *seg));
         s
     }
 
-    /// Whether a replay from this checkpoint could need `segment`.
-    pub fn needs(&self, segment: u32, referenced: &BTreeSet<u32>) -> bool {
-        segment >= self.next_segment || referenced.contains(&segment)
+    /// What a replay from this checkpoint needs: every segment from `next_segment` on, and
+    /// these.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            next_segment: self.next_segment,
+            segments: self.needed_segments(),
+        }
     }
+}
 
+/// The segments a kept checkpoint needs (see [`Checkpoint::needs`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Needs {
+    pub next_segment: u32,
+    pub segments: BTreeSet<u32>,
+}
+
+impl Needs {
+    pub fn contains(&self, segment: u32) -> bool {
+        segment >= self.next_segment || self.segments.contains(&segment)
+    }
+}
+
+/// Segments that pointers point into (queues are long runs of one segment: cheap).
+pub fn referenced_segments(queue: &[Pointer]) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    let mut last = None;
+    for p in queue {
+        if last != Some(p.segment) {
+            out.insert(p.segment);
+            last = Some(p.segment);
+        }
+    }
+    out
+}
+
+impl Checkpoint {
     pub fn encode(&self) -> Vec<u8> {
         let payload_len = 8 + 4 + 8 + 4 + 8 * self.active.len() + 8 + 12 * self.queue.len();
         let mut out = Vec::with_capacity(HEADER_LEN + payload_len);
@@ -215,26 +247,34 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[derive(Debug)]
 pub struct Found {
     pub path: PathBuf,
+    /// Slot index in the checkpoint directory, None for the backup.
+    pub slot: Option<usize>,
     pub result: Result<Checkpoint, CheckpointError>,
 }
 
 /// Every checkpoint file in the checkpoint and backup directories (missing ones skipped).
 pub fn find(checkpoint_dir: &Path, backup_dir: Option<&Path>) -> Vec<Found> {
-    let mut paths: Vec<PathBuf> = SLOT_NAMES.iter().map(|n| checkpoint_dir.join(n)).collect();
+    let mut paths: Vec<(PathBuf, Option<usize>)> = SLOT_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (checkpoint_dir.join(n), Some(i)))
+        .collect();
     if let Some(b) = backup_dir {
-        paths.push(b.join(BACKUP_NAME));
+        paths.push((b.join(BACKUP_NAME), None));
     }
     paths
         .into_iter()
-        .filter_map(|path| match fs::read(&path) {
+        .filter_map(|(path, slot)| match fs::read(&path) {
             Ok(bytes) => Some(Found {
                 result: Checkpoint::decode(&bytes),
                 path,
+                slot,
             }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => Some(Found {
                 result: Err(CheckpointError::Snappy(format!("unreadable: {e}"))),
                 path,
+                slot,
             }),
         })
         .collect()

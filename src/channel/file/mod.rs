@@ -366,15 +366,17 @@ impl FileChannel {
             s.inflight_count = 0;
             s.reserved = 0;
         }
-        // A fresh checkpoint in both slots: the next start replays from here, and the old
-        // segments the replayed queue no longer needs can go.
+        // After an unclean stop, a fresh checkpoint: the next start replays from here, and
+        // the old segments the replayed queue no longer needs can go. After a clean stop the
+        // newest checkpoint is exact already.
         let mut ck = Checkpointer {
             generation: replayed.generation,
-            retained: Vec::new(),
-            backup_retained: None,
+            retained: replayed.slot_needs.clone(),
+            backup_retained: replayed.backup_needs.clone(),
         };
-        ck.checkpoint(shared)?;
-        ck.checkpoint(shared)?;
+        if !replayed.clean {
+            ck.checkpoint(shared)?;
+        }
 
         let mut writers = Vec::new();
         let mut writer_threads = Vec::new();
@@ -701,6 +703,32 @@ impl Channel for FileChannel {
     }
 }
 
+/// Dropped without `stop` (tests simulating a crash, an aborted start): end the threads
+/// before the locks go, so that nothing of this instance touches the directories after, but
+/// write no checkpoint — like a crash after the last fsync.
+impl Drop for FileChannel {
+    fn drop(&mut self) {
+        let running = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(running) = running else {
+            return;
+        };
+        if let Some((stop, handle)) = running.checkpointer {
+            let _ = stop.send(());
+            let _ = handle.join();
+        }
+        for w in &running.writers {
+            let _ = w.send(log::Msg::Stop);
+        }
+        for t in running.writer_threads {
+            let _ = t.join();
+        }
+    }
+}
+
 impl FileChannel {
     fn handle(&self) -> ChannelHandle {
         ChannelHandle {
@@ -771,9 +799,9 @@ impl TakeTransaction for FileTake {
 /// Writes checkpoints and deletes the segments no kept checkpoint needs.
 struct Checkpointer {
     generation: u64,
-    /// Needs of the checkpoints kept in the two slots: (next_segment, referenced segments).
-    retained: Vec<(u32, BTreeSet<u32>)>,
-    backup_retained: Option<(u32, BTreeSet<u32>)>,
+    /// What the checkpoints in the two slots need.
+    retained: [Option<checkpoint::Needs>; 2],
+    backup_retained: Option<checkpoint::Needs>,
 }
 
 impl Checkpointer {
@@ -807,7 +835,7 @@ impl Checkpointer {
                 let (stop, _rx) = mpsc::channel::<()>();
                 let ck = Checkpointer {
                     generation: 0,
-                    retained: Vec::new(),
+                    retained: [None, None],
                     backup_retained: None,
                 };
                 (stop, std::thread::spawn(move || ck))
@@ -855,7 +883,8 @@ impl Checkpointer {
             }
         }
         let cfg = &shared.config;
-        let slot = checkpoint::SLOT_NAMES[(self.generation % 2) as usize];
+        let slot_index = (self.generation % 2) as usize;
+        let slot = checkpoint::SLOT_NAMES[slot_index];
         if let Err(e) = checkpoint::write_atomic(&cfg.checkpoint_dir, slot, &snapshot.encode()) {
             shared
                 .file_counters
@@ -866,11 +895,8 @@ impl Checkpointer {
                 cfg.checkpoint_dir.join(slot).display()
             ));
         }
-        let needs = (snapshot.next_segment, snapshot.needed_segments());
-        self.retained.push(needs.clone());
-        if self.retained.len() > 2 {
-            self.retained.remove(0);
-        }
+        let needs = snapshot.needs();
+        self.retained[slot_index] = Some(needs.clone());
         if let Some(backup) = &cfg.backup_checkpoint_dir {
             let bytes = if cfg.compress_backup_checkpoint {
                 snapshot.encode_compressed().map_err(|e| e.to_string())
@@ -903,8 +929,9 @@ impl Checkpointer {
                 || self
                     .retained
                     .iter()
+                    .flatten()
                     .chain(self.backup_retained.iter())
-                    .any(|(next, referenced)| seg >= *next || referenced.contains(&seg))
+                    .any(|n| n.contains(seg))
         };
         let doomed: Vec<(u32, log::SegmentFile)> = {
             let mut segments = shared.segments();

@@ -25,6 +25,11 @@ pub struct Replayed {
     pub generation: u64,
     pub damaged_regions: usize,
     pub frames_replayed: u64,
+    /// What the intact checkpoint files on disk need, per slot, and the backup's.
+    pub slot_needs: [Option<checkpoint::Needs>; 2],
+    pub backup_needs: Option<checkpoint::Needs>,
+    /// The newest checkpoint was used and nothing was logged after it: it is exact as it is.
+    pub clean: bool,
 }
 
 /// Segment files in the data directories: id → path. The same id twice is an error.
@@ -68,9 +73,17 @@ pub fn replay(
 
     let found = checkpoint::find(checkpoint_dir, backup_dir);
     let mut usable: Vec<Checkpoint> = Vec::new();
+    let mut slot_needs: [Option<checkpoint::Needs>; 2] = [None, None];
+    let mut backup_needs = None;
     for f in found {
         match f.result {
-            Ok(c) => usable.push(c),
+            Ok(c) => {
+                match f.slot {
+                    Some(i) => slot_needs[i] = Some(c.needs()),
+                    None => backup_needs = Some(c.needs()),
+                }
+                usable.push(c)
+            }
             Err(error) => tracing::warn!(
                 channel, path = %f.path.display(), %error,
                 "checkpoint is damaged; ignoring it"
@@ -83,10 +96,7 @@ pub fn replay(
     let chosen = usable
         .iter()
         .position(|c| {
-            c.queue
-                .iter()
-                .map(|p| p.segment)
-                .collect::<HashSet<_>>()
+            checkpoint::referenced_segments(&c.queue)
                 .iter()
                 .all(|s| segments.contains_key(s))
         })
@@ -96,6 +106,8 @@ pub fn replay(
     let mut out = Replayed {
         segments: segments.clone(),
         generation: highest_generation,
+        slot_needs,
+        backup_needs,
         ..Default::default()
     };
     let mut queue: Vec<Pointer>;
@@ -177,10 +189,17 @@ pub fn replay(
     }
     // Pointers into segments that are gone or too short cannot be read: say so, loudly.
     let before = queue.len();
+    let mut last: Option<(u32, u64)> = None;
     queue.retain(|p| {
-        lengths
-            .get(&p.segment)
-            .is_some_and(|len| p.offset as u64 + p.len as u64 <= *len)
+        let len = match last {
+            Some((seg, len)) if seg == p.segment => len,
+            _ => {
+                let len = lengths.get(&p.segment).copied().unwrap_or(0);
+                last = Some((p.segment, len));
+                len
+            }
+        };
+        p.offset as u64 + p.len as u64 <= len
     });
     let lost = before - queue.len();
     if lost > 0 {
@@ -194,6 +213,12 @@ pub fn replay(
         .next_segment
         .max(segments.keys().next_back().map(|s| s + 1).unwrap_or(1))
         .max(1);
+    out.clean = chosen
+        .as_ref()
+        .is_some_and(|c| c.generation == highest_generation)
+        && out.frames_replayed == 0
+        && out.damaged_regions == 0
+        && lost == 0;
     out.queue = VecDeque::from(queue);
     tracing::info!(
         channel,

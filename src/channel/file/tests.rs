@@ -31,9 +31,19 @@ fn channel(dir: &Path, extra: &[(&str, &str)]) -> FileChannel {
 }
 
 async fn open(dir: &Path, extra: &[(&str, &str)]) -> FileChannel {
-    let ch = channel(dir, extra);
-    ch.start().await.unwrap();
-    ch
+    // A channel dropped without stop (a simulated crash) releases its directory locks when its
+    // writer thread notices; a process that dies releases them at once. Wait for that here.
+    for _ in 0..100 {
+        let ch = channel(dir, extra);
+        match ch.start().await {
+            Ok(()) => return ch,
+            Err(e) if e.to_string().contains("already locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the channel's directories stayed locked");
 }
 
 fn events(range: std::ops::Range<u64>) -> Vec<Event> {
