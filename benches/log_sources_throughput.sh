@@ -9,6 +9,16 @@
 #   CARGO_FLAGS=--no-default-features bash benches/log_sources_throughput.sh   # skip kafka/hdfs/s3
 #
 # Reference (issue 7): Java Flume 1.9 spooldir on such a file → memory → null: 130–190 k events/s.
+#
+# Measured here (2 shared cores, load average ~19 from other builds, release build,
+# --no-default-features; wall times include agent start-up and are inflated by the load):
+#   1 M lines / 102 MB:  spooldir 0.13 CPU-s (7.7 M lines/CPU-s), taildir 0.11 CPU-s (9.1 M);
+#                        wc -l 0.02 CPU-s; peak RSS 16–17 MiB
+#   5 M lines / 511 MB:  spooldir 1.24 s wall = 4.0 M lines/s, 0.74 CPU-s (6.8 M lines/CPU-s);
+#                        taildir 1.20 s = 4.2 M lines/s, 0.55 CPU-s (9.1 M lines/CPU-s);
+#                        wc -l 0.12 CPU-s (42 M lines/CPU-s); peak RSS 15–18 MiB
+# i.e. 21–31× Java's events/s on wall time even on a loaded machine, and ≥ 36× per CPU-second
+# (Java needs at least one CPU-second per second for its 130–190 k events/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
@@ -67,7 +77,10 @@ while True:
     time.sleep(0.02)
 PY
   end=$(date +%s.%N)
-  kill -TERM "$pid" 2>/dev/null || true
+  # /usr/bin/time does not pass SIGTERM on: stop the agent itself.
+  local agent
+  agent=$(pgrep -P "$pid" || echo "$pid")
+  kill -TERM "$agent" 2>/dev/null || true
   wait "$pid" || true
   local cpu rss
   cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{print u+s}' "$WORK/$name.time")

@@ -28,7 +28,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 
@@ -198,7 +198,8 @@ pub struct TailFile {
     need_tail: bool,
     /// Matched by its group's pattern in the latest listing.
     matched: bool,
-    buf: Vec<u8>,
+    /// Read-ahead; event bodies are slices of it (no copy per line).
+    buf: Bytes,
     /// File offset of `buf[0]`.
     buf_start: u64,
     cursor: usize,
@@ -228,7 +229,7 @@ impl TailFile {
             last_updated: now,
             need_tail: true,
             matched: false,
-            buf: Vec::new(),
+            buf: Bytes::new(),
             buf_start: pos,
             cursor: 0,
         };
@@ -241,7 +242,7 @@ impl TailFile {
         file.seek(SeekFrom::Start(self.pos))
             .map_err(io_err(&self.path))?;
         self.file = Some(file);
-        self.buf.clear();
+        self.buf = Bytes::new();
         self.buf_start = self.pos;
         self.cursor = 0;
         Ok(())
@@ -262,7 +263,7 @@ impl TailFile {
         if let Some(f) = self.file.as_mut() {
             f.seek(SeekFrom::Start(pos)).map_err(io_err(&self.path))?;
         }
-        self.buf.clear();
+        self.buf = Bytes::new();
         self.buf_start = pos;
         self.cursor = 0;
         Ok(())
@@ -272,7 +273,7 @@ impl TailFile {
     /// have been truncated).
     fn set_pos(&mut self, pos: u64) -> Result<(), TaildirError> {
         self.pos = pos;
-        self.buf.clear();
+        self.buf = Bytes::new();
         self.buf_start = pos;
         self.cursor = 0;
         if let Some(f) = self.file.as_mut() {
@@ -301,7 +302,7 @@ impl TailFile {
                     end
                 };
                 let line = Line {
-                    body: Bytes::copy_from_slice(&self.buf[start..body_end]),
+                    body: self.buf.slice(start..body_end),
                     offset: self.buf_start + start as u64,
                 };
                 self.cursor = end + 1;
@@ -310,24 +311,27 @@ impl TailFile {
             let Some(file) = self.file.as_mut() else {
                 return Ok(None);
             };
-            if self.cursor > 0 && self.cursor >= self.buf.len() / 2 {
-                self.buf.drain(..self.cursor);
-                self.buf_start += self.cursor as u64;
-                self.cursor = 0;
-            }
-            let old = self.buf.len();
-            self.buf.resize(old + BUFFER, 0);
+            // A fresh buffer: the unread rest of the old one, then what the file has now.
+            let left = &self.buf[self.cursor..];
+            let mut next = BytesMut::with_capacity(left.len() + BUFFER);
+            next.extend_from_slice(left);
+            self.buf_start += self.cursor as u64;
+            self.cursor = 0;
+            let old = next.len();
+            next.resize(old + BUFFER, 0);
             let n = loop {
-                match file.read(&mut self.buf[old..]) {
+                match file.read(&mut next[old..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
-                        self.buf.truncate(old);
+                        next.truncate(old);
+                        self.buf = next.freeze();
                         return Err(io_err(&self.path)(e));
                     }
                 }
             };
-            self.buf.truncate(old + n);
+            next.truncate(old + n);
+            self.buf = next.freeze();
             if n > 0 {
                 continue;
             }
@@ -345,7 +349,7 @@ impl TailFile {
                 return Ok(None);
             }
             let line = Line {
-                body: Bytes::copy_from_slice(&self.buf[self.cursor..]),
+                body: self.buf.slice(self.cursor..),
                 offset: self.read_pos(),
             };
             self.cursor = self.buf.len();
@@ -355,7 +359,7 @@ impl TailFile {
 
     fn close(&mut self) {
         self.file = None;
-        self.buf = Vec::new();
+        self.buf = Bytes::new();
         self.buf_start = self.pos;
         self.cursor = 0;
     }

@@ -371,6 +371,57 @@ fn taildir_follows_rotation_and_restarts_from_its_position_file() {
 }
 
 #[test]
+fn taildir_copytruncate_restarts_the_file_from_its_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let app = logs.join("app.log");
+    let source = format!(
+        "a1.sources.r1.type = taildir\na1.sources.r1.filegroups = g1\n\
+         a1.sources.r1.filegroups.g1 = {}/app\\\\.log\n\
+         a1.sources.r1.positionFile = {}/pos.json\na1.sources.r1.maxBackoffSleep = 200",
+        logs.display(),
+        tmp.path().display()
+    );
+    let conf = tmp.path().join("a.conf");
+    write(&conf, &agent_conf(&source, &out, "TEXT", ""));
+    let mut agent = Agent::start("a1", &conf, &[]);
+    let mut expected = Vec::new();
+    for i in 0..200 {
+        append(&app, &format!("before {i:03}\n"));
+        expected.push(format!("before {i:03}"));
+    }
+    eventually(WAIT, "first lines", || lines(&out).len() >= 200);
+    // logrotate's copytruncate: copy aside (not matched), truncate in place, writer goes on.
+    std::fs::copy(&app, logs.join("app.log.1")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&app)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    for i in 0..50 {
+        append(&app, &format!("after {i:03}\n"));
+        expected.push(format!("after {i:03}"));
+    }
+    eventually(WAIT, "lines after the truncation", || {
+        lines(&out).len() >= 250
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(lines(&out), expected);
+    assert!(
+        agent
+            .log()
+            .contains("is larger than file size! Restarting from pos 0"),
+        "{}",
+        agent.log()
+    );
+}
+
+#[test]
 fn taildir_resumes_from_a_java_position_file() {
     let tmp = tempfile::tempdir().unwrap();
     let tail = tmp.path().join("tail");

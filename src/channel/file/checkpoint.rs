@@ -142,8 +142,9 @@ impl Checkpoint {
         if let Some(packed) = bytes.strip_prefix(MAGIC_SNAPPY.as_slice()) {
             let len = snap::raw::decompress_len(packed)
                 .map_err(|e| CheckpointError::Snappy(e.to_string()))?;
-            // A checkpoint of 2^32 events would be 48 GiB: anything near is damage.
-            if len > (1 << 36) {
+            // Snappy cannot expand more than ~21× (a 64-byte copy in 3 bytes): a larger claim
+            // is damage, and must not become an allocation.
+            if len > packed.len().saturating_mul(32).saturating_add(64) {
                 return Err(CheckpointError::Malformed("compressed length"));
             }
             let plain = snap::raw::Decoder::new()
@@ -321,6 +322,18 @@ mod tests {
         for n in 0..bytes.len() {
             assert!(Checkpoint::decode(&bytes[..n]).is_err(), "cut at {n}");
         }
+    }
+
+    #[test]
+    fn compressed_length_claims_are_bounded() {
+        // Found by the fuzz target: a damaged snappy header claiming ~2.9 GB must be refused,
+        // not allocated. 0xFF 0xFF 0xFF 0xFF 0x0A is the varint 2952790015.
+        let mut b = MAGIC_SNAPPY.to_vec();
+        b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0a, 0, 0, 0]);
+        assert_eq!(
+            Checkpoint::decode(&b),
+            Err(CheckpointError::Malformed("compressed length"))
+        );
     }
 
     proptest::proptest! {

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::tracker::{PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
@@ -34,11 +34,12 @@ pub enum DeserializerError {
 const BUFFER: usize = 64 * 1024;
 
 /// A file read through a buffer, with an absolute position, a mark stored durably in the
-/// tracker, and reset to the mark.
+/// tracker, and reset to the mark. The buffer is shared: event bodies are slices of it, so a
+/// line is not copied on its way to the channel.
 pub struct ResettableFile {
     path: PathBuf,
     file: File,
-    buf: Vec<u8>,
+    buf: Bytes,
     /// File offset of `buf[0]`.
     buf_pos: u64,
     cursor: usize,
@@ -59,7 +60,7 @@ impl ResettableFile {
         let mut r = ResettableFile {
             path,
             file,
-            buf: Vec::with_capacity(BUFFER),
+            buf: Bytes::new(),
             buf_pos: 0,
             cursor: 0,
             eof: false,
@@ -107,31 +108,43 @@ impl ResettableFile {
     /// The unread bytes in the buffer, reading more until there are at least `want` of them or
     /// the file ends. Empty means end of file.
     pub fn fill(&mut self, want: usize) -> Result<&[u8], DeserializerError> {
-        while self.buf.len() - self.cursor < want && !self.eof {
-            if self.cursor > 0 && self.cursor >= self.buf.len() / 2 {
-                self.buf.drain(..self.cursor);
-                self.buf_pos += self.cursor as u64;
-                self.cursor = 0;
-            }
-            let old = self.buf.len();
-            let grow = BUFFER.max(want - (old - self.cursor));
-            self.buf.resize(old + grow, 0);
-            let n = loop {
-                match self.file.read(&mut self.buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(self.io(e));
+        if self.buf.len() - self.cursor < want && !self.eof {
+            // A fresh buffer with what is left unread, then as much as the file gives. The old
+            // buffer lives on in the events that still point into it.
+            let left = &self.buf[self.cursor..];
+            let mut next = BytesMut::with_capacity(BUFFER.max(want + left.len()));
+            next.extend_from_slice(left);
+            self.buf_pos += self.cursor as u64;
+            self.cursor = 0;
+            while next.len() < want && !self.eof {
+                let old = next.len();
+                let room = next.capacity() - old;
+                next.resize(old + room.max(BUFFER / 4), 0);
+                let n = loop {
+                    match self.file.read(&mut next[old..]) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            next.truncate(old);
+                            self.buf = next.freeze();
+                            return Err(self.io(e));
+                        }
                     }
+                };
+                next.truncate(old + n);
+                if n == 0 {
+                    self.eof = true;
                 }
-            };
-            self.buf.truncate(old + n);
-            if n == 0 {
-                self.eof = true;
             }
+            self.buf = next.freeze();
         }
         Ok(&self.buf[self.cursor..])
+    }
+
+    /// The next `len` unread bytes as a shared slice (no copy); does not consume them.
+    pub fn slice(&self, len: usize) -> Bytes {
+        let end = (self.cursor + len).min(self.buf.len());
+        self.buf.slice(self.cursor..end)
     }
 
     pub fn consume(&mut self, n: usize) {
@@ -323,7 +336,7 @@ impl LineDeserializer {
             {
                 let line = &window[..nl];
                 let body = if self.output_charset == JavaCharset::Utf8 {
-                    Bytes::copy_from_slice(line)
+                    self.file.slice(nl)
                 } else {
                     let text = std::str::from_utf8(line).unwrap_or_default();
                     Bytes::from(self.output_charset.encode(text).into_owned())

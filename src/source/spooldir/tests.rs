@@ -569,3 +569,26 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, line_model(&text, max));
     }
 }
+
+#[test]
+fn blob_deserializer_cuts_at_max_blob_length() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    std::fs::write(spool.join("blob.bin"), b"0123456789\n\x00\xff").unwrap();
+    let cfg = config(
+        &spool,
+        &[
+            (
+                "deserializer",
+                "org.apache.flume.sink.solr.morphline.BlobDeserializer$Builder",
+            ),
+            ("deserializer.maxBlobLength", "5"),
+        ],
+    );
+    let mut reader = SpoolReader::new(cfg).unwrap();
+    let events = drain(&mut reader, 2);
+    let blobs: Vec<&[u8]> = events.iter().map(|e| &e.body[..]).collect();
+    assert_eq!(blobs, vec![&b"01234"[..], b"56789", b"\n\x00\xff"]);
+    assert!(spool.join("blob.bin.COMPLETED").exists());
+}
