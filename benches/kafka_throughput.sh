@@ -44,7 +44,7 @@ for t in flume-sink raw-producer; do $PY $TOOL create-topic $B $t 1; done
 run_agent() {
   local name=$1 conf=$2 counter=$3 port
   port=$(free_port)
-  /usr/bin/time -v -o "$WORK/$name.time" "$BIN" agent -n a1 -f "$conf" --no-reload-conf \
+  /usr/bin/time -v -o "$WORK/$name.time" "$BIN" agent -n a1 -f "$conf" --no-reload-conf -Dflume.root.logger=WARN,console \
     -Dflume.monitoring.type=http -Dflume.monitoring.port=$port >"$WORK/$name.log" 2>&1 &
   local pid=$!
   read -r launch wall < <(python3 - "$port" "$EVENTS" "$counter" <<'PY'

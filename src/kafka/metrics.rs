@@ -289,6 +289,29 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_lines_use_flumes_counter_names() {
+        let ch = KafkaChannelMetrics::new("c1");
+        let lines = crate::metrics::Registry::shutdown_lines(ch.as_ref()).join("\n");
+        for name in [
+            "channel.kafka.event.get.time",
+            "channel.kafka.event.send.time",
+            "channel.kafka.commit.time",
+            "channel.rollback.count",
+        ] {
+            assert!(lines.contains(&format!("name: c1. {name} == 0")), "{lines}");
+        }
+        let src = KafkaSourceCounter::new("r1");
+        let lines = crate::metrics::Registry::shutdown_lines(src.as_ref()).join("\n");
+        for name in [
+            "source.kafka.event.get.time",
+            "source.kafka.commit.time",
+            "source.kafka.empty.count",
+        ] {
+            assert!(lines.contains(&format!("name: r1. {name} == 0")), "{lines}");
+        }
+    }
+
+    #[test]
     fn start_resets_the_kafka_counters_too() {
         let ch = KafkaChannelMetrics::new("c1");
         ch.extra.rollback.fetch_add(3, Ordering::Relaxed);

@@ -333,7 +333,7 @@ impl Registry {
         ];
         let mut counters: Vec<(&str, String)> = attrs
             .iter()
-            .filter_map(|(a, v)| internal_counter_name(a).map(|n| (n, v.clone())))
+            .filter_map(|(a, v)| internal_counter_name(kind, a).map(|n| (n, v.clone())))
             .collect();
         counters.sort();
         lines.extend(
@@ -346,7 +346,15 @@ impl Registry {
 }
 
 /// Flume's internal counter keys (`MonitoredCounterGroup`), spelling mistakes included.
-fn internal_counter_name(attribute: &str) -> Option<&'static str> {
+fn internal_counter_name(kind: &str, attribute: &str) -> Option<&'static str> {
+    // KafkaChannelCounter names its timers under `channel.` (KafkaSourceCounter: `source.`).
+    if kind == "CHANNEL" {
+        match attribute {
+            "KafkaEventGetTimer" => return Some("channel.kafka.event.get.time"),
+            "KafkaCommitTimer" => return Some("channel.kafka.commit.time"),
+            _ => {}
+        }
+    }
     Some(match attribute {
         "EventReceivedCount" => "src.events.received",
         "EventAcceptedCount" => "src.events.accepted",
