@@ -134,18 +134,17 @@ impl Zone {
         }
         if let Ok(tz) = std::env::var("TZ") {
             let id = tz.trim_start_matches(':');
-            if !id.is_empty() {
-                let id = id.rsplit_once("zoneinfo/").map_or(id, |(_, z)| z);
+            if id.starts_with('/') {
+                // TZ=":/etc/localtime" or a zoneinfo file: the zone it links to.
+                if let Some(zone) = zone_of_file(std::path::Path::new(id)) {
+                    return zone;
+                }
+            } else if !id.is_empty() {
                 return Zone::java(id);
             }
         }
-        if let Ok(target) = std::fs::read_link("/etc/localtime") {
-            let target = target.to_string_lossy();
-            if let Some((_, id)) = target.rsplit_once("zoneinfo/")
-                && let Some(zone) = Zone::parse_java(id)
-            {
-                return zone;
-            }
+        if let Some(zone) = zone_of_file(std::path::Path::new("/etc/localtime")) {
+            return zone;
         }
         if let Ok(text) = std::fs::read_to_string("/etc/timezone")
             && let Some(zone) = Zone::parse_java(text.trim())
@@ -197,6 +196,14 @@ impl Zone {
 
 fn naive_from_millis(ms: i64) -> Option<NaiveDateTime> {
     chrono::DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// The zone a zoneinfo file (or a link to one) names: `…/zoneinfo/Europe/Paris`.
+fn zone_of_file(path: &std::path::Path) -> Option<Zone> {
+    let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
+    let target = target.to_string_lossy();
+    let (_, id) = target.rsplit_once("zoneinfo/")?;
+    Zone::parse_java(id)
 }
 
 /// Java's custom ids: `GMT+h`, `GMT+hh`, `GMT+hhmm`, `GMT+hh:mm` (hours ≤ 23, minutes ≤ 59).

@@ -376,17 +376,14 @@ impl S3File {
 
 #[async_trait]
 impl OutputFile for S3File {
+    /// Cancel-safe (a call dropped at its timeout loses nothing): bytes leave the buffer only
+    /// once their part is stored.
     async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
         self.buffer.extend_from_slice(&data);
         while self.buffer.len() >= PART_SIZE {
-            let part = self.buffer.split_to(PART_SIZE).freeze();
-            if let Err(e) = self.upload_part(part.clone()).await {
-                // Keep the bytes for a retry of the same part.
-                let mut restored = BytesMut::from(&part[..]);
-                restored.extend_from_slice(&self.buffer);
-                self.buffer = restored;
-                return Err(e);
-            }
+            let part = Bytes::copy_from_slice(&self.buffer[..PART_SIZE]);
+            self.upload_part(part).await?;
+            let _ = self.buffer.split_to(PART_SIZE);
         }
         Ok(())
     }
@@ -401,28 +398,23 @@ impl OutputFile for S3File {
             return Ok(());
         }
         let Some(upload_id) = self.upload_id.clone() else {
-            let body = self.buffer.split().freeze();
-            if let Err(e) = self
-                .client
+            let body = Bytes::copy_from_slice(&self.buffer);
+            self.client
                 .put_object()
                 .bucket(&self.bucket)
                 .key(&self.key)
-                .body(ByteStream::from(body.clone()))
+                .body(ByteStream::from(body))
                 .send()
                 .await
-            {
-                self.buffer = BytesMut::from(&body[..]);
-                return Err(err(&self.uri, e));
-            }
+                .map_err(|e| err(&self.uri, e))?;
+            self.buffer.clear();
             self.done = true;
             return Ok(());
         };
         if !self.buffer.is_empty() {
-            let last = self.buffer.split().freeze();
-            if let Err(e) = self.upload_part(last.clone()).await {
-                self.buffer = BytesMut::from(&last[..]);
-                return Err(e);
-            }
+            let last = Bytes::copy_from_slice(&self.buffer);
+            self.upload_part(last).await?;
+            self.buffer.clear();
         }
         self.client
             .complete_multipart_upload()

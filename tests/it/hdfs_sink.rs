@@ -574,3 +574,55 @@ fn s3_credentials_in_the_uri_are_used_and_never_logged() {
     assert_eq!(server.get(&bucket, &objects[0].0), b"hello\n");
     assert!(!agent.log().contains(s3::SECRET_KEY));
 }
+
+/// Against a real HDFS: `FLUME_TEST_HDFS_URI=hdfs://namenode:8020/tmp/flume-test` (no NameNode
+/// can run on the build machines, so this is skipped there, and says so).
+#[cfg(feature = "hdfs")]
+#[test]
+fn real_hdfs_cluster_when_configured() {
+    let Ok(uri) = std::env::var("FLUME_TEST_HDFS_URI") else {
+        eprintln!("skipped: FLUME_TEST_HDFS_URI is not set (no HDFS cluster here)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = tmp.path().join("a.conf");
+    let base = format!(
+        "{}/flume-rs-it-{}",
+        uri.trim_end_matches('/'),
+        std::process::id()
+    );
+    write(
+        &conf,
+        &http_agent_conf(
+            port,
+            &format!(
+                "a1.sinks.k1.hdfs.path = {base}/%Y/%m/%d\na1.sinks.k1.hdfs.fileType = DataStream\n\
+                 a1.sinks.k1.hdfs.timeZone = UTC\na1.sinks.k1.hdfs.rollInterval = 0\n\
+                 a1.sinks.k1.hdfs.callTimeout = 10000"
+            ),
+        ),
+    );
+    let mut agent = Agent::start("a1", &conf, &[]);
+    wait_port(port, Duration::from_secs(10));
+    post(port, &[(&[("timestamp", TS_A)], "to hdfs")]);
+    agent.wait_for("Creating hdfs://", Duration::from_secs(30));
+    assert_eq!(agent.stop(), Some(0));
+    assert!(agent.log().contains("Renaming hdfs://"), "{}", agent.log());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let location = flume_rs::storage::Location::parse(&base, "file:///");
+        let client = hdfs_native::ClientBuilder::new()
+            .with_url(format!("{}://{}", location.scheme, location.authority))
+            .build()
+            .unwrap();
+        let dir = format!("{}/2023/11/14", location.path);
+        let files = client.list_status(&dir, false).await.unwrap();
+        assert_eq!(files.len(), 1);
+        assert!(!files[0].path.ends_with(".tmp"));
+        let mut reader = client.read(&files[0].path).await.unwrap();
+        let bytes = reader.read_bytes(reader.file_length()).await.unwrap();
+        assert_eq!(&bytes[..], b"to hdfs\n");
+        let _ = client.delete(&location.path, true).await;
+    });
+}

@@ -20,6 +20,9 @@ use crate::event::Event;
 use crate::metrics::SinkCounter;
 use crate::storage::{FileSystem, OutputFile, Storage, StorageError, hadoop_path_display, redact};
 
+/// Flume's logger name for the lines operators grep (`Creating …`, `Renaming … to …`).
+const BUCKET_WRITER: &str = "org.apache.flume.sink.hdfs.BucketWriter";
+
 /// Encoded bytes above this are written out before the flush (bounds memory per bucket).
 const WRITE_THROUGH_BYTES: usize = 4 * 1024 * 1024;
 
@@ -221,7 +224,9 @@ impl BucketWriter {
                 .map_err(|e| BucketError::Io(e.to_string()))?;
             (in_use, p)
         };
-        tracing::info!("Creating {}", redact(&in_use));
+        tracing::info!(
+            target: BUCKET_WRITER,
+            "Creating {}", redact(&in_use));
         let file = shared.call(&in_use, fs.create(&fs_in_use)).await?;
         bump(&shared.counter.connection_created);
         self.open = Some(OpenFile {
@@ -270,6 +275,7 @@ impl BucketWriter {
             let data = open.format.take_output();
             if let Err(e) = write(shared, open, data).await {
                 tracing::warn!(
+                    target: BUCKET_WRITER,
                     "Caught IOException writing to HDFSWriter ({e}). Closing file ({}) and \
                      rethrowing exception.",
                     redact(&open.paths.in_use)
@@ -289,6 +295,7 @@ impl BucketWriter {
             Ok(()) => Ok(()),
             Err(e) => {
                 tracing::warn!(
+                    target: BUCKET_WRITER,
                     "Caught IOException while flushing ({e}). Closing file ({}) and rethrowing \
                      exception.",
                     self.open
@@ -328,7 +335,9 @@ impl BucketWriter {
     /// failure), rename the in-use file to its final name.
     pub async fn close(&mut self, shared: &Shared) {
         if let Err(e) = self.flush_inner(shared).await {
-            tracing::warn!("pre-close flush failed: {e}");
+            tracing::warn!(
+            target: BUCKET_WRITER,
+            "pre-close flush failed: {e}");
             self.unflushed = 0;
         }
         self.close_file(shared).await;
@@ -340,12 +349,15 @@ impl BucketWriter {
         };
         self.opened_at = None;
         self.last_flush = None;
-        tracing::info!("Closing {}", redact(&open.paths.in_use));
+        tracing::info!(
+            target: BUCKET_WRITER,
+            "Closing {}", redact(&open.paths.in_use));
         let first = close_once(shared, &mut open).await;
         match first {
             Ok(()) => rename(shared, &open.paths).await,
             Err(e) if shared.config.close_tries > 1 => {
                 tracing::warn!(
+                    target: BUCKET_WRITER,
                     "Closing file: {} failed. Will retry again in {} seconds. ({e})",
                     redact(&open.paths.in_use),
                     shared.config.retry_interval.as_secs()
@@ -359,6 +371,7 @@ impl BucketWriter {
             }
             Err(e) => {
                 tracing::warn!(
+                    target: BUCKET_WRITER,
                     "Closing file: {} failed ({e}); hdfs.closeTries = 1, giving up",
                     redact(&open.paths.in_use)
                 );
@@ -407,6 +420,7 @@ async fn close_once(shared: &Shared, open: &mut OpenFile) -> Result<(), BucketEr
 async fn rename(shared: &Shared, paths: &Paths) {
     if let Err(e) = rename_paths(&SharedRef::of(shared), paths).await {
         tracing::warn!(
+            target: BUCKET_WRITER,
             "failed to rename() file ({}). Exception follows. {e}",
             redact(&paths.in_use)
         );
@@ -450,6 +464,7 @@ async fn rename_paths(shared: &SharedRef, paths: &Paths) -> Result<(), String> {
     .await?;
     if exists {
         tracing::info!(
+            target: BUCKET_WRITER,
             "Renaming {} to {}",
             redact(&hadoop_path_display(&paths.in_use)),
             redact(&hadoop_path_display(&paths.target))
@@ -482,6 +497,7 @@ impl CloseRetry {
                     bump(&shared.counter.connection_closed);
                     if let Err(e) = rename_paths(&shared, &paths).await {
                         tracing::warn!(
+                            target: BUCKET_WRITER,
                             "failed to rename() file ({}) after closing it: {e}",
                             redact(&path)
                         );
@@ -491,6 +507,7 @@ impl CloseRetry {
                 Err(e) => {
                     shared.counter.add_connection_failed();
                     tracing::warn!(
+                        target: BUCKET_WRITER,
                         "Closing file: {} failed. Will retry again in {} seconds. ({e})",
                         redact(&path),
                         self.interval.as_secs()
@@ -499,6 +516,7 @@ impl CloseRetry {
             }
         }
         tracing::error!(
+            target: BUCKET_WRITER,
             "Unsuccessfully attempted to close {} {} times. File may be open, or may not have \
              been renamed.",
             redact(&self.open.paths.in_use),
@@ -523,7 +541,9 @@ impl RenameRetry {
                 Ok(()) => return,
                 Err(e) => {
                     shared.counter.add_connection_failed();
-                    tracing::warn!("Renaming file: {} failed ({e})", redact(&self.paths.in_use));
+                    tracing::warn!(
+            target: BUCKET_WRITER,
+            "Renaming file: {} failed ({e})", redact(&self.paths.in_use));
                 }
             }
         }

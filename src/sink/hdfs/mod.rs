@@ -133,6 +133,7 @@ impl HdfsSink {
             if let Some(mut bucket) = self.buckets.remove(&key) {
                 if why == "idle" {
                     tracing::info!(
+                        target: "org.apache.flume.sink.hdfs.BucketWriter",
                         "Closing idle bucketWriter {} at {}",
                         redact(bucket.target().unwrap_or(&key)),
                         crate::metrics::now_millis()
@@ -311,7 +312,7 @@ impl Sink for HdfsSink {
             Ok(()) => {}
             Err(ProcessError::Bucket(BucketError::Io(e))) => {
                 take.rollback();
-                tracing::warn!(sink = %self.name, "HDFS IO error: {e}");
+                tracing::warn!(target: "org.apache.flume.sink.hdfs.HDFSEventSink", sink = %self.name, "HDFS IO error: {e}");
                 bump(&counter.event_write_fail);
                 return Ok(Status::Backoff);
             }

@@ -1,0 +1,10 @@
+# flume-rs %post ($1: 1 install, 2 upgrade): the agent's state and log directories, the
+# flume-ng alternative, then systemd.
+for dir in /var/lib/flume-rs /var/log/flume-rs; do
+    [ -d "$dir" ] || install -d -m 0750 -o flume -g flume "$dir"
+done
+/usr/sbin/flume-rs-switch package-installed || :
+if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload >/dev/null 2>&1 || :
+fi
+exit 0
