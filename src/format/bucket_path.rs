@@ -872,7 +872,7 @@ mod tests {
             escape("a/%{x}/%{y}", &headers(&[("x", "1")]), &opts).as_deref(),
             Ok("a/1/")
         );
-        assert!(EscapePattern::new("%{a}%[IP]").needs_timestamp() == false);
+        assert!(!EscapePattern::new("%{a}%[IP]").needs_timestamp());
         assert_eq!(
             EscapePattern::new("/p/%{a}/%Y")
                 .first_time_escape()
@@ -982,5 +982,55 @@ mod tests {
             escape("%t %s", &headers(&[("timestamp", "+1340459193234")]), &opts).as_deref(),
             Ok("+1340459193234 1340458800")
         );
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// Any pattern escapes without panicking, and a model of Flume's rules (header escapes
+        /// only, so no time is needed) gives the same string.
+        #[test]
+        fn escaping_matches_a_model(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-z/ .{}%\\[\\]-]{0,6}".prop_map(|s| (s, None)),
+                    "[a-z]{1,3}".prop_map(|n| (format!("%{{{n}}}"), Some(n))),
+                ],
+                0..8,
+            ),
+            value in "[a-z$\\\\]{0,4}",
+        ) {
+            let pattern: String = parts.iter().map(|(p, _)| p.as_str()).collect();
+            let mut h = Headers::new();
+            h.insert("ab".into(), value.clone());
+            h.insert("timestamp".into(), "1340459193234".into());
+            let opts = EscapeOptions { zone: Zone::UTC, ..Default::default() };
+            let out = escape(&pattern, &h, &opts);
+            // Literal parts that form escapes themselves make the model inapplicable.
+            if parts.iter().all(|(p, name)| name.is_some() || !p.contains('%')) {
+                let expected: String = parts
+                    .iter()
+                    .map(|(p, name)| match name {
+                        Some(n) => h.get(n.as_str()).cloned().unwrap_or_default(),
+                        None => p.clone(),
+                    })
+                    .collect();
+                proptest::prop_assert_eq!(out.unwrap(), expected);
+            }
+        }
+
+        #[test]
+        fn arbitrary_patterns_never_panic(pattern in "\\PC{0,40}", ts in proptest::option::of(-5i64..5_000_000_000_000)) {
+            let mut h = Headers::new();
+            if let Some(ts) = ts {
+                h.insert("timestamp".into(), ts.to_string());
+            }
+            for rounding in [None, Some(Rounding { unit: RoundUnit::Hour, value: 5 })] {
+                for zone in [Zone::UTC, Zone::java("America/Los_Angeles"), Zone::OffsetMillis(1)] {
+                    let opts = EscapeOptions { zone, rounding, ..Default::default() };
+                    let _ = escape(&pattern, &h, &opts);
+                }
+            }
+        }
     }
 }

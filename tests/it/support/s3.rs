@@ -73,8 +73,10 @@ fn start() -> S3Server {
                 Ok(())
             });
         }
-        let child = cmd.spawn().expect("start weed");
+        let mut child = cmd.spawn().expect("start weed");
         tx.send(child.id()).unwrap();
+        // Reap it if it ever exits; this thread must outlive the tests either way.
+        let _ = child.wait();
         loop {
             std::thread::park();
         }
