@@ -123,39 +123,22 @@ impl KafkaSinkConfig {
     }
 }
 
-/// The configured topic with `%{header}` replaced by the event's header value (missing →
-/// empty), Flume's `BucketPath.escapeString` for the escapes topics use.
-pub fn escape_topic(pattern: &str, event: &Event) -> String {
-    if !pattern.contains("%{") {
-        return pattern.to_string();
-    }
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(at) = rest.find("%{") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        match after.find('}') {
-            Some(end) => {
-                out.push_str(event.header(&after[..end]).unwrap_or(""));
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[at..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The record Flume's sink sends for an event (vectors `ks-derived-*`).
 pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, String> {
     let topic: Arc<str> = if config.allow_topic_override {
         match event.header(&config.topic_header) {
             Some(t) => Arc::from(t),
-            None if !config.topic.contains("%{") => Arc::clone(&config.topic_arc),
-            None => Arc::from(escape_topic(&config.topic, event)),
+            None if !config.topic.contains('%') => Arc::clone(&config.topic_arc),
+            // Flume escapes the topic with BucketPath: `%{header}`, and `%Y`-style escapes that
+            // need the event's `timestamp` header (a missing one fails the batch, as in Flume).
+            None => Arc::from(
+                crate::format::bucket_path::escape(
+                    &config.topic,
+                    &event.headers,
+                    &Default::default(),
+                )
+                .map_err(|e| format!("kafka.topic {}: {e}", config.topic))?,
+            ),
         }
     } else {
         // Used verbatim: no escaping (Flume's behaviour).
@@ -333,6 +316,21 @@ mod tests {
         assert_eq!(&*r.topic, "logs-web");
         let r = record_of(&event(&[], ""), &cfg).unwrap();
         assert_eq!(&*r.topic, "logs-");
+    }
+
+    #[test]
+    fn topic_time_escapes_need_the_timestamp_header() {
+        // BucketPath rules: `%s` is epoch seconds of the `timestamp` header (zone-independent);
+        // without the header the batch fails, as Flume's escapeString throws.
+        let cfg = config(&[("kafka.topic", "logs-%{app}-%s")]).unwrap();
+        let r = record_of(
+            &event(&[("app", "web"), ("timestamp", "1340459193234")], ""),
+            &cfg,
+        )
+        .unwrap();
+        assert_eq!(&*r.topic, "logs-web-1340459193");
+        let err = record_of(&event(&[("app", "web")], ""), &cfg).unwrap_err();
+        assert!(err.contains("kafka.topic logs-%{app}-%s"), "{err}");
     }
 
     #[test]
