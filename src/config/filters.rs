@@ -21,6 +21,7 @@ use super::context::{Entry, Origin};
 use super::model::{Diagnostic, Severity};
 use super::properties::RawProperty;
 use crate::java::date;
+use crate::registry;
 
 /// `-DpropertiesImplementation=` value that switches on Flume 1.9's environment variables.
 pub const ENV_VAR_RESOLVER: &str = "org.apache.flume.node.EnvVarResolverProperties";
@@ -467,22 +468,6 @@ fn java_lookup(env: &Environment, name: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Config filters
 
-/// Built-in config filter types (reference §2.5).
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "env",
-        "org.apache.flume.configfilter.EnvironmentVariableConfigFilter",
-    ),
-    (
-        "external",
-        "org.apache.flume.configfilter.ExternalProcessConfigFilter",
-    ),
-    (
-        "hadoop",
-        "org.apache.flume.configfilter.HadoopCredentialStoreConfigFilter",
-    ),
-];
-
 /// How long an `external` filter command may run before its value is left unresolved
 /// (Flume waits forever).
 pub const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -512,7 +497,8 @@ pub fn create_filter(
     type_name: &str,
     entries: &BTreeMap<String, Entry>,
 ) -> Result<ConfigFilter, String> {
-    let kind = match crate::registry::resolve(type_name, TYPES) {
+    let resolution = registry::resolve(registry::Kind::ConfigFilter, type_name);
+    let kind = match resolution.row().map(registry::Row::name) {
         Some("env") => FilterKind::Env,
         Some("external") => {
             let Some(command) = entries.get("command").map(|e| e.value.trim()) else {
@@ -543,10 +529,9 @@ pub fn create_filter(
             );
         }
         None => {
-            return Err(crate::registry::unknown_type_message(
-                "config filter",
+            return Err(registry::unknown_type_message(
+                registry::Kind::ConfigFilter,
                 type_name,
-                TYPES,
             ));
         }
     };
