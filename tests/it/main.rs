@@ -17,5 +17,6 @@ mod hdfs_sink;
 mod kafka;
 mod log_sources;
 mod metrics;
+mod observed;
 mod sources;
 mod vectors_http;
