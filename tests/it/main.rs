@@ -18,5 +18,6 @@ mod jvm_api;
 mod kafka;
 mod log_sources;
 mod metrics;
+mod observed;
 mod sources;
 mod vectors_http;
