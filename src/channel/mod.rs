@@ -8,8 +8,10 @@ pub mod file;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod memory;
+pub mod spillable;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -122,6 +124,11 @@ impl Take {
         }
     }
 
+    /// The events and the transaction, for a channel that wraps another channel's take.
+    pub(crate) fn into_parts(mut self) -> (Vec<Event>, Option<Box<dyn TakeTransaction>>) {
+        (std::mem::take(&mut self.events), self.tx.take())
+    }
+
     pub fn rollback(mut self) {
         if let Some(tx) = self.tx.take() {
             tx.rollback(std::mem::take(&mut self.events));
@@ -138,6 +145,30 @@ impl Drop for Take {
 }
 
 pub type ChannelRef = Arc<dyn Channel>;
+
+/// Wait up to `wait` until `check` succeeds on the state behind `state`, re-checking whenever
+/// `changed` is notified (the blocking queue/semaphore waits of Flume's channels). After the
+/// wait, `check` runs once more; `None` means it never succeeded.
+pub(crate) async fn wait_until<S, T>(
+    state: &Mutex<S>,
+    changed: &tokio::sync::Notify,
+    wait: Duration,
+    mut check: impl FnMut(&mut S) -> Option<T>,
+) -> Option<T> {
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(v) = check(&mut lock()) {
+            return Some(v);
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return check(&mut lock());
+        }
+    }
+}
 
 /// A native channel type's constructor.
 type Constructor = fn(&ComponentConfig, &BuildEnv) -> Result<ChannelRef, BuildError>;
@@ -166,6 +197,13 @@ pub fn native(name: &str) -> Option<Native> {
             Ok(Arc::new(kafka::KafkaChannel::from_context(
                 &config.name,
                 &config.context,
+            )?))
+        }),
+        "spillablememory" => native_type(None, |config, env| {
+            Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
+                &config.name,
+                &config.context,
+                &file::user_home(&env.sysprops),
             )?))
         }),
         "file" => native_type(None, |config, env| {

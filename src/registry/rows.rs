@@ -183,7 +183,7 @@ pub const ROWS: &[Row] = &[
     channel(
         Some("spillablememory"),
         &["org.apache.flume.channel.SpillableMemoryChannel"],
-        false,
+        true,
         Reuse::Recyclable,
         "memory queue that overflows to a file channel",
     ),
