@@ -199,9 +199,8 @@ impl ExecSource {
                     Ok(Some(line)) => {
                         self.counter.event_received.fetch_add(1, Ordering::Relaxed);
                         let (text, _) = self.config.charset.decode_without_bom_handling(&line);
-                        let body = match self.config.charset.encode(&text) {
-                            (bytes, _, _) => bytes.into_owned(),
-                        };
+                        let (bytes, _, _) = self.config.charset.encode(&text);
+                        let body = bytes.into_owned();
                         batch.push(Event::new(body));
                         if batch.len() >= self.config.batch_size || last_flush.elapsed() >= self.config.batch_timeout {
                             if let Err(error) = self.flush(&cx.processor, &mut batch).await {
