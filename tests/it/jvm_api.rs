@@ -119,11 +119,12 @@ fn compare_api(
             return;
         }
         let id = (class.to_string(), key.to_string());
-        if let Some(allowed) = exceptions.get(&id) {
-            if allowed.as_ref() == mine {
-                used.insert(id);
-                return;
-            }
+        if exceptions
+            .get(&id)
+            .is_some_and(|allowed| allowed.as_ref() == mine)
+        {
+            used.insert(id);
+            return;
         }
         problems.push(match (theirs, mine) {
             (Some(t), None) => format!("{class}: missing {key}  (Flume: `{t}`)"),
