@@ -20,4 +20,5 @@ mod log_sources;
 mod metrics;
 mod observed;
 mod sources;
+mod spillable_channel;
 mod vectors_http;
