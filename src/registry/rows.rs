@@ -290,7 +290,7 @@ pub const ROWS: &[Row] = &[
         Sink,
         "http",
         &["org.apache.flume.sink.http.HttpSink"],
-        false,
+        true,
         "HTTP POST per event",
     ),
     class_only(

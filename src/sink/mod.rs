@@ -4,6 +4,7 @@
 pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
+pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
