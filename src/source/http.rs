@@ -60,10 +60,14 @@ impl Handler {
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
-            _ => Err(ctx.error(
-                "handler",
-                format!("cannot load HTTP source handler class {}: custom Java classes cannot run in flume-rs; built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER}", name.trim()),
-            )),
+            _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
+                Ok(hosted) => match hosted {},
+                // Flume: "Error while configuring HTTPSource", and the source is removed.
+                Err(missing) => Err(ctx.error(
+                    "handler",
+                    format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
+                )),
+            },
         }
     }
 
