@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
-use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use super::deliver::Counting;
+use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
@@ -178,13 +179,13 @@ impl ExecSource {
         let end = loop {
             tokio::select! {
                 _ = cx.shutdown.cancelled() => {
-                    let _ = self.flush(&cx.processor, &mut batch).await;
+                    let _ = self.flush(cx, &mut batch).await;
                     break RunEnd::Shutdown;
                 }
                 _ = ticker.tick() => {
                     if !batch.is_empty() && last_flush.elapsed() >= self.config.batch_timeout {
                         // A failed timer flush is logged and retried at the next flush.
-                        if let Err(error) = self.flush(&cx.processor, &mut batch).await {
+                        if let Err(error) = self.flush(cx, &mut batch).await {
                             tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch");
                         } else {
                             last_flush = tokio::time::Instant::now();
@@ -200,7 +201,7 @@ impl ExecSource {
                         };
                         batch.push(Event::new(body));
                         if batch.len() >= self.config.batch_size || last_flush.elapsed() >= self.config.batch_timeout {
-                            if let Err(error) = self.flush(&cx.processor, &mut batch).await {
+                            if let Err(error) = self.flush(cx, &mut batch).await {
                                 tracing::error!(source = %self.name, command = %self.config.command, %error, "Failed while running command");
                                 break RunEnd::ChannelFailed;
                             }
@@ -208,7 +209,7 @@ impl ExecSource {
                         }
                     }
                     Ok(None) => {
-                        if let Err(error) = self.flush(&cx.processor, &mut batch).await {
+                        if let Err(error) = self.flush(cx, &mut batch).await {
                             tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch");
                         }
                         break RunEnd::Exited;
@@ -234,27 +235,15 @@ impl ExecSource {
         end
     }
 
-    async fn flush(
-        &self,
-        processor: &ChannelProcessor,
-        batch: &mut Vec<Event>,
-    ) -> Result<(), SourceError> {
+    async fn flush(&self, cx: &SourceContext, batch: &mut Vec<Event>) -> Result<(), SourceError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let n = batch.len() as u64;
-        match processor.process_batch(std::mem::take(batch)).await {
-            Ok(()) => {
-                self.counter.event_accepted.fetch_add(n, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(e) => {
-                self.counter
-                    .channel_write_fail
-                    .fetch_add(1, Ordering::Relaxed);
-                Err(e.into())
-            }
-        }
+        // Lines are counted as received when read.
+        let counting = Counting::EVENTS.not_received();
+        cx.deliver(&self.counter, counting, std::mem::take(batch))
+            .await
+            .map_err(Into::into)
     }
 }
 
