@@ -147,24 +147,13 @@ impl MemoryChannel {
         self.len() == 0
     }
 
-    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
+    /// [`super::wait_until`] on this channel's state.
     async fn wait_until<T>(
         &self,
         keep_alive: Duration,
-        mut check: impl FnMut(&mut State) -> Option<T>,
+        check: impl FnMut(&mut State) -> Option<T>,
     ) -> Option<T> {
-        let deadline = tokio::time::Instant::now() + keep_alive;
-        loop {
-            let notified = self.inner.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(v) = check(&mut self.inner.lock()) {
-                return Some(v);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return check(&mut self.inner.lock());
-            }
-        }
+        super::wait_until(&self.inner.state, &self.inner.changed, keep_alive, check).await
     }
 }
 

@@ -9,9 +9,11 @@ pub mod file;
 pub mod kafka;
 pub mod memory;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::Notify;
 
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
@@ -197,4 +199,29 @@ pub fn build(
             )));
         }
     })
+}
+
+/// Wait up to `keep_alive` until `check` finds what it needs in `state` (room for a put,
+/// events to take), checking again each time `changed` is notified: Flume's `keep-alive` wait
+/// of the memory and file channels. The lock is never held across the wait.
+pub(crate) async fn wait_until<S, T>(
+    state: &Mutex<S>,
+    changed: &Notify,
+    keep_alive: Duration,
+    mut check: impl FnMut(&mut S) -> Option<T>,
+) -> Option<T> {
+    let mut checked = || check(&mut state.lock().unwrap_or_else(|e| e.into_inner()));
+    let deadline = tokio::time::Instant::now() + keep_alive;
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        // Registered before the check: a change between the check and the wait still wakes it.
+        notified.as_mut().enable();
+        if let Some(v) = checked() {
+            return Some(v);
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return checked();
+        }
+    }
 }

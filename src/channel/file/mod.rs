@@ -422,20 +422,10 @@ impl FileChannel {
             .map_err(|_| "the log writer has stopped".to_string())?
     }
 
-    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
-    async fn wait_until<T>(&self, mut check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
-        let deadline = tokio::time::Instant::now() + self.shared.config.keep_alive;
-        loop {
-            let notified = self.shared.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(v) = check(&mut self.shared.lock()) {
-                return Some(v);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return check(&mut self.shared.lock());
-            }
-        }
+    /// [`crate::channel::wait_until`] on this channel's state, for its keep-alive.
+    async fn wait_until<T>(&self, check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
+        let s = &self.shared;
+        crate::channel::wait_until(&s.state, &s.changed, s.config.keep_alive, check).await
     }
 }
 
