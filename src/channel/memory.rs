@@ -74,9 +74,15 @@ impl MemoryChannelConfig {
 }
 
 fn byte_slots_of(event: &Event) -> u64 {
-    // Flume: ceil(body length / 100); an empty body still counts as one byte.
+    byte_slots(event, BYTE_SLOT)
+}
+
+/// The slots of `slot_size` bytes an event's body takes in Flume's byte-capacity accounting:
+/// `ceil(body length / slot_size)`, an empty body counting as one byte (memory channel: 100-byte
+/// slots; spillable memory channel: `avgEventSize`).
+pub(crate) fn byte_slots(event: &Event, slot_size: u64) -> u64 {
     let len = (event.body.len() as u64).max(1);
-    len.div_ceil(BYTE_SLOT)
+    len.div_ceil(slot_size.max(1))
 }
 
 #[derive(Debug)]
@@ -147,7 +153,6 @@ impl MemoryChannel {
         self.len() == 0
     }
 
-    /// [`super::wait_until`] on this channel's state.
     async fn wait_until<T>(
         &self,
         keep_alive: Duration,
