@@ -17,6 +17,7 @@ pub mod java;
 pub mod kafka;
 pub mod metrics;
 pub mod net;
+pub mod plugin;
 pub mod processor;
 pub mod registry;
 pub mod selector;
