@@ -29,10 +29,30 @@ use crate::channel::ChannelRef;
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::java::regex::JavaRegex;
+use crate::registry::{Prop, PropTable};
 
 const LOG: &str = "org.apache.flume.sink.irc.IRCSink";
-const DEFAULT_PORT: u16 = 6667;
-const DEFAULT_SPLIT_CHARS: &str = "\n";
+
+pub const HOSTNAME: Prop = Prop::text("hostname", "IRC server to connect to").required();
+pub const PORT: Prop = Prop::int("port", 6667, "IRC server port");
+pub const NICK: Prop = Prop::text("nick", "nick name").required();
+pub const PASSWORD: Prop = Prop::text("password", "server password (sent as PASS when set)");
+pub const USER: Prop = Prop::text("user", "user name of the USER command (`null` when unset)");
+pub const NAME: Prop = Prop::text("name", "real name of the USER command (`null` when unset)");
+pub const CHAN: Prop = Prop::text("chan", "channel to join and write to, without the #").required();
+pub const SPLITLINES: Prop = Prop::bool(
+    "splitlines",
+    false,
+    "send one message per part of the body split on splitchars",
+);
+pub const SPLITCHARS: Prop = Prop::string(
+    "splitchars",
+    "\n",
+    "Java regular expression the body is split on (String.split)",
+);
+pub const PROPS: PropTable = PropTable::new(&[
+    HOSTNAME, PORT, NICK, PASSWORD, USER, NAME, CHAN, SPLITLINES, SPLITCHARS,
+]);
 const CHANNEL_PREFIX: &str = "#";
 /// Longest server line kept; longer ones are cut (IRC allows 512 bytes).
 const MAX_LINE: usize = 64 * 1024;
@@ -54,9 +74,9 @@ pub struct IrcSinkConfig {
 
 impl IrcSinkConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let hostname = ctx.get("hostname").map(str::to_string);
-        let port = match ctx.get("port") {
-            None => DEFAULT_PORT,
+        let hostname = ctx.value(&HOSTNAME).map(str::to_string);
+        let port = match ctx.value(&PORT) {
+            None => PORT.default_int() as u16,
             Some(p) => crate::java::parse_int(p)
                 .and_then(|p| u16::try_from(p).ok())
                 .filter(|p| *p > 0)
@@ -67,13 +87,13 @@ impl IrcSinkConfig {
                     )
                 })?,
         };
-        let nick = ctx.get("nick").map(str::to_string);
-        let password = ctx.get("password").map(str::to_string);
-        let user = ctx.get("user").map(str::to_string);
-        let name = ctx.get("name").map(str::to_string);
-        let chan = ctx.get("chan").map(str::to_string);
-        let split_lines = ctx.bool("splitlines", false);
-        let split_text = ctx.string("splitchars", DEFAULT_SPLIT_CHARS);
+        let nick = ctx.value(&NICK).map(str::to_string);
+        let password = ctx.value(&PASSWORD).map(str::to_string);
+        let user = ctx.value(&USER).map(str::to_string);
+        let name = ctx.value(&NAME).map(str::to_string);
+        let chan = ctx.value(&CHAN).map(str::to_string);
+        let split_lines = ctx.get_bool(&SPLITLINES);
+        let split_text = ctx.get_string(&SPLITCHARS);
         let Some(hostname) = hostname else {
             return Err(ctx.error("hostname", "No hostname specified"));
         };
