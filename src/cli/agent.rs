@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use crate::component::BuildEnv;
 use crate::config::LoadOptions;
+use crate::jvm::JavaSettings;
+use crate::jvm::settings as java_settings;
 use crate::metrics::{self, Registry};
 use crate::topology::reload::{Agent, AgentError};
 
@@ -25,6 +27,12 @@ pub struct AgentArgs {
     pub reload: bool,
     pub poll_interval: Option<Duration>,
     pub help: bool,
+    /// `--classpath`/`-C` values (for Java plugins), in order.
+    pub classpath: Vec<String>,
+    /// `--plugins-path` (colon-separated `plugins.d` directories).
+    pub plugins_path: Option<String>,
+    /// `-X…`, `-D…`, `-agentlib…`, `-javaagent…` in order: applied to the JVM when one starts.
+    pub jvm_options: Vec<String>,
     /// One line each: options accepted for compatibility and ignored.
     pub notes: Vec<String>,
 }
@@ -39,11 +47,8 @@ pub enum ArgsError {
     Unsupported { option: String, why: String },
 }
 
-/// Options whose value is one argument and that only matter to a JVM or to Java plugins.
+/// Options whose value is one argument and that flume-rs does not use.
 const IGNORED_WITH_VALUE: &[&str] = &[
-    "--classpath",
-    "-C",
-    "--plugins-path",
     "-a",
     "--auth-provider",
     "-user",
@@ -119,6 +124,8 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                     why: "custom Java configuration providers cannot run in flume-rs".into(),
                 });
             }
+            "-C" | "--classpath" => out.classpath.push(value(&mut i)?),
+            "--plugins-path" => out.plugins_path = Some(value(&mut i)?),
             "-d" | "--dryrun" => out
                 .notes
                 .push(format!("{opt}: there is no java command to print; ignored")),
@@ -133,6 +140,7 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                 } else {
                     value(&mut i)?
                 };
+                out.jvm_options.push(format!("-D{kv}"));
                 let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
                 out.sysprops.push((k.to_string(), v.to_string()));
             }
@@ -141,7 +149,7 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                 || raw.starts_with("-agentpath")
                 || raw.starts_with("-javaagent") =>
             {
-                out.notes.push(format!("{raw}: a JVM option, ignored"));
+                out.jvm_options.push(raw.to_string());
             }
             _ => return Err(ArgsError::Unknown(raw.to_string())),
         }
@@ -153,27 +161,54 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
 /// `-D` options found in `JAVA_OPTS`/`FLUME_JAVA_OPTS` after sourcing `<conf>/flume-env.sh`
 /// the way the launcher does (users set `-Dflume.monitoring.*` there).
 pub fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
-    let script = conf_dir.join("flume-env.sh");
-    if !script.is_file() {
+    if !conf_dir.join("flume-env.sh").is_file() {
         return Vec::new();
     }
-    let output = std::process::Command::new("bash")
-        .arg("-c")
-        .arg("JAVA_OPTS=; FLUME_JAVA_OPTS=; . \"$1\" >/dev/null 2>&1; printf '%s %s' \"$JAVA_OPTS\" \"$FLUME_JAVA_OPTS\"")
-        .arg("flume-env")
-        .arg(&script)
-        .output();
-    let Ok(output) = output else {
-        return Vec::new();
-    };
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
+    sysprops_of(&java_settings::read_env_sh(Some(conf_dir)).java_opts)
+}
+
+fn sysprops_of(options: &[String]) -> Vec<(String, String)> {
+    options
+        .iter()
         .filter_map(|w| w.strip_prefix("-D"))
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             (k.to_string(), v.to_string())
         })
         .collect()
+}
+
+/// What a JVM for Java plugins would be started with (nothing is started here): the
+/// launcher's classpath inputs and JVM options, `flume-env.sh` first, then the command line.
+pub fn java_settings(args: &AgentArgs, env_sh: &java_settings::EnvSh) -> JavaSettings {
+    let conf_dir = args
+        .conf_dir
+        .as_ref()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()));
+    let flume_home = std::env::var_os("FLUME_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|e| e.parent().and_then(Path::parent).map(Path::to_path_buf))
+        });
+    let java_home_env = std::env::var_os("JAVA_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let mut jvm_options = env_sh.java_opts.clone();
+    jvm_options.extend(args.jvm_options.iter().cloned());
+    JavaSettings {
+        conf_dir,
+        flume_home,
+        classpath: args.classpath.clone(),
+        plugins_path: args.plugins_path.clone(),
+        flume_classpath: env_sh.flume_classpath.clone(),
+        java_library_path: env_sh.java_library_path.clone(),
+        java_home_env,
+        java_home_env_sh: env_sh.java_home.as_ref().map(PathBuf::from),
+        jvm_options,
+    }
 }
 
 pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
@@ -184,6 +219,9 @@ pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
  -i,--poll-interval <secs>    seconds between checks for a changed config (default 30)
     --no-reload-conf          do not reload the config file if it changes
  -D<property>=<value>         a system property (flume.root.logger, flume.monitoring.type, ...)
+ -C,--classpath <cp>          classpath for Java plugins (prepended to FLUME_CLASSPATH)
+    --plugins-path <dirs>     colon-separated plugins.d directories (default $FLUME_HOME/plugins.d)
+ -X<option>                   an option of the JVM that runs Java plugins (e.g. -Xmx512m)
  -h,--help                    display help text";
 
 /// Run the agent; returns the process exit code.
@@ -201,11 +239,14 @@ pub fn main(args: &[String]) -> i32 {
         return 0;
     }
     let mut sysprops: HashMap<String, String> = HashMap::new();
-    match &parsed.conf_dir {
-        Some(dir) => sysprops.extend(env_sh_sysprops(dir)),
-        None => eprintln!("Warning: No configuration directory set! Use --conf <dir> to override."),
+    if parsed.conf_dir.is_none() {
+        eprintln!("Warning: No configuration directory set! Use --conf <dir> to override.");
     }
+    let env_sh = java_settings::read_env_sh(parsed.conf_dir.as_deref());
+    sysprops.extend(sysprops_of(&env_sh.java_opts));
     sysprops.extend(parsed.sysprops.iter().cloned());
+    // Recorded only: a JVM starts when (and if) a configuration names a Java class.
+    crate::jvm::configure(java_settings(&parsed, &env_sh));
 
     let settings = super::logging::LogSettings::from_sysprops(&sysprops);
     if let Err(e) = super::logging::init(&settings) {
@@ -380,7 +421,12 @@ mod tests {
             [("flume.root.logger".to_string(), "DEBUG,console".to_string())]
         );
         assert!(!a.reload);
-        assert_eq!(a.notes.len(), 2);
+        assert_eq!(a.classpath, ["/x.jar"]);
+        assert_eq!(
+            a.jvm_options,
+            ["-Dflume.root.logger=DEBUG,console", "-Xmx20m"]
+        );
+        assert!(a.notes.is_empty(), "{:?}", a.notes);
         assert!(matches!(
             parse_args(&args("--bogus")),
             Err(ArgsError::Unknown(_))

@@ -422,6 +422,15 @@ pub fn build(
     })
 }
 
+/// Run blocking work (starting the JVM, loading Java classes) from async code: on the
+/// multi-thread runtime the worker hands its other tasks away first.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// Where a batch-size mismatch is best shown: the batch size key if written, else the type.
 fn batch_origin(ctx: &crate::config::Context) -> Option<crate::config::Origin> {
     [

@@ -13,6 +13,8 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+#[cfg(feature = "jvm")]
+mod jvm;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod log_sources;
