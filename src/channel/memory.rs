@@ -180,11 +180,16 @@ impl Channel for MemoryChannel {
             return Ok(());
         }
         let counter = &self.inner.counter;
-        counter.put_attempt.fetch_add(n as u64, Ordering::Relaxed);
         let (tx_capacity, keep_alive) = {
             let s = self.inner.lock();
             (s.config.transaction_capacity, s.config.keep_alive)
         };
+        // Flume counts an attempt before each event's put into the transaction: a batch that
+        // overflows the transaction counts up to and including the first event that did not fit.
+        let attempts = n.min(tx_capacity + 1);
+        counter
+            .put_attempt
+            .fetch_add(attempts as u64, Ordering::Relaxed);
         if n > tx_capacity {
             return Err(ChannelError::Failed(format!(
                 "Put queue for MemoryTransaction of capacity {tx_capacity} full, consider committing more frequently, increasing capacity or increasing thread count"

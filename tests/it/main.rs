@@ -15,9 +15,11 @@ mod golden_logger;
 mod hdfs_sink;
 #[cfg(feature = "jvm")]
 mod jvm;
+mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod log_sources;
 mod metrics;
+mod observed;
 mod sources;
 mod vectors_http;
