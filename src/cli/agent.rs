@@ -309,6 +309,7 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
             AgentError::Load(_) | AgentError::Fatal(_) => 1,
         };
     }
+    note_unused_java_options(&args);
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     if let Some(kind) = sysprops.get("flume.monitoring.type") {
@@ -365,6 +366,40 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
     agent.stop().await;
     tracing::info!("Agent {name} stopped");
     0
+}
+
+/// Java options only matter once a JVM runs: say so when the configuration needed none.
+fn note_unused_java_options(args: &AgentArgs) {
+    if jvm_started() {
+        return;
+    }
+    let mut unused: Vec<String> = args
+        .jvm_options
+        .iter()
+        .filter(|o| !o.starts_with("-D"))
+        .cloned()
+        .collect();
+    for cp in &args.classpath {
+        unused.push(format!("--classpath {cp}"));
+    }
+    if let Some(p) = &args.plugins_path {
+        unused.push(format!("--plugins-path {p}"));
+    }
+    for option in unused {
+        tracing::info!(
+            "{option}: for Java plugins; this configuration has none, so no JVM was started and the option is not used"
+        );
+    }
+}
+
+#[cfg(feature = "jvm")]
+fn jvm_started() -> bool {
+    crate::jvm::is_started()
+}
+
+#[cfg(not(feature = "jvm"))]
+fn jvm_started() -> bool {
+    false
 }
 
 /// SIGTERM/SIGINT → shutdown; SIGHUP → reload at once (used by `systemctl reload`).
