@@ -8,14 +8,18 @@ pub mod file;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod memory;
+pub mod spillable;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::config::{ConfigError, Context};
+use crate::component::{BuildEnv, BuildError};
+use crate::config::{ComponentConfig, ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::MetricSource;
+use crate::registry::{Kind, PropTable};
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ChannelError {
@@ -120,6 +124,11 @@ impl Take {
         }
     }
 
+    /// The events and the transaction, for a channel that wraps another channel's take.
+    pub(crate) fn into_parts(mut self) -> (Vec<Event>, Option<Box<dyn TakeTransaction>>) {
+        (std::mem::take(&mut self.events), self.tx.take())
+    }
+
     pub fn rollback(mut self) {
         if let Some(tx) = self.tx.take() {
             tx.rollback(std::mem::take(&mut self.events));
@@ -137,64 +146,83 @@ impl Drop for Take {
 
 pub type ChannelRef = Arc<dyn Channel>;
 
-/// Built-in channel types (reference §2.5).
-pub const TYPES: &[(&str, &str)] = &[
-    ("memory", "org.apache.flume.channel.MemoryChannel"),
-    ("file", "org.apache.flume.channel.file.FileChannel"),
-    ("jdbc", "org.apache.flume.channel.jdbc.JdbcChannel"),
-    (
-        "spillablememory",
-        "org.apache.flume.channel.SpillableMemoryChannel",
-    ),
-    (
-        "org.apache.flume.channel.kafka.KafkaChannel",
-        "org.apache.flume.channel.kafka.KafkaChannel",
-    ),
-];
-
-/// The built-in alias of a channel type, if any.
-pub fn resolve(type_name: &str) -> Option<&'static str> {
-    crate::registry::resolve(type_name, TYPES)
+/// Wait up to `wait` until `check` succeeds on the state behind `state`, re-checking whenever
+/// `changed` is notified (the blocking queue/semaphore waits of Flume's channels). After the
+/// wait, `check` runs once more; `None` means it never succeeded.
+pub(crate) async fn wait_until<S, T>(
+    state: &Mutex<S>,
+    changed: &tokio::sync::Notify,
+    wait: Duration,
+    mut check: impl FnMut(&mut S) -> Option<T>,
+) -> Option<T> {
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(v) = check(&mut lock()) {
+            return Some(v);
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return check(&mut lock());
+        }
+    }
 }
 
-/// Flume reuses these across reloads (`@Recyclable` and un-annotated classes); the file
-/// channel (`@Disposable`) is recreated.
-pub fn is_reusable(alias: &str) -> bool {
-    matches!(
-        alias,
-        "memory" | "spillablememory" | "org.apache.flume.channel.kafka.KafkaChannel"
-    )
+/// A native channel type's constructor.
+type Constructor = fn(&ComponentConfig, &BuildEnv) -> Result<ChannelRef, BuildError>;
+
+/// A native channel type: its property table (where declared) and its constructor.
+pub struct Native {
+    pub props: Option<&'static PropTable>,
+    build: Constructor,
 }
 
-pub fn build(
-    config: &crate::config::ComponentConfig,
-    env: &crate::component::BuildEnv,
-) -> Result<ChannelRef, crate::component::BuildError> {
-    use crate::component::BuildError;
-    let type_name = config.type_name.as_deref().unwrap_or("");
-    let ctx = &config.context;
-    let Some(alias) = resolve(type_name) else {
-        return Err(BuildError::UnknownType(ctx.error(
-            "type",
-            crate::registry::unknown_type_message("channel", type_name, TYPES),
-        )));
-    };
-    Ok(match alias {
-        "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+    Native { props, build }
+}
+
+/// The native channel types, by registry name: one arm per type.
+pub fn native(name: &str) -> Option<Native> {
+    Some(match name {
+        "memory" => native_type(Some(&memory::PROPS), |config, _| {
+            Ok(Arc::new(memory::MemoryChannel::from_context(
+                &config.name,
+                &config.context,
+            )?))
+        }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.channel.kafka.KafkaChannel" => {
-            Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
-        }
-        "file" => Arc::new(file::FileChannel::from_context(
-            &config.name,
-            ctx,
-            &file::user_home(&env.sysprops),
-        )?),
-        other => {
-            return Err(BuildError::Config(ctx.error(
-                "type",
-                format!("channel type {other} is not supported by this build of flume-rs"),
-            )));
-        }
+        "org.apache.flume.channel.kafka.KafkaChannel" => native_type(None, |config, _| {
+            Ok(Arc::new(kafka::KafkaChannel::from_context(
+                &config.name,
+                &config.context,
+            )?))
+        }),
+        "spillablememory" => native_type(None, |config, env| {
+            Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
+                &config.name,
+                &config.context,
+                &file::user_home(&env.sysprops),
+            )?))
+        }),
+        "file" => native_type(None, |config, env| {
+            Ok(Arc::new(file::FileChannel::from_context(
+                &config.name,
+                &config.context,
+                &file::user_home(&env.sysprops),
+            )?))
+        }),
+        _ => return None,
     })
+}
+
+/// Build a channel from its configuration.
+pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<ChannelRef, BuildError> {
+    let type_name = config.type_name.as_deref().unwrap_or("");
+    let row = crate::component::native_row(Kind::Channel, type_name, &config.context)?;
+    match native(row.name()) {
+        Some(n) => (n.build)(config, env),
+        None => Err(crate::component::not_native(row, &config.context)),
+    }
 }

@@ -1,5 +1,5 @@
 //! Java plugins hosted in the embedded JVM, through the real `flume-ng`: the fixture plugins
-//! of tests/java/plugins/ are compiled here with `javac --release 8` against the plugin API
+//! of tests/java/host-plugins/ are compiled here with `javac --release 8` against the plugin API
 //! jar this build embeds, and installed in a `plugins.d` folder as a site would. Expected
 //! outputs follow from each plugin's logic and Flume's rules (checked once against Java Flume
 //! 1.9 running the same plugin), never from our own output.
@@ -48,7 +48,7 @@ pub fn plugins_dir() -> &'static Path {
             }
         };
         let mut sources = Vec::new();
-        collect_java(&repo().join("tests/java/plugins"), &mut sources);
+        collect_java(&repo().join("tests/java/host-plugins"), &mut sources);
         let out = Command::new("javac")
             .args([
                 "--release",
@@ -145,7 +145,7 @@ fn interceptor_conf(tmp: &Path, input: &str, interceptor_type: &str) -> PathBuf 
     conf
 }
 
-const UPPER: &str = "com.example.flume.UpperCaseInterceptor$Builder";
+const UPPER: &str = "com.example.hosted.UpperCaseInterceptor$Builder";
 
 /// A Java interceptor chained with a native one, in config order: bodies upper-cased, its
 /// header added (with the `header` key it was configured with), "drop" dropped (null), then
@@ -180,7 +180,7 @@ fn java_interceptor_exception_fails_the_batch() {
     let agent = start_agent("a1", &conf, &[]);
     agent.wait_for("boom in the interceptor", Duration::from_secs(30));
     agent.wait_for(
-        "at com.example.flume.UpperCaseInterceptor.intercept",
+        "at com.example.hosted.UpperCaseInterceptor.intercept",
         Duration::from_secs(5),
     );
     std::thread::sleep(Duration::from_millis(500));
@@ -192,12 +192,12 @@ fn java_interceptor_exception_fails_the_batch() {
 #[test]
 fn missing_interceptor_class_removes_the_source() {
     let tmp = tempfile::tempdir().unwrap();
-    let conf = interceptor_conf(tmp.path(), "x\n", "com.example.flume.Missing$Builder");
+    let conf = interceptor_conf(tmp.path(), "x\n", "com.example.hosted.Missing$Builder");
     let agent = start_agent("a1", &conf, &[]);
     agent.wait_for("Starting Sink k1", Duration::from_secs(30));
     let log = agent.log();
     assert!(
-        log.contains("class com.example.flume.Missing$Builder not found on the Java classpath"),
+        log.contains("class com.example.hosted.Missing$Builder not found on the Java classpath"),
         "{log}"
     );
     assert!(log.contains("plugins.d folders:"), "{log}");
@@ -225,7 +225,7 @@ fn no_java_on_the_machine() {
     let log = agent.log();
     for needle in [
         "a.conf:8",
-        "com.example.flume.UpperCaseInterceptor$Builder",
+        "com.example.hosted.UpperCaseInterceptor$Builder",
         "no Java runtime found",
         "JAVA_HOME: not set",
         "java on PATH: not found",

@@ -13,8 +13,12 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+<<<<<<< HEAD
 #[cfg(feature = "jvm")]
 mod jvm;
+=======
+mod http_sink;
+>>>>>>> main
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
@@ -22,4 +26,5 @@ mod log_sources;
 mod metrics;
 mod observed;
 mod sources;
+mod spillable_channel;
 mod vectors_http;

@@ -81,6 +81,10 @@ pub struct Shared {
     file_counters: FileCounters,
     segments: Mutex<BTreeMap<u32, log::SegmentFile>>,
     next_seq: AtomicU64,
+    /// Injected I/O failures (tests only; empty otherwise).
+    faults: log::Faults,
+    /// Writers whose last fsync failed: no checkpoint may claim their records meanwhile.
+    unsynced_writers: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -196,6 +200,8 @@ impl FileChannel {
     pub fn new(name: &str, config: FileChannelConfig) -> Self {
         let counter = ChannelCounter::new(name);
         let shared = Arc::new(Shared {
+            faults: log::Faults::default(),
+            unsynced_writers: std::sync::atomic::AtomicU32::new(0),
             name: name.to_string(),
             config,
             state: Mutex::new(State::default()),
@@ -422,30 +428,21 @@ impl FileChannel {
             .map_err(|_| "the log writer has stopped".to_string())?
     }
 
-    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
-    async fn wait_until<T>(&self, mut check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
-        let deadline = tokio::time::Instant::now() + self.shared.config.keep_alive;
-        loop {
-            let notified = self.shared.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(v) = check(&mut self.shared.lock()) {
-                return Some(v);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return check(&mut self.shared.lock());
-            }
-        }
+    async fn wait_until<T>(&self, check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
+        super::wait_until(
+            &self.shared.state,
+            &self.shared.changed,
+            self.shared.config.keep_alive,
+            check,
+        )
+        .await
     }
 }
 
-#[async_trait]
-impl Channel for FileChannel {
-    fn name(&self) -> &str {
-        &self.shared.name
-    }
-
-    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError> {
+impl FileChannel {
+    /// One put transaction of `events` (what [`Channel::put_batch`] does, without taking
+    /// ownership: the log record is encoded from the slice).
+    pub async fn put_events(&self, events: &[Event]) -> Result<(), ChannelError> {
         let n = events.len();
         if n == 0 {
             return Ok(());
@@ -491,7 +488,7 @@ impl Channel for FileChannel {
             }
         }
         let seq = sh.next_seq.fetch_add(1, Ordering::Relaxed);
-        let outcome = match record::encode_put(seq, &events) {
+        let outcome = match record::encode_put(seq, events) {
             Ok(encoded) => self.log(log::Op::Put(encoded)).await,
             Err(e) => Err(format!("the batch cannot be logged: {e}")),
         };
@@ -513,6 +510,17 @@ impl Channel for FileChannel {
                 )))
             }
         }
+    }
+}
+
+#[async_trait]
+impl Channel for FileChannel {
+    fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError> {
+        self.put_events(&events).await
     }
 
     async fn take(&self, max: usize) -> Result<Take, ChannelError> {
@@ -866,6 +874,9 @@ impl Checkpointer {
         };
         // With fsyncPerTransaction off, applied records may not be on disk yet: the
         // checkpoint must not get ahead of the log.
+        if shared.unsynced_writers.load(Ordering::SeqCst) > 0 {
+            return Err("the log has records whose fsync failed and is not yet retried successfully; checkpoint postponed".into());
+        }
         {
             let segments = shared.segments();
             for (seg, _) in &snapshot.active {

@@ -13,6 +13,7 @@ use super::tracker::{PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset, Step};
+use crate::registry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeserializerError {
@@ -152,7 +153,16 @@ impl ResettableFile {
     }
 
     /// Exactly `n` bytes (fewer only at end of file).
+    /// `n` comes from the file itself in some formats: never more than the file still holds
+    /// is asked for (and allocated).
     pub fn read_bytes(&mut self, n: usize) -> Result<Vec<u8>, DeserializerError> {
+        let buffered = self.buf.len() - self.cursor;
+        let n = if n > buffered {
+            let left = self.length()?.saturating_sub(self.tell());
+            n.min(usize::try_from(left).unwrap_or(usize::MAX))
+        } else {
+            n
+        };
         let avail = self.fill(n)?;
         let take = avail.len().min(n);
         let out = avail[..take].to_vec();
@@ -218,8 +228,9 @@ impl DeserializerKind {
         let name = ctx.string("deserializer", "LINE");
         let sub = ctx.sub("deserializer.");
         let upper = name.to_ascii_uppercase();
-        let class = name.trim_end_matches("$Builder");
-        if upper == "LINE" || class == "org.apache.flume.serialization.LineDeserializer" {
+        let resolution = registry::resolve(registry::Kind::Deserializer, &name);
+        let kind = resolution.row().map(registry::Row::name);
+        if kind == Some("LINE") {
             // `bufferMaxLineLength`: the old name, honoured only for LINE.
             let legacy = ctx.int("bufferMaxLineLength", -1)?;
             ctx.mark_read("bufferMaxLines");
@@ -240,7 +251,7 @@ impl DeserializerKind {
                 output_charset,
             });
         }
-        if upper == "AVRO" || class == "org.apache.flume.serialization.AvroEventDeserializer" {
+        if kind == Some("AVRO") {
             let schema_type = sub.string("schemaType", "HASH").to_ascii_uppercase();
             let literal_schema = match schema_type.as_str() {
                 "HASH" => false,
@@ -259,7 +270,7 @@ impl DeserializerKind {
             };
             return Ok(DeserializerKind::Avro { literal_schema });
         }
-        if class == "org.apache.flume.sink.solr.morphline.BlobDeserializer" {
+        if kind == Some("org.apache.flume.sink.solr.morphline.BlobDeserializer$Builder") {
             let max = sub.int("maxBlobLength", 100_000_000)?;
             if max <= 0 {
                 return Err(sub.error("maxBlobLength", "maxBlobLength must be greater than zero"));

@@ -29,7 +29,7 @@ public class Context implements ParameterMaps {
   @Override
   public ImmutableMap<String, String> getParameters() {
     synchronized (parameters) {
-      return ImmutableMap.copyOf(parameters);
+      return immutableCopy(parameters);
     }
   }
 
@@ -57,7 +57,19 @@ public class Context implements ParameterMaps {
         }
       }
     }
-    return ImmutableMap.copyOf(result);
+    return immutableCopy(result);
+  }
+
+  private static ImmutableMap<String, String> immutableCopy(Map<String, String> map) {
+    try {
+      return ImmutableMap.copyOf(map);
+    } catch (NoClassDefFoundError e) {
+      NoClassDefFoundError clear = new NoClassDefFoundError(e.getMessage()
+          + ": Context.getParameters() and getSubProperties(String) return Guava's ImmutableMap"
+          + " (their signature since Flume 1.6): put a Guava jar on the class path");
+      clear.initCause(e);
+      throw clear;
+    }
   }
 
   public void putAll(Map<String, String> map) {
