@@ -158,22 +158,6 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
     Ok(out)
 }
 
-<<<<<<< HEAD
-/// `-D` options found in `JAVA_OPTS`/`FLUME_JAVA_OPTS` after sourcing `<conf>/flume-env.sh`
-/// the way the launcher does (users set `-Dflume.monitoring.*` there).
-pub fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
-    if !conf_dir.join("flume-env.sh").is_file() {
-        return Vec::new();
-    }
-    sysprops_of(&java_settings::read_env_sh(Some(conf_dir)).java_opts)
-}
-
-fn sysprops_of(options: &[String]) -> Vec<(String, String)> {
-    options
-        .iter()
-        .filter_map(|w| w.strip_prefix("-D"))
-        .map(|kv| {
-=======
 /// What `<conf>/flume-env.sh` gives the agent: the `-D` options of `JAVA_OPTS` and
 /// `FLUME_JAVA_OPTS`, and what went wrong while sourcing it.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -249,7 +233,6 @@ pub fn read_env_sh(conf_dir: &Path) -> EnvSh {
     }
     for word in parts.filter(|w| !w.is_empty()) {
         if let Some(kv) = word.strip_prefix("-D") {
->>>>>>> main
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             out.sysprops.push((k.to_string(), v.to_string()));
         } else if !word.starts_with('-') {
@@ -322,10 +305,6 @@ pub fn main(args: &[String]) -> i32 {
         return 0;
     }
     let mut sysprops: HashMap<String, String> = HashMap::new();
-<<<<<<< HEAD
-    if parsed.conf_dir.is_none() {
-        eprintln!("Warning: No configuration directory set! Use --conf <dir> to override.");
-=======
     let mut env_warnings = Vec::new();
     match &parsed.conf_dir {
         Some(dir) => {
@@ -341,10 +320,9 @@ pub fn main(args: &[String]) -> i32 {
             sysprops.extend(env.sysprops);
         }
         None => eprintln!("Warning: No configuration directory set! Use --conf <dir> to override."),
->>>>>>> main
     }
+    // The JVM's view of flume-env.sh (JAVA_OPTS, FLUME_CLASSPATH, JAVA_HOME, …).
     let env_sh = java_settings::read_env_sh(parsed.conf_dir.as_deref());
-    sysprops.extend(sysprops_of(&env_sh.java_opts));
     sysprops.extend(parsed.sysprops.iter().cloned());
     // Recorded only: a JVM starts when (and if) a configuration names a Java class.
     crate::jvm::configure(java_settings(&parsed, &env_sh));

@@ -238,9 +238,11 @@ pub fn build_link(type_name: &str, name: &str, ctx: &Context) -> Result<Link, Co
 #[cfg(feature = "jvm")]
 fn is_near_miss(type_name: &str) -> bool {
     let t = type_name.trim();
-    CLASSES.iter().any(|(c, _)| {
-        c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
-    })
+    registry::rows(registry::Kind::Interceptor)
+        .map(|r| r.class())
+        .any(|c| {
+            c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
+        })
 }
 
 /// Build one interceptor from its type (alias or builder class) and its

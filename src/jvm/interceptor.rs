@@ -53,7 +53,16 @@ impl JavaInterceptor {
                         e.stack
                     );
                 }
-                ctx.error("type", format!("{}{at}", jvm.describe(&e, what, class)))
+                // Flume's words first ("Builder class not found"), then where it was searched.
+                let flume = if e.kind == wire::ERR_CLASS_NOT_FOUND {
+                    "Builder class not found. "
+                } else {
+                    ""
+                };
+                ctx.error(
+                    "type",
+                    format!("{flume}{}{at}", jvm.describe(&e, what, class)),
+                )
             })?;
         let handle = In::new(&answer)
             .i64()

@@ -401,7 +401,6 @@ pub fn build(
     })
 }
 
-<<<<<<< HEAD
 /// Run blocking work (starting the JVM, loading Java classes) from async code: on the
 /// multi-thread runtime the worker hands its other tasks away first.
 pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
@@ -409,7 +408,8 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
         _ => f(),
     }
-=======
+}
+
 /// Unknown types anywhere reject the whole configuration, before anything is built.
 fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
     let channels = cfg.channels.iter().map(|c| (registry::Kind::Channel, c));
@@ -432,7 +432,6 @@ fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
         }
     }
     Ok(())
->>>>>>> main
 }
 
 /// Where a batch-size mismatch is best shown: the batch size key if written, else the type.

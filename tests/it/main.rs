@@ -13,12 +13,9 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
-<<<<<<< HEAD
+mod http_sink;
 #[cfg(feature = "jvm")]
 mod jvm;
-=======
-mod http_sink;
->>>>>>> main
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
