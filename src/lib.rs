@@ -17,6 +17,7 @@ pub mod jvm;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;
+pub mod net;
 pub mod plugin;
 pub mod processor;
 pub mod registry;
