@@ -20,6 +20,7 @@ mod jvm;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
