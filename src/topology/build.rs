@@ -113,7 +113,8 @@ pub(super) fn build_sources(
         let ctx = &s.component.context;
         let built = (|| -> Result<(Box<dyn Source>, ChannelProcessor), BuildError> {
             let src = source::build(&s.component, env)?;
-            let interceptors = InterceptorChain::from_source_context(ctx)?;
+            let interceptors =
+                InterceptorChain::from_source_context_with(ctx, hosted_interceptors())?;
             let sel = selector::build(&ctx.sub("selector."), &names)?;
             Ok((src, ChannelProcessor::new(refs.clone(), interceptors, sel)))
         })();
@@ -165,6 +166,40 @@ pub(super) fn build_sources(
     Ok(sources)
 }
 
+/// A sink: a Java class on the plugin host's classpath when that is what the type names
+/// (`jvm::hosted_class`), else a native one.
+fn build_sink(
+    config: &crate::config::ComponentConfig,
+    channel: ChannelRef,
+    env: &BuildEnv,
+) -> Result<Box<dyn Sink>, BuildError> {
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(
+        registry::Kind::Sink,
+        config.type_name.as_deref().unwrap_or(""),
+    ) {
+        return Ok(Box::new(crate::jvm::sink::JavaSink::build(
+            &class,
+            &config.name,
+            &config.context,
+            channel,
+        )?));
+    }
+    sink::build(config, channel, env)
+}
+
+/// The builder of Java interceptors, when the plugin host is in the build.
+fn hosted_interceptors() -> Option<crate::interceptor::HostedBuilder> {
+    #[cfg(feature = "jvm")]
+    return Some(|class, name, ctx| {
+        Ok(Box::new(crate::jvm::interceptor::JavaInterceptor::build(
+            class, name, ctx,
+        )?))
+    });
+    #[cfg(not(feature = "jvm"))]
+    None
+}
+
 /// Sinks as built, by name, with the configuration order.
 pub(super) struct BuiltSinks {
     pub(super) sinks: HashMap<String, Box<dyn Sink>>,
@@ -198,7 +233,7 @@ pub(super) fn build_sinks(
             );
             continue;
         };
-        let built = match sink::build(&k.component, ch.clone(), env) {
+        let built = match build_sink(&k.component, ch.clone(), env) {
             Ok(s) => s,
             Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
             Err(BuildError::Config(e)) => {
