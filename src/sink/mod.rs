@@ -8,7 +8,9 @@ pub mod hdfs;
 pub mod kafka;
 pub mod logger;
 pub mod null;
+pub mod rpc;
 pub mod serializer;
+pub mod thrift;
 
 use std::sync::Arc;
 
@@ -98,6 +100,7 @@ pub fn build(
         "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
         "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
         "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
+        "thrift" => Box::new(thrift::ThriftSink::from_context(name, ctx, channel, env)?),
         #[cfg(feature = "kafka")]
         "org.apache.flume.sink.kafka.KafkaSink" => {
             Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)

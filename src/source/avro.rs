@@ -19,9 +19,7 @@ use bytes::BytesMut;
 use openssl::ssl::SslAcceptor;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use super::{ChannelProcessor, Source, SourceContext, SourceError};
 use crate::component::BuildEnv;
@@ -495,75 +493,54 @@ impl Source for AvroSource {
             deflate: self.deflate,
             max_frame: self.max_frame,
         });
-        let permits = Arc::new(Semaphore::new(self.max_connections));
-        let tracker = TaskTracker::new();
-        let mut accept_errors: u32 = 0;
-        loop {
-            let permit = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                p = Arc::clone(&permits).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-            };
-            let (tcp, peer) = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => { accept_errors = 0; a }
-                    Err(error) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        accept_errors = accept_errors.saturating_add(1);
-                        let wait = Duration::from_millis(10u64 << accept_errors.min(10));
-                        tracing::warn!(source = %self.name, %error, "accept failed; retrying in {wait:?}");
-                        tokio::time::sleep(wait).await;
-                        continue;
+        let ip_filter = self.ip_filter.clone().map(Arc::new);
+        let tls = self.tls.clone();
+        let counter = Arc::clone(&self.counter);
+        let shutdown = cx.shutdown.clone();
+        let connections = super::tcp::serve_tcp(
+            &self.name,
+            listener,
+            &cx.shutdown,
+            self.max_connections,
+            move |tcp, peer| {
+                let shared = Arc::clone(&shared);
+                let shutdown = shutdown.clone();
+                let tls = tls.clone();
+                let counter = Arc::clone(&counter);
+                let ip_filter = ip_filter.clone();
+                async move {
+                    if let Some(filter) = &ip_filter
+                        && !filter.allows(peer.ip()).await
+                    {
+                        tracing::debug!(source = %shared.name, %peer, "connection refused by ipFilterRules");
+                        return;
                     }
-                },
-            };
-            if let Some(filter) = &self.ip_filter
-                && !filter.allows(peer.ip()).await
-            {
-                tracing::debug!(source = %self.name, %peer, "connection refused by ipFilterRules");
-                continue;
-            }
-            let _ = tcp.set_nodelay(true);
-            let shared = Arc::clone(&shared);
-            let shutdown = cx.shutdown.clone();
-            let tls = self.tls.clone();
-            let counter = Arc::clone(&self.counter);
-            counter.open_connections.fetch_add(1, Ordering::Relaxed);
-            tracker.spawn(async move {
-                let outcome = match tls {
-                    None => ConnectionTask::new(tcp, shared).run(shutdown).await,
-                    Some(acceptor) => match tls::accept(&acceptor, tcp).await {
-                        Ok(stream) => ConnectionTask::new(stream, shared).run(shutdown).await,
-                        Err(error) => {
-                            tracing::warn!(%peer, %error, "TLS handshake failed");
-                            Ok(())
-                        }
-                    },
-                };
-                if let Err(error) = outcome {
-                    tracing::warn!(%peer, %error, "closing Avro RPC connection");
+                    counter.open_connections.fetch_add(1, Ordering::Relaxed);
+                    let outcome = match tls {
+                        None => ConnectionTask::new(tcp, shared).run(shutdown).await,
+                        Some(acceptor) => match tls::accept(&acceptor, tcp).await {
+                            Ok(stream) => ConnectionTask::new(stream, shared).run(shutdown).await,
+                            Err(error) => {
+                                tracing::warn!(%peer, %error, "TLS handshake failed");
+                                Ok(())
+                            }
+                        },
+                    };
+                    if let Err(error) = outcome {
+                        tracing::warn!(%peer, %error, "closing Avro RPC connection");
+                    }
+                    counter.open_connections.fetch_sub(1, Ordering::Relaxed);
                 }
-                counter.open_connections.fetch_sub(1, Ordering::Relaxed);
-                drop(permit);
-            });
-        }
-        drop(listener);
+            },
+        )
+        .await;
         tracing::info!(
             "Avro source {} stopping: {}:{}",
             self.name,
             self.bind,
             self.port
         );
-        tracker.close();
-        if tokio::time::timeout(STOP_GRACE, tracker.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(source = %self.name, "connections still busy after {STOP_GRACE:?}; leaving them");
-        }
+        connections.wait(STOP_GRACE).await;
         tracing::info!("Avro source {} stopped.", self.name);
         Ok(())
     }

@@ -13,6 +13,8 @@ pub mod seq;
 pub mod spooldir;
 pub mod syslog;
 pub mod taildir;
+pub mod tcp;
+pub mod thrift;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,6 +180,7 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
         "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
         "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
         "http" => Box::new(http::HttpSource::from_context(name, ctx)?),
+        "thrift" => Box::new(thrift::ThriftSource::from_context(name, ctx, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",
