@@ -18,4 +18,5 @@ mod kafka;
 mod log_sources;
 mod metrics;
 mod sources;
+mod thrift_rpc;
 mod vectors_http;
