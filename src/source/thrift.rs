@@ -30,8 +30,8 @@ use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::thrift_rpc::client::protocol_from;
 use crate::thrift_rpc::{
-    Call, FrameDecoder, MAX_FRAME_BYTES, Protocol, Request, Status, ThriftError,
-    write_exception, write_reply,
+    Call, FrameDecoder, MAX_FRAME_BYTES, Protocol, Request, Status, ThriftError, write_exception,
+    write_reply,
 };
 use crate::tls::{self, Protocols, Store};
 
@@ -310,8 +310,14 @@ mod tests {
             let ctx = Context::from_pairs("a1.sources.r1.", pairs.iter().copied());
             ThriftSource::from_context("r1", &ctx, &env).map(|s| s.protocol)
         };
-        assert_eq!(build(&[("bind", "0.0.0.0")]).err().unwrap().key, "a1.sources.r1.port");
-        assert_eq!(build(&[("port", "4141")]).err().unwrap().key, "a1.sources.r1.bind");
+        assert_eq!(
+            build(&[("bind", "0.0.0.0")]).err().unwrap().key,
+            "a1.sources.r1.port"
+        );
+        assert_eq!(
+            build(&[("port", "4141")]).err().unwrap().key,
+            "a1.sources.r1.bind"
+        );
         let base = [("bind", "0.0.0.0"), ("port", "4141")];
         let with = |extra: (&str, &str)| {
             let mut v = base.to_vec();
@@ -326,7 +332,10 @@ mod tests {
             with(("protocol", "json")).err().unwrap().key,
             "a1.sources.r1.protocol"
         );
-        assert_eq!(with(("ssl", "true")).err().unwrap().key, "a1.sources.r1.keystore");
+        assert_eq!(
+            with(("ssl", "true")).err().unwrap().key,
+            "a1.sources.r1.keystore"
+        );
         let err = with(("kerberos", "true")).err().unwrap();
         assert_eq!(err.key, "a1.sources.r1.kerberos");
         assert!(err.to_string().contains("not supported"), "{err}");

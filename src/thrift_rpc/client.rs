@@ -224,16 +224,14 @@ impl ThriftRpcClient {
         let cfg = &self.config;
         let ms = cfg.connect_timeout.as_millis();
         let host = cfg.hostname.as_str();
-        let tcp = match tokio::time::timeout(
-            cfg.connect_timeout,
-            TcpStream::connect((host, cfg.port)),
-        )
-        .await
-        {
-            Err(_) => return Err(ThriftClientError::ConnectTimeout { addr, ms }),
-            Ok(Err(source)) => return Err(ThriftClientError::Connect { addr, source }),
-            Ok(Ok(tcp)) => tcp,
-        };
+        let tcp =
+            match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect((host, cfg.port)))
+                .await
+            {
+                Err(_) => return Err(ThriftClientError::ConnectTimeout { addr, ms }),
+                Ok(Err(source)) => return Err(ThriftClientError::Connect { addr, source }),
+                Ok(Ok(tcp)) => tcp,
+            };
         let _ = tcp.set_nodelay(true);
         let stream: BoxStream = match &cfg.tls {
             None => Box::new(tcp),
@@ -324,14 +322,12 @@ impl ThriftRpcClient {
         stream.flush().await.map_err(io)?;
         self.replies.clear();
         loop {
-            if let Some(frame) =
-                self.decoder
-                    .decode(&mut self.replies)
-                    .map_err(|source| ThriftClientError::Protocol {
-                        addr: addr.clone(),
-                        source,
-                    })?
-            {
+            if let Some(frame) = self.decoder.decode(&mut self.replies).map_err(|source| {
+                ThriftClientError::Protocol {
+                    addr: addr.clone(),
+                    source,
+                }
+            })? {
                 return Ok(frame);
             }
             self.replies.reserve(4096);

@@ -201,7 +201,11 @@ pub enum Call {
 /// One decoded request frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    Call { name: String, seq: i32, call: Call },
+    Call {
+        name: String,
+        seq: i32,
+        call: Call,
+    },
     /// Answered with a `TApplicationException` (unknown method, unreadable arguments); the
     /// connection stays open.
     Refuse {
@@ -362,9 +366,7 @@ fn read_event(i: &mut dyn TInputProtocol) -> thrift::Result<Event> {
 fn read_headers(i: &mut dyn TInputProtocol) -> thrift::Result<Headers> {
     let map = i.read_map_begin()?;
     let count = usize::try_from(map.size).unwrap_or(0);
-    if count > 0
-        && (map.key_type != Some(TType::String) || map.value_type != Some(TType::String))
-    {
+    if count > 0 && (map.key_type != Some(TType::String) || map.value_type != Some(TType::String)) {
         return Err(protocol_error(format!(
             "ThriftFlumeEvent.headers: expected map<string,string>, got map<{:?},{:?}>",
             map.key_type, map.value_type
@@ -655,7 +657,9 @@ mod tests {
         ];
         let outcome = read_request(Protocol::Compact, frame);
         match outcome {
-            Ok(Request::Refuse { kind, .. }) => assert_eq!(kind, ApplicationErrorKind::ProtocolError),
+            Ok(Request::Refuse { kind, .. }) => {
+                assert_eq!(kind, ApplicationErrorKind::ProtocolError)
+            }
             Err(ThriftError::Malformed(_)) => {}
             other => panic!("unexpected {other:?}"),
         }
@@ -717,7 +721,13 @@ mod tests {
             &mut reply,
         );
         let err = read_reply(Protocol::Binary, &unframe(&reply), "appenx", 3).unwrap_err();
-        assert!(matches!(err, ThriftError::Remote { kind: ApplicationErrorKind::UnknownMethod, .. }));
+        assert!(matches!(
+            err,
+            ThriftError::Remote {
+                kind: ApplicationErrorKind::UnknownMethod,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -236,7 +236,10 @@ fn python_thrift_client_to_our_source_in_both_protocols() {
         assert_eq!(metric(mp, "SOURCE.r1", "AppendBatchAcceptedCount"), 2);
         assert_eq!(metric(mp, "SOURCE.r1", "EventReceivedCount"), 5);
         let log = agent.log();
-        assert!(log.contains("Using TCompactProtocol") == (protocol == "compact"), "{log}");
+        assert!(
+            log.contains("Using TCompactProtocol") == (protocol == "compact"),
+            "{log}"
+        );
         assert!(log.contains("Started Thrift source."), "{log}");
         assert_eq!(agent.stop(), Some(0));
     }
@@ -326,7 +329,8 @@ fn our_sink_to_python_thrift_server_in_both_protocols() {
     for protocol in PROTOCOLS {
         let dir = tempfile::tempdir().unwrap();
         let (port, ma) = (free_port(), free_port());
-        let server = PythonServer::start(port, protocol, &dir.path().join("calls.jsonl"), &["FAILED"]);
+        let server =
+            PythonServer::start(port, protocol, &dir.path().join("calls.jsonl"), &["FAILED"]);
         let total = 250u64;
         let conf = sender(
             dir.path(),
@@ -363,7 +367,9 @@ fn our_sink_to_python_thrift_server_in_both_protocols() {
         let log = agent.log();
         assert!(log.contains("Rpc sink k1 started."), "{log}");
         assert!(
-            log.contains(&format!("Starting RpcSink k1 {{ host: 127.0.0.1, port: {port} }}...")),
+            log.contains(&format!(
+                "Starting RpcSink k1 {{ host: 127.0.0.1, port: {port} }}..."
+            )),
             "{log}"
         );
     }
@@ -382,11 +388,16 @@ fn our_sink_waits_for_a_server_that_comes_up_later() {
     });
     assert_eq!(metric(ma, "SINK.k1", "EventDrainSuccessCount"), 0);
     let server = PythonServer::start(port, "compact", &dir.path().join("calls.jsonl"), &[]);
-    eventually(Duration::from_secs(30), "delivered after the server came up", || {
-        metric(ma, "SINK.k1", "EventDrainSuccessCount") == 30
-    });
+    eventually(
+        Duration::from_secs(30),
+        "delivered after the server came up",
+        || metric(ma, "SINK.k1", "EventDrainSuccessCount") == 30,
+    );
     let delivered: Vec<String> = server.calls().iter().flat_map(bodies).collect();
-    assert_eq!(delivered, (0..30).map(|i| i.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        delivered,
+        (0..30).map(|i| i.to_string()).collect::<Vec<_>>()
+    );
 }
 
 /// seq → thrift sink → thrift source → file_roll.
@@ -423,7 +434,8 @@ fn tier_thrift_sink_to_thrift_source_in_both_protocols() {
         assert_eq!(metric(mb, "SOURCE.r1", "EventAcceptedCount"), total);
         assert_eq!(
             metric(mb, "SOURCE.r1", "AppendBatchAcceptedCount"),
-            metric(ma, "SINK.k1", "BatchCompleteCount") + metric(ma, "SINK.k1", "BatchUnderflowCount")
+            metric(ma, "SINK.k1", "BatchCompleteCount")
+                + metric(ma, "SINK.k1", "BatchUnderflowCount")
         );
         assert_eq!(sender_agent.stop(), Some(0));
         assert_eq!(collector_agent.stop(), Some(0));
@@ -431,7 +443,10 @@ fn tier_thrift_sink_to_thrift_source_in_both_protocols() {
 }
 
 fn keytool(args: &[&str]) {
-    let out = Command::new("keytool").args(args).output().expect("run keytool");
+    let out = Command::new("keytool")
+        .args(args)
+        .output()
+        .expect("run keytool");
     assert!(
         out.status.success(),
         "keytool {args:?}: {}{}",
@@ -448,17 +463,51 @@ fn keytool_stores(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let ts = dir.join("trust.p12");
     let s = |p: &Path| p.display().to_string();
     keytool(&[
-        "-genkeypair", "-alias", "collector", "-keyalg", "RSA", "-keysize", "2048",
-        "-validity", "2", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-        "-storetype", "PKCS12", "-keystore", &s(&ks), "-storepass", "changeit",
+        "-genkeypair",
+        "-alias",
+        "collector",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-validity",
+        "2",
+        "-dname",
+        "CN=localhost",
+        "-ext",
+        "SAN=dns:localhost,ip:127.0.0.1",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        &s(&ks),
+        "-storepass",
+        "changeit",
     ]);
     keytool(&[
-        "-exportcert", "-rfc", "-alias", "collector", "-keystore", &s(&ks), "-storepass",
-        "changeit", "-file", &s(&pem),
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "collector",
+        "-keystore",
+        &s(&ks),
+        "-storepass",
+        "changeit",
+        "-file",
+        &s(&pem),
     ]);
     keytool(&[
-        "-importcert", "-noprompt", "-alias", "collector", "-file", &s(&pem), "-storetype",
-        "PKCS12", "-keystore", &s(&ts), "-storepass", "changeit",
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "collector",
+        "-file",
+        &s(&pem),
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        &s(&ts),
+        "-storepass",
+        "changeit",
     ]);
     (ks, pem, ts)
 }
@@ -516,7 +565,8 @@ fn tls_source_with_a_keytool_keystore() {
 fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut got = Vec::new();
-    s.read_to_end(&mut got).expect("the source closes the connection");
+    s.read_to_end(&mut got)
+        .expect("the source closes the connection");
     got
 }
 
@@ -532,15 +582,23 @@ fn malformed_frames_close_the_connection_and_the_source_stays_up() {
     wait_port(port, Duration::from_secs(20));
     let cases: [(&[u8], &str); 4] = [
         // A strict binary message header where the frame length should be.
-        (&[0x80, 0x01, 0x00, 0x01, 0, 0, 0, 6], "Read an invalid frame size of"),
-        (&[0x7f, 0xff, 0xff, 0xf0], "larger than max length (16384000)"),
+        (
+            &[0x80, 0x01, 0x00, 0x01, 0, 0, 0, 6],
+            "Read an invalid frame size of",
+        ),
+        (
+            &[0x7f, 0xff, 0xff, 0xf0],
+            "larger than max length (16384000)",
+        ),
         (
             &[0, 0, 0, 6, 0x80, 0x01, 0x00, 0x01, 0, 0],
             "cannot read the message header",
         ),
         // Compact append header, then the frame ends inside the event.
         (
-            &[0, 0, 0, 12, 0x82, 0x21, 0x01, 0x06, b'a', b'p', b'p', b'e', b'n', b'd', 0x1c, 0x1b],
+            &[
+                0, 0, 0, 12, 0x82, 0x21, 0x01, 0x06, b'a', b'p', b'p', b'e', b'n', b'd', 0x1c, 0x1b,
+            ],
             "append call 1",
         ),
     ];
@@ -567,7 +625,10 @@ fn malformed_frames_close_the_connection_and_the_source_stays_up() {
     // Compact EXCEPTION message (type 3) for seq 5.
     assert_eq!(&reply[..3], &[0x82, 0x61, 0x05]);
     let text = String::from_utf8_lossy(&reply);
-    assert!(text.contains("Required field 'body' was not present"), "{text}");
+    assert!(
+        text.contains("Required field 'body' was not present"),
+        "{text}"
+    );
     drop(s);
     assert_eq!(python_client(port, "compact", CALLS, None)[0], "OK");
     eventually(Duration::from_secs(20), "events rolled", || {
