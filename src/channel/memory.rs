@@ -74,9 +74,15 @@ impl MemoryChannelConfig {
 }
 
 fn byte_slots_of(event: &Event) -> u64 {
-    // Flume: ceil(body length / 100); an empty body still counts as one byte.
+    byte_slots(event, BYTE_SLOT)
+}
+
+/// The slots of `slot_size` bytes an event's body takes in Flume's byte-capacity accounting:
+/// `ceil(body length / slot_size)`, an empty body counting as one byte (memory channel: 100-byte
+/// slots; spillable memory channel: `avgEventSize`).
+pub(crate) fn byte_slots(event: &Event, slot_size: u64) -> u64 {
     let len = (event.body.len() as u64).max(1);
-    len.div_ceil(BYTE_SLOT)
+    len.div_ceil(slot_size.max(1))
 }
 
 #[derive(Debug)]
@@ -147,24 +153,12 @@ impl MemoryChannel {
         self.len() == 0
     }
 
-    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
     async fn wait_until<T>(
         &self,
         keep_alive: Duration,
-        mut check: impl FnMut(&mut State) -> Option<T>,
+        check: impl FnMut(&mut State) -> Option<T>,
     ) -> Option<T> {
-        let deadline = tokio::time::Instant::now() + keep_alive;
-        loop {
-            let notified = self.inner.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(v) = check(&mut self.inner.lock()) {
-                return Some(v);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return check(&mut self.inner.lock());
-            }
-        }
+        super::wait_until(&self.inner.state, &self.inner.changed, keep_alive, check).await
     }
 }
 
@@ -180,11 +174,16 @@ impl Channel for MemoryChannel {
             return Ok(());
         }
         let counter = &self.inner.counter;
-        counter.put_attempt.fetch_add(n as u64, Ordering::Relaxed);
         let (tx_capacity, keep_alive) = {
             let s = self.inner.lock();
             (s.config.transaction_capacity, s.config.keep_alive)
         };
+        // Flume counts an attempt before each event's put into the transaction: a batch that
+        // overflows the transaction counts up to and including the first event that did not fit.
+        let attempts = n.min(tx_capacity + 1);
+        counter
+            .put_attempt
+            .fetch_add(attempts as u64, Ordering::Relaxed);
         if n > tx_capacity {
             return Err(ChannelError::Failed(format!(
                 "Put queue for MemoryTransaction of capacity {tx_capacity} full, consider committing more frequently, increasing capacity or increasing thread count"

@@ -8,8 +8,10 @@ pub mod file;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod memory;
+pub mod spillable;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -120,6 +122,11 @@ impl Take {
         }
     }
 
+    /// The events and the transaction, for a channel that wraps another channel's take.
+    pub(crate) fn into_parts(mut self) -> (Vec<Event>, Option<Box<dyn TakeTransaction>>) {
+        (std::mem::take(&mut self.events), self.tx.take())
+    }
+
     pub fn rollback(mut self) {
         if let Some(tx) = self.tx.take() {
             tx.rollback(std::mem::take(&mut self.events));
@@ -136,6 +143,30 @@ impl Drop for Take {
 }
 
 pub type ChannelRef = Arc<dyn Channel>;
+
+/// Wait up to `wait` until `check` succeeds on the state behind `state`, re-checking whenever
+/// `changed` is notified (the blocking queue/semaphore waits of Flume's channels). After the
+/// wait, `check` runs once more; `None` means it never succeeded.
+pub(crate) async fn wait_until<S, T>(
+    state: &Mutex<S>,
+    changed: &tokio::sync::Notify,
+    wait: Duration,
+    mut check: impl FnMut(&mut S) -> Option<T>,
+) -> Option<T> {
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(v) = check(&mut lock()) {
+            return Some(v);
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return check(&mut lock());
+        }
+    }
+}
 
 /// Built-in channel types (reference §2.5).
 pub const TYPES: &[(&str, &str)] = &[
@@ -185,6 +216,11 @@ pub fn build(
         "org.apache.flume.channel.kafka.KafkaChannel" => {
             Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
         }
+        "spillablememory" => Arc::new(spillable::SpillableMemoryChannel::from_context(
+            &config.name,
+            ctx,
+            &file::user_home(&env.sysprops),
+        )?),
         "file" => Arc::new(file::FileChannel::from_context(
             &config.name,
             ctx,

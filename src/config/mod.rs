@@ -9,18 +9,19 @@ pub mod legacy;
 pub mod model;
 pub mod properties;
 pub mod report;
+pub mod substitution;
 pub mod validate;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 pub use context::{ConfigError, Context, Origin, UnreadKey};
-pub use filters::Environment;
 pub use model::{
     AgentConfig, ComponentConfig, Diagnostic, FlumeError, FlumeErrorType, Kind, Severity,
     SinkConfig, SinkGroupConfig, SourceConfig,
 };
 use properties::{PropertiesError, RawProperty};
+pub use substitution::Environment;
 
 /// Settings that affect how configuration files are read (system properties given with `-D`).
 #[derive(Debug, Clone, Default)]
@@ -102,7 +103,7 @@ pub fn merge(files: Vec<Vec<RawProperty>>, env: &Environment) -> Properties {
             ));
         }
     }
-    let outcome = filters::substitute_all(&mut merged, env);
+    let outcome = substitution::substitute_all(&mut merged, env);
     diagnostics.extend(outcome.diagnostics);
 
     // FlumeConfiguration.addRawProperty trims; two raw keys may meet after the trim.

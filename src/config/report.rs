@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::context::{MASK, is_secret_key};
-use super::filters::Environment;
+use super::substitution::Environment;
 use super::{
     AgentConfig, LoadError, LoadOptions, Origin, Properties, Severity, read_properties,
     unread_keys, validate, value_notes,

@@ -12,9 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::context::{Entry, Origin, suggest};
-use super::filters::{self, ConfigFilter, Environment};
+use super::filters::{self, ConfigFilter};
 use super::model::*;
 use super::properties::RawProperty;
+use super::substitution::Environment;
 use super::{Properties, Severity};
 
 /// The properties of one agent, as `AgentConfiguration.addProperty` sorts them.

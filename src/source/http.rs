@@ -398,10 +398,14 @@ impl Shared {
                 );
             }
         };
-        let events = match self
+        let events = self
             .handler
-            .events(content_type.as_deref(), query.as_deref(), &body)
-        {
+            .events(content_type.as_deref(), query.as_deref(), &body);
+        if events.is_err() {
+            // Flume's doPost counts every request its handler rejects (400 and 500 alike).
+            self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
+        }
+        let events = match events {
             Ok(events) => events,
             Err(HandlerError::BadRequest(msg)) => {
                 tracing::warn!("Received bad request from client. {msg}");

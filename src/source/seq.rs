@@ -62,20 +62,14 @@ impl PollableSource for SeqSource {
                 Event::new(body)
             })
             .collect();
+        // Flume 1.9 moves only the accepted counters: EventAcceptedCount for single events,
+        // plus AppendBatchAcceptedCount for batches; the received counters stay 0.
         let single = self.batch_size == 1;
         let c = &self.counter;
-        if single {
-            c.append_received.fetch_add(1, Ordering::Relaxed);
-        } else {
-            c.append_batch_received.fetch_add(1, Ordering::Relaxed);
-        }
-        c.event_received.fetch_add(n, Ordering::Relaxed);
         match processor.process_batch(events).await {
             Ok(()) => {
                 self.next += n;
-                if single {
-                    c.append_accepted.fetch_add(1, Ordering::Relaxed);
-                } else {
+                if !single {
                     c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
                 }
                 c.event_accepted.fetch_add(n, Ordering::Relaxed);

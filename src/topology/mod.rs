@@ -469,9 +469,8 @@ pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
     let sink_shutdown = CancellationToken::new();
     let mut sink_tasks = Vec::new();
     for runner in built.sink_runners {
-        for s in &runner.sinks {
-            tracing::info!("Starting Sink {s}");
-        }
+        // One runner per group, named after it (Flume's SinkRunner): one line, not one per member.
+        tracing::info!("Starting Sink {}", runner.name);
         for m in &runner.metrics {
             m.start();
             registry.register(Arc::clone(m));

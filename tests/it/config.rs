@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flume_rs::component::BuildEnv;
-use flume_rs::config::filters::{self, Environment};
+use flume_rs::config::filters;
 use flume_rs::config::properties::{self, RawProperty};
+use flume_rs::config::substitution::{self, Environment};
 use flume_rs::config::{self, AgentConfig, Origin, Properties, Severity, validate};
 use flume_rs::topology::{self, Built, FatalError};
 use serde_json::Value;
@@ -525,7 +526,7 @@ fn run_substitution_case(case: &Value) -> Result<(), Skip> {
     {
         sysprops.push((
             "propertiesImplementation".into(),
-            filters::ENV_VAR_RESOLVER.into(),
+            substitution::ENV_VAR_RESOLVER.into(),
         ));
     }
     if sysprops.iter().any(|(k, _)| k == "lookups") {
@@ -536,7 +537,7 @@ fn run_substitution_case(case: &Value) -> Result<(), Skip> {
     let env = fixed_env(&sysprops, &pairs(input.get("env")));
 
     if let Some(value) = input["value"].as_str() {
-        let (out, _) = filters::substitute_value(value, &[], &env);
+        let (out, _) = substitution::substitute_value(value, &[], &env);
         assert_eq!(out, expected["output"].as_str().unwrap(), "{id}");
         return Ok(());
     }
@@ -757,7 +758,7 @@ fn flume_reference_configs_load_as_in_flume() {
     let (cfg, _) = load_reference(
         f,
         "a1",
-        &[("propertiesImplementation", filters::ENV_VAR_RESOLVER)],
+        &[("propertiesImplementation", substitution::ENV_VAR_RESOLVER)],
         &[("NC_PORT", "6667")],
     );
     assert_eq!(cfg.sources[0].component.context.peek("port"), Some("6667"));

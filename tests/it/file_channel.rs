@@ -61,12 +61,12 @@ fn config(port: u16, dirs: &Dirs, sink: bool, extra: &str) -> String {
     c
 }
 
-fn body(i: u64) -> String {
+pub(crate) fn body(i: u64) -> String {
     format!("e{i:07}")
 }
 
 /// POST one JSON batch; the HTTP status, or None when the connection failed.
-fn post(port: u16, bodies: &[String]) -> Option<u16> {
+pub(crate) fn post(port: u16, bodies: &[String]) -> Option<u16> {
     let json = format!(
         "[{}]",
         bodies
@@ -131,12 +131,12 @@ fn out_files(out: &Path) -> Vec<String> {
 }
 
 /// Everything the sink wrote so far.
-fn delivered(out: &Path) -> Vec<String> {
+pub(crate) fn delivered(out: &Path) -> Vec<String> {
     delivered_in(out, &out_files(out))
 }
 
 /// Wait until the sink has written `n` events and nothing more arrives for a moment.
-fn wait_delivered(out: &Path, n: usize, timeout: Duration) -> Vec<String> {
+pub(crate) fn wait_delivered(out: &Path, n: usize, timeout: Duration) -> Vec<String> {
     let start = Instant::now();
     let mut last = 0;
     loop {

@@ -13,10 +13,13 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod log_sources;
 mod metrics;
+mod observed;
 mod sources;
+mod spillable_channel;
 mod thrift_rpc;
 mod vectors_http;

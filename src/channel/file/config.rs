@@ -36,6 +36,17 @@ impl FileChannelConfig {
     /// `home` is Java's `user.home` (`-Duser.home`, else `$HOME`): the default directories live
     /// under `<home>/.flume/file-channel/`.
     pub fn from_context(ctx: &Context, home: &str) -> Result<Self, ConfigError> {
+        Self::from_context_overridden(ctx, home, &Overrides::default())
+    }
+
+    /// As [`FileChannelConfig::from_context`], with some keys' values replaced (a channel that
+    /// embeds a file channel, as the spillable memory channel does, `put`s them into the
+    /// context before Flume's file channel reads it; the user's values of those keys are not read).
+    pub fn from_context_overridden(
+        ctx: &Context,
+        home: &str,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
         reject_encryption(ctx)?;
         let home = home.replace('\\', "/");
         let checkpoint_dir = PathBuf::from(
@@ -78,14 +89,21 @@ impl FileChannelConfig {
             None
         };
 
-        let mut capacity = ctx.int("capacity", DEFAULT_CAPACITY)?;
+        let mut capacity = match overrides.capacity {
+            Some(c) => c,
+            None => ctx.int("capacity", DEFAULT_CAPACITY)?,
+        };
         if capacity <= 0 {
             tracing::warn!(
                 "Invalid capacity specified, initializing channel to default capacity of {DEFAULT_CAPACITY}"
             );
             capacity = DEFAULT_CAPACITY;
         }
-        let keep_alive = ctx.int("keep-alive", DEFAULT_KEEP_ALIVE_SECS)?.max(0);
+        let keep_alive = match overrides.keep_alive_secs {
+            Some(k) => k,
+            None => ctx.int("keep-alive", DEFAULT_KEEP_ALIVE_SECS)?,
+        }
+        .max(0);
         let mut transaction_capacity =
             ctx.int("transactionCapacity", DEFAULT_TRANSACTION_CAPACITY)?;
         if transaction_capacity <= 0 {
@@ -150,6 +168,13 @@ impl FileChannelConfig {
             fsync_interval: Duration::from_secs(fsync_interval as u64),
         })
     }
+}
+
+/// Values that replace the user's (see [`FileChannelConfig::from_context_overridden`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub capacity: Option<i32>,
+    pub keep_alive_secs: Option<i32>,
 }
 
 /// Flume encrypts its log with keys read from a Java keystore (`JCEKSFILE`, AES/CTR through the

@@ -422,30 +422,21 @@ impl FileChannel {
             .map_err(|_| "the log writer has stopped".to_string())?
     }
 
-    /// Wait (up to keep-alive) until `check` succeeds, re-checking whenever the state changes.
-    async fn wait_until<T>(&self, mut check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
-        let deadline = tokio::time::Instant::now() + self.shared.config.keep_alive;
-        loop {
-            let notified = self.shared.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(v) = check(&mut self.shared.lock()) {
-                return Some(v);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return check(&mut self.shared.lock());
-            }
-        }
+    async fn wait_until<T>(&self, check: impl FnMut(&mut State) -> Option<T>) -> Option<T> {
+        super::wait_until(
+            &self.shared.state,
+            &self.shared.changed,
+            self.shared.config.keep_alive,
+            check,
+        )
+        .await
     }
 }
 
-#[async_trait]
-impl Channel for FileChannel {
-    fn name(&self) -> &str {
-        &self.shared.name
-    }
-
-    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError> {
+impl FileChannel {
+    /// One put transaction of `events` (what [`Channel::put_batch`] does, without taking
+    /// ownership: the log record is encoded from the slice).
+    pub async fn put_events(&self, events: &[Event]) -> Result<(), ChannelError> {
         let n = events.len();
         if n == 0 {
             return Ok(());
@@ -491,7 +482,7 @@ impl Channel for FileChannel {
             }
         }
         let seq = sh.next_seq.fetch_add(1, Ordering::Relaxed);
-        let outcome = match record::encode_put(seq, &events) {
+        let outcome = match record::encode_put(seq, events) {
             Ok(encoded) => self.log(log::Op::Put(encoded)).await,
             Err(e) => Err(format!("the batch cannot be logged: {e}")),
         };
@@ -513,6 +504,17 @@ impl Channel for FileChannel {
                 )))
             }
         }
+    }
+}
+
+#[async_trait]
+impl Channel for FileChannel {
+    fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    async fn put_batch(&self, events: Vec<Event>) -> Result<(), ChannelError> {
+        self.put_events(&events).await
     }
 
     async fn take(&self, max: usize) -> Result<Take, ChannelError> {

@@ -6,7 +6,10 @@ use std::os::unix::fs::MetadataExt;
 
 use serde_json::Value;
 
+use std::path::Path;
+
 use super::*;
+use crate::event::Event;
 
 fn config(dir: &Path, pattern: &str, extra: &[(&str, &str)]) -> Arc<TaildirConfig> {
     let group = format!("{}/{pattern}", dir.display());

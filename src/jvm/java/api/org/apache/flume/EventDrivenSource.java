@@ -1,0 +1,5 @@
+package org.apache.flume;
+
+/** A source that runs its own threads and pushes events when they arrive. */
+public interface EventDrivenSource extends Source {
+}
