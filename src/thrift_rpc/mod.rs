@@ -759,4 +759,68 @@ mod tests {
             Err(ThriftError::Malformed(_))
         ));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn events() -> impl Strategy<Value = Vec<Event>> {
+            let header = ("[a-z]{0,6}", "\\PC{0,8}");
+            let event = (
+                proptest::collection::vec(header, 0..4),
+                proptest::collection::vec(any::<u8>(), 0..64),
+            )
+                .prop_map(|(h, body)| {
+                    let headers: Headers = h.into_iter().collect();
+                    Event::with_headers(headers, body)
+                });
+            proptest::collection::vec(event, 0..8)
+        }
+
+        proptest! {
+            /// Whatever arrives, decoding neither panics nor allocates beyond the frame.
+            #[test]
+            fn arbitrary_frames_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+                for protocol in [Protocol::Compact, Protocol::Binary] {
+                    let _ = read_request(protocol, &data);
+                    let _ = read_reply(protocol, &data, APPEND_BATCH, 1);
+                }
+                let mut buf = BytesMut::from(&data[..]);
+                let decoder = FrameDecoder::new(256);
+                while let Ok(Some(frame)) = decoder.decode(&mut buf) {
+                    prop_assert!(frame.len() <= 256);
+                }
+            }
+
+            /// A well-formed call with any bytes flipped still decodes or fails cleanly.
+            #[test]
+            fn corrupted_calls_fail_cleanly(events in events(), at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+                for protocol in [Protocol::Compact, Protocol::Binary] {
+                    let mut out = Vec::new();
+                    write_call(protocol, OutgoingCall::AppendBatch(&events), 3, &mut out);
+                    let frame = &mut out[4..];
+                    if !frame.is_empty() {
+                        let i = at.index(frame.len());
+                        frame[i] = byte;
+                    }
+                    let _ = read_request(protocol, frame);
+                }
+            }
+
+            /// Calls decode to exactly the events that were written, in both protocols.
+            #[test]
+            fn calls_round_trip(events in events()) {
+                for protocol in [Protocol::Compact, Protocol::Binary] {
+                    let mut out = Vec::new();
+                    write_call(protocol, OutgoingCall::AppendBatch(&events), 9, &mut out);
+                    let request = read_request(protocol, &out[4..]).unwrap();
+                    prop_assert_eq!(request, Request::Call {
+                        name: APPEND_BATCH.into(),
+                        seq: 9,
+                        call: Call::AppendBatch(events.clone()),
+                    });
+                }
+            }
+        }
+    }
 }
