@@ -150,30 +150,90 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
     Ok(out)
 }
 
-/// `-D` options found in `JAVA_OPTS`/`FLUME_JAVA_OPTS` after sourcing `<conf>/flume-env.sh`
-/// the way the launcher does (users set `-Dflume.monitoring.*` there).
-pub fn env_sh_sysprops(conf_dir: &Path) -> Vec<(String, String)> {
+/// What `<conf>/flume-env.sh` gives the agent: the `-D` options of `JAVA_OPTS` and
+/// `FLUME_JAVA_OPTS`, and what went wrong while sourcing it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EnvSh {
+    pub sysprops: Vec<(String, String)>,
+    /// Reported, the agent starts anyway (as the launcher goes on after a failed `source`).
+    pub warnings: Vec<String>,
+    /// The script ended the launcher (`exit`): Java Flume would not start either.
+    pub fatal: Option<String>,
+}
+
+/// Sources `<conf>/flume-env.sh` in bash the way the `flume-ng` launcher does (`JAVA_OPTS`
+/// starts as `-Xmx20m`), then lets bash split `$JAVA_OPTS $FLUME_JAVA_OPTS` exactly as the
+/// launcher's unquoted expansion does: word splitting on the script's `IFS` and pathname
+/// expansion, no quote removal (`-Dx='a b'` gives the words `-Dx='a` and `b'`, as `java`
+/// receives them). A failing script (syntax error, non-zero status) is reported with its
+/// stderr; a script that exits ends the start, as it ends the launcher.
+pub fn read_env_sh(conf_dir: &Path) -> EnvSh {
     let script = conf_dir.join("flume-env.sh");
+    let mut out = EnvSh::default();
     if !script.is_file() {
-        return Vec::new();
+        return out;
     }
+    let shown = script.display();
+    const MARK: &str = "\\0flume-rs-env-sh-status:%s\\0";
     let output = std::process::Command::new("bash")
         .arg("-c")
-        .arg("JAVA_OPTS=; FLUME_JAVA_OPTS=; . \"$1\" >/dev/null 2>&1; printf '%s %s' \"$JAVA_OPTS\" \"$FLUME_JAVA_OPTS\"")
+        .arg(format!(
+            "JAVA_OPTS=-Xmx20m; FLUME_JAVA_OPTS=; source \"$1\" >/dev/null; printf '{MARK}' \"$?\"; \
+             for w in $JAVA_OPTS $FLUME_JAVA_OPTS; do printf '%s\\0' \"$w\"; done"
+        ))
         .arg("flume-env")
         .arg(&script)
+        .stdin(std::process::Stdio::null())
         .output();
-    let Ok(output) = output else {
-        return Vec::new();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            out.warnings.push(format!(
+                "{shown}: cannot run bash to source it: {e}; its options are not applied"
+            ));
+            return out;
+        }
     };
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix("-D"))
-        .map(|kv| {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut parts = stdout.split('\0');
+    // Output: NUL, the status mark, NUL, then every word followed by NUL.
+    let _ = parts.next();
+    let status = parts
+        .next()
+        .and_then(|m| m.strip_prefix("flume-rs-env-sh-status:"));
+    let Some(status) = status else {
+        let code = output
+            .status
+            .code()
+            .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+        out.fatal = Some(format!(
+            "{shown} ended the launcher with {code} while being sourced{}",
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!(": {stderr}")
+            }
+        ));
+        return out;
+    };
+    if status != "0" || !stderr.is_empty() {
+        out.warnings.push(format!(
+            "{shown} failed while being sourced (status {status}){}; the options it set before the failure apply, as with the flume-ng launcher",
+            if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+        ));
+    }
+    for word in parts.filter(|w| !w.is_empty()) {
+        if let Some(kv) = word.strip_prefix("-D") {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect()
+            out.sysprops.push((k.to_string(), v.to_string()));
+        } else if !word.starts_with('-') {
+            out.warnings.push(format!(
+                "{shown}: JAVA_OPTS/FLUME_JAVA_OPTS word \"{word}\" is not an option (quotes inside the variable are not removed by the launcher's expansion); java would take it as its main class and Java Flume would not start; ignored"
+            ));
+        }
+    }
+    out
 }
 
 pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
@@ -201,8 +261,20 @@ pub fn main(args: &[String]) -> i32 {
         return 0;
     }
     let mut sysprops: HashMap<String, String> = HashMap::new();
+    let mut env_warnings = Vec::new();
     match &parsed.conf_dir {
-        Some(dir) => sysprops.extend(env_sh_sysprops(dir)),
+        Some(dir) => {
+            let env = read_env_sh(dir);
+            if let Some(fatal) = env.fatal {
+                eprintln!("Error: {fatal}");
+                return 1;
+            }
+            for w in &env.warnings {
+                eprintln!("Warning: {w}");
+            }
+            env_warnings = env.warnings;
+            sysprops.extend(env.sysprops);
+        }
         None => eprintln!("Warning: No configuration directory set! Use --conf <dir> to override."),
     }
     sysprops.extend(parsed.sysprops.iter().cloned());
@@ -214,6 +286,9 @@ pub fn main(args: &[String]) -> i32 {
     }
     for note in &parsed.notes {
         tracing::info!("{note}");
+    }
+    for w in &env_warnings {
+        tracing::warn!("{w}");
     }
     let Some(name) = parsed.name.clone() else {
         tracing::error!(
@@ -262,11 +337,23 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
         .collect();
     let mut agent = Agent::new(name.clone(), files, options, env, Arc::clone(&registry));
     if let Err(error) = agent.load().await {
-        tracing::error!("A fatal error occurred while running. Exception follows. {error}");
-        eprintln!("Error: {error}");
-        return match error {
-            AgentError::Load(_) | AgentError::Fatal(_) => 1,
-        };
+        match error {
+            // A configuration Flume rejects as a whole (a component class it cannot load, …):
+            // with polling on, Flume keeps running with nothing started and runs the file once
+            // it is fixed.
+            AgentError::Fatal(_) if args.reload => {
+                tracing::error!(
+                    "Failed to load configuration data. Exception follows. {error}; nothing runs until the configuration file is fixed"
+                );
+            }
+            // With --no-reload-conf Flume exits (with status 0); a non-zero status tells a
+            // service manager that nothing runs.
+            AgentError::Fatal(_) | AgentError::Load(_) => {
+                tracing::error!("A fatal error occurred while running. Exception follows. {error}");
+                eprintln!("Error: {error}");
+                return 1;
+            }
+        }
     }
 
     let shutdown = tokio_util::sync::CancellationToken::new();
@@ -360,6 +447,73 @@ fn spawn_signal_watch(
 
 #[cfg(test)]
 mod tests {
+
+    fn env_sh(text: &str) -> EnvSh {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("flume-env.sh"), text).unwrap();
+        read_env_sh(dir.path())
+    }
+
+    fn props(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The launcher expands `$JAVA_OPTS` unquoted: bash splits it, quotes stay.
+    #[test]
+    fn env_sh_options_are_split_as_the_launcher_expands_them() {
+        let env = env_sh(
+            "JAVA_OPTS=\"$JAVA_OPTS -Dx='a b' -Dy=\\\"c d\\\" -Dz=\\\"e\\\"\"\nFLUME_JAVA_OPTS='-Dw=1\t-Dv'\n",
+        );
+        assert_eq!(
+            env.sysprops,
+            props(&[
+                ("x", "'a"),
+                ("y", "\"c"),
+                ("z", "\"e\""),
+                ("w", "1"),
+                ("v", "")
+            ])
+        );
+        assert!(env.fatal.is_none());
+        assert_eq!(env.warnings.len(), 2, "{:?}", env.warnings);
+        assert!(
+            env.warnings[0].contains("\"b'\" is not an option"),
+            "{:?}",
+            env.warnings
+        );
+        // A script that changes IFS changes the splitting, as in the launcher.
+        let env = env_sh("IFS=,\nJAVA_OPTS='-Da=1 2,-Db=3'\n");
+        assert_eq!(env.sysprops, props(&[("a", "1 2"), ("b", "3")]));
+        assert!(env.warnings.is_empty(), "{:?}", env.warnings);
+    }
+
+    #[test]
+    fn env_sh_failures_are_reported() {
+        let env = env_sh("JAVA_OPTS=\"-Da=1\"\nif then fi (\n");
+        assert!(env.fatal.is_none());
+        assert_eq!(env.sysprops, props(&[("a", "1")]));
+        assert!(
+            env.warnings[0].contains("failed while being sourced"),
+            "{:?}",
+            env.warnings
+        );
+        assert!(
+            env.warnings[0].contains("syntax error"),
+            "{:?}",
+            env.warnings
+        );
+        let env = env_sh("JAVA_OPTS=\"-Da=1\"\nfalse\n");
+        assert!(env.warnings[0].contains("status 1"), "{:?}", env.warnings);
+        let env = env_sh("echo bye >&2\nexit 3\n");
+        let fatal = env.fatal.unwrap();
+        assert!(
+            fatal.contains("status 3") && fatal.contains("bye"),
+            "{fatal}"
+        );
+    }
     use super::*;
 
     fn args(s: &str) -> Vec<String> {

@@ -345,7 +345,15 @@ pub fn main(args: &[String]) -> i32 {
     }
     let mut sysprops: HashMap<String, String> = HashMap::new();
     if let Some(dir) = &parsed.conf_dir {
-        sysprops.extend(crate::cli::agent::env_sh_sysprops(dir));
+        let env = crate::cli::agent::read_env_sh(dir);
+        if let Some(fatal) = env.fatal {
+            eprintln!("Error: {fatal}");
+            return 1;
+        }
+        for w in &env.warnings {
+            eprintln!("Warning: {w}");
+        }
+        sysprops.extend(env.sysprops);
     }
     sysprops.extend(parsed.sysprops.iter().cloned());
     let options = LoadOptions { sysprops };

@@ -210,22 +210,28 @@ pub fn resolve(type_name: &str) -> Result<Kind, String> {
     if let Some((_, kind)) = CLASSES.iter().find(|(c, _)| *c == t) {
         return Ok(*kind);
     }
+    // Flume's `Class.forName`: only the plugin host can still resolve the name.
+    let missing = match crate::plugin::load(crate::plugin::ClassRole::InterceptorBuilder, t) {
+        Ok(hosted) => match hosted {},
+        Err(missing) => missing,
+    };
+    let not_found = format!("Builder class not found. {missing}");
     // Near misses Flume would not load either: say what the exact name is.
     let near = CLASSES.iter().find(|(c, _)| {
         c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
     });
     if let Some((class, _)) = near {
         return Err(format!(
-            "cannot load interceptor builder class {t}: Flume loads the exact class name {class} (case-sensitive, with $Builder), so it removes the source"
+            "{not_found}: Flume loads the exact class name {class} (case-sensitive, with $Builder), so it removes the source"
         ));
     }
     if t.eq_ignore_ascii_case("uuid") {
-        return Err(
-            "Flume has no \"uuid\" interceptor alias (the class is not found and the source is removed); use org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder".to_string(),
-        );
+        return Err(format!(
+            "{not_found}: Flume has no \"uuid\" interceptor alias (the source is removed); use org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"
+        ));
     }
     Err(format!(
-        "{}; Flume removes the source",
+        "{not_found} ({}); Flume removes the source",
         crate::registry::unknown_type_message("interceptor", t, TYPES)
     ))
 }

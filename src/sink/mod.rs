@@ -4,6 +4,7 @@
 pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
+pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -107,6 +108,7 @@ pub fn build(
         }
         "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
         "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
+        "http" => Box::new(http::HttpSink::from_context(name, ctx, channel, env)?),
         other => {
             return Err(BuildError::Config(ctx.error(
                 "type",

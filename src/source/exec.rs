@@ -94,7 +94,6 @@ impl ExecSource {
 #[derive(Debug, PartialEq, Eq)]
 enum RunEnd {
     Exited,
-    ChannelFailed,
     Shutdown,
 }
 
@@ -176,14 +175,19 @@ impl ExecSource {
         let mut ticker = tokio::time::interval(self.config.batch_timeout);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let end = loop {
+            // A full batch that the channel refused is kept and retried at every tick; no more
+            // output is read meanwhile, so the command is held back by its pipe instead of
+            // events being dropped.
+            let blocked = batch.len() >= self.config.batch_size;
             tokio::select! {
                 _ = cx.shutdown.cancelled() => {
-                    let _ = self.flush(&cx.processor, &mut batch).await;
+                    self.flush_before_stop(&cx.processor, &mut batch).await;
                     break RunEnd::Shutdown;
                 }
                 _ = ticker.tick() => {
-                    if !batch.is_empty() && last_flush.elapsed() >= self.config.batch_timeout {
-                        // A failed timer flush is logged and retried at the next flush.
+                    if !batch.is_empty() && (blocked || last_flush.elapsed() >= self.config.batch_timeout) {
+                        // The batch stays in `batch` when the put fails and is retried at the
+                        // next tick or flush.
                         if let Err(error) = self.flush(&cx.processor, &mut batch).await {
                             tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch");
                         } else {
@@ -191,30 +195,44 @@ impl ExecSource {
                         }
                     }
                 }
-                line = reader.next_line() => match line {
+                line = reader.next_line(), if !blocked => match line {
                     Ok(Some(line)) => {
                         self.counter.event_received.fetch_add(1, Ordering::Relaxed);
                         let (text, _) = self.config.charset.decode_without_bom_handling(&line);
-                        let body = match self.config.charset.encode(&text) {
-                            (bytes, _, _) => bytes.into_owned(),
-                        };
+                        let (bytes, _, _) = self.config.charset.encode(&text);
+                        let body = bytes.into_owned();
                         batch.push(Event::new(body));
                         if batch.len() >= self.config.batch_size || last_flush.elapsed() >= self.config.batch_timeout {
                             if let Err(error) = self.flush(&cx.processor, &mut batch).await {
-                                tracing::error!(source = %self.name, command = %self.config.command, %error, "Failed while running command");
-                                break RunEnd::ChannelFailed;
+                                tracing::error!(source = %self.name, command = %self.config.command, %error, "Exception occurred when processing event batch; keeping it and retrying");
+                            } else {
+                                last_flush = tokio::time::Instant::now();
                             }
-                            last_flush = tokio::time::Instant::now();
                         }
                     }
                     Ok(None) => {
-                        if let Err(error) = self.flush(&cx.processor, &mut batch).await {
-                            tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch");
+                        // The command ended: its last lines are delivered before it is
+                        // restarted or the source ends, however long the channel stays full.
+                        loop {
+                            match self.flush(&cx.processor, &mut batch).await {
+                                Ok(()) => break,
+                                Err(error) => {
+                                    tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch; keeping it and retrying");
+                                }
+                            }
+                            tokio::select! {
+                                _ = cx.shutdown.cancelled() => {
+                                    self.flush_before_stop(&cx.processor, &mut batch).await;
+                                    break;
+                                }
+                                _ = ticker.tick() => {}
+                            }
                         }
-                        break RunEnd::Exited;
+                        break if cx.shutdown.is_cancelled() { RunEnd::Shutdown } else { RunEnd::Exited };
                     }
                     Err(error) => {
                         tracing::error!(source = %self.name, command = %self.config.command, %error, "Failed while running command");
+                        self.flush_before_stop(&cx.processor, &mut batch).await;
                         break RunEnd::Exited;
                     }
                 }
@@ -234,6 +252,8 @@ impl ExecSource {
         end
     }
 
+    /// Put `batch` into the channels; it is emptied only when the put succeeded, so a failed
+    /// put leaves every event in place for the next attempt.
     async fn flush(
         &self,
         processor: &ChannelProcessor,
@@ -243,8 +263,9 @@ impl ExecSource {
             return Ok(());
         }
         let n = batch.len() as u64;
-        match processor.process_batch(std::mem::take(batch)).await {
+        match processor.process_batch(batch.clone()).await {
             Ok(()) => {
+                batch.clear();
                 self.counter.event_accepted.fetch_add(n, Ordering::Relaxed);
                 Ok(())
             }
@@ -256,7 +277,32 @@ impl ExecSource {
             }
         }
     }
+
+    /// The last flush when the source stops: retried while the agent's stop allows (sinks are
+    /// still draining the channels then); events still undelivered are reported, never dropped
+    /// silently.
+    async fn flush_before_stop(&self, processor: &ChannelProcessor, batch: &mut Vec<Event>) {
+        let deadline = tokio::time::Instant::now() + FINAL_FLUSH_TIME;
+        loop {
+            match self.flush(processor, batch).await {
+                Ok(()) => return,
+                Err(error) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        tracing::error!(source = %self.name, %error, "{} events read from the command could not be put into the channel before stop; they are lost", batch.len());
+                        batch.clear();
+                        return;
+                    }
+                    tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch at stop; retrying");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
+
+/// How long the flush at stop keeps retrying: less than the agent's stop deadline, so the
+/// outcome is logged before the source task would be abandoned.
+const FINAL_FLUSH_TIME: Duration = Duration::from_secs(15);
 
 /// Java `BufferedReader.readLine` over bytes: lines end at `\n`, `\r` or `\r\n`, terminators
 /// removed; a last line without a terminator is returned at EOF.
@@ -352,5 +398,123 @@ mod tests {
             lines.push(String::from_utf8(l).unwrap());
         }
         assert_eq!(lines, ["a", "b", "c", "", "d"]);
+    }
+
+    use crate::channel::ChannelRef;
+    use crate::channel::memory::MemoryChannel;
+    use crate::interceptor::InterceptorChain;
+    use tokio_util::sync::CancellationToken;
+
+    fn full_channel_setup(
+        command: &str,
+        batch_size: &str,
+    ) -> (ExecSource, SourceContext, ChannelRef) {
+        let channel: ChannelRef = Arc::new(
+            MemoryChannel::from_context(
+                "c1",
+                &Context::from_pairs(
+                    "a.channels.c1.",
+                    [
+                        ("capacity", "10"),
+                        ("transactionCapacity", "10"),
+                        ("keep-alive", "0"),
+                    ],
+                ),
+            )
+            .unwrap(),
+        );
+        let selector = crate::selector::build(
+            &Context::from_pairs("a.sources.r.selector.", [] as [(&str, &str); 0]),
+            &["c1".to_string()],
+        )
+        .unwrap();
+        let processor = Arc::new(ChannelProcessor::new(
+            vec![Arc::clone(&channel)],
+            InterceptorChain::default(),
+            selector,
+        ));
+        let source = ExecSource::from_context(
+            "r",
+            &Context::from_pairs(
+                "a.sources.r.",
+                [
+                    ("command", command),
+                    ("shell", "/bin/sh -c"),
+                    ("batchSize", batch_size),
+                    ("batchTimeout", "50"),
+                ],
+            ),
+        )
+        .unwrap();
+        let cx = SourceContext {
+            name: "r".into(),
+            processor,
+            shutdown: CancellationToken::new(),
+        };
+        (source, cx, channel)
+    }
+
+    async fn take_all(channel: &ChannelRef, into: &mut Vec<String>) {
+        loop {
+            let take = channel.take(3).await.unwrap();
+            if take.events().is_empty() {
+                return;
+            }
+            into.extend(
+                take.events()
+                    .iter()
+                    .map(|e| String::from_utf8_lossy(&e.body).into_owned()),
+            );
+            take.commit().await.unwrap();
+        }
+    }
+
+    /// The channel holds 10 events and nobody takes for a while: every batch put (size and
+    /// timer flushes) fails for some time; every line must still arrive once, in order.
+    #[tokio::test]
+    async fn full_channel_loses_nothing() {
+        let (mut source, cx, channel) = full_channel_setup("seq 1 200", "4");
+        let cx = Arc::new(cx);
+        let run = {
+            let cx = Arc::clone(&cx);
+            tokio::spawn(async move { source.run(&cx).await })
+        };
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let mut got = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while got.len() < 200 && tokio::time::Instant::now() < deadline {
+            take_all(&channel, &mut got).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let want: Vec<String> = (1..=200).map(|n| n.to_string()).collect();
+        assert_eq!(got, want);
+        cx.shutdown.cancel();
+        run.await.unwrap().unwrap();
+    }
+
+    /// At stop the pending batch is retried while the channel is still drained.
+    #[tokio::test]
+    async fn final_flush_at_stop_is_retried() {
+        let (mut source, cx, channel) =
+            full_channel_setup("seq 1 10; sleep 0.3; seq 11 13; sleep 30", "100");
+        let cx = Arc::new(cx);
+        let run = {
+            let cx = Arc::clone(&cx);
+            tokio::spawn(async move { source.run(&cx).await })
+        };
+        // 10 lines fill the channel at a timer flush; 3 more wait in the batch.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        cx.shutdown.cancel();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut got = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while got.len() < 13 && tokio::time::Instant::now() < deadline {
+            take_all(&channel, &mut got).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        run.await.unwrap().unwrap();
+        take_all(&channel, &mut got).await;
+        let want: Vec<String> = (1..=13).map(|n| n.to_string()).collect();
+        assert_eq!(got, want);
     }
 }

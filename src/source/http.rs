@@ -58,10 +58,14 @@ impl Handler {
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
-            other => Err(ctx.error(
-                "handler",
-                format!("cannot load HTTP source handler class {other}: custom Java classes cannot run in flume-rs; built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER}"),
-            )),
+            other => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, other) {
+                Ok(hosted) => match hosted {},
+                // Flume: "Error while configuring HTTPSource", and the source is removed.
+                Err(missing) => Err(ctx.error(
+                    "handler",
+                    format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
+                )),
+            },
         }
     }
 

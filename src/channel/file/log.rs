@@ -81,6 +81,43 @@ struct Active {
     len: u64,
 }
 
+/// Failures injected into the writer's syncs, for tests of what follows a failed fsync. Empty
+/// (and free) outside tests.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Fail this many of the next syncs.
+    #[cfg(test)]
+    pub fail_syncs: std::sync::atomic::AtomicU32,
+    /// Syncs that succeeded.
+    #[cfg(test)]
+    pub good_syncs: std::sync::atomic::AtomicU32,
+}
+
+impl Faults {
+    fn sync(&self, file: &File) -> io::Result<()> {
+        #[cfg(test)]
+        {
+            use std::sync::atomic::Ordering;
+            if self
+                .fail_syncs
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(io::Error::other("injected fsync failure"));
+            }
+            file.sync_data()?;
+            self.good_syncs.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        #[cfg(not(test))]
+        file.sync_data()
+    }
+}
+
+/// After a failed periodic fsync, the next attempt comes this soon (or at `fsyncInterval` if
+/// that is shorter).
+const SYNC_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// At most this much is written per group before syncing.
 const MAX_GROUP_BYTES: usize = 64 << 20;
 
@@ -89,7 +126,13 @@ pub struct Writer {
     dir: PathBuf,
     rx: Receiver<Msg>,
     active: Option<Active>,
+    /// Written since the last successful sync (fsyncPerTransaction off).
     dirty: bool,
+    /// A sync failed and none has succeeded since: the channel is unhealthy, and every write is
+    /// synced before it is acknowledged until a sync succeeds again.
+    sync_failed: bool,
+    /// Sealed segments whose last sync failed; retried with the next sync.
+    unsynced: Vec<Active>,
     last_sync: Instant,
 }
 
@@ -101,21 +144,22 @@ impl Writer {
             rx,
             active: None,
             dirty: false,
+            sync_failed: false,
+            unsynced: Vec::new(),
             last_sync: Instant::now(),
         }
     }
 
     pub fn run(mut self) {
-        let per_tx = self.shared.config.fsync_per_transaction;
         let interval = self.shared.config.fsync_interval;
         loop {
-            let first = if per_tx || !self.dirty {
+            let first = if !self.needs_sync() {
                 match self.rx.recv() {
                     Ok(m) => m,
                     Err(_) => Msg::Stop,
                 }
             } else {
-                let due = self.last_sync + interval;
+                let due = self.next_sync_due(interval);
                 match self
                     .rx
                     .recv_timeout(due.saturating_duration_since(Instant::now()))
@@ -149,7 +193,7 @@ impl Writer {
                 }
             }
             self.process(group);
-            if !per_tx && self.dirty && self.last_sync.elapsed() >= interval {
+            if self.needs_sync() && Instant::now() >= self.next_sync_due(interval) {
                 self.sync_now();
             }
             if stop {
@@ -159,16 +203,70 @@ impl Writer {
         }
     }
 
-    fn sync_now(&mut self) {
-        if let Some(a) = &self.active
-            && self.dirty
-            && let Err(error) = a.file.sync_data()
-        {
-            tracing::error!(channel = %self.shared.name, %error, dir = %self.dir.display(), "periodic fsync of the log failed");
-            self.shared.set_unhealthy(true);
+    fn set_sync_failed(&mut self, v: bool) {
+        if v != self.sync_failed {
+            self.sync_failed = v;
+            let n = &self.shared.unsynced_writers;
+            if v {
+                n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            } else {
+                n.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
         }
-        self.dirty = false;
+    }
+
+    /// Something written is not known to be on disk: a periodic sync is due.
+    fn needs_sync(&self) -> bool {
+        self.dirty || !self.unsynced.is_empty() || self.sync_failed
+    }
+
+    fn next_sync_due(&self, interval: std::time::Duration) -> Instant {
+        if self.sync_failed {
+            self.last_sync + interval.min(SYNC_RETRY)
+        } else {
+            self.last_sync + interval
+        }
+    }
+
+    /// Sync every segment with data not known to be on disk. A failure keeps them marked
+    /// (retried soon), keeps the channel unhealthy, and makes every later write synced before
+    /// it is acknowledged until a sync succeeds.
+    fn sync_now(&mut self) {
         self.last_sync = Instant::now();
+        let mut failed = None;
+        let faults = &self.shared.faults;
+        self.unsynced.retain(|a| match faults.sync(&a.file) {
+            Ok(()) => false,
+            Err(e) => {
+                failed = Some((a.id, e));
+                true
+            }
+        });
+        if failed.is_none()
+            && self.dirty
+            && let Some(a) = &self.active
+        {
+            match faults.sync(&a.file) {
+                Ok(()) => self.dirty = false,
+                Err(e) => failed = Some((a.id, e)),
+            }
+        } else if failed.is_none() {
+            self.dirty = false;
+        }
+        match failed {
+            Some((segment, error)) => {
+                tracing::error!(channel = %self.shared.name, %error, dir = %self.dir.display(), segment, "periodic fsync of the log failed; retrying, and syncing every write until it succeeds");
+                self.set_sync_failed(true);
+                self.shared.set_unhealthy(true);
+            }
+            None => {
+                if self.sync_failed {
+                    tracing::info!(channel = %self.shared.name, dir = %self.dir.display(), "fsync of the log succeeded again");
+                    self.set_sync_failed(false);
+                    self.shared.set_unhealthy(false);
+                }
+            }
+        }
     }
 
     fn process(&mut self, group: Vec<Request>) {
@@ -244,20 +342,30 @@ impl Writer {
                 break;
             }
         }
-        if result.is_ok() && per_tx {
-            result = active.file.sync_data();
+        // After a failed sync nothing more is acknowledged before it is on disk, whatever
+        // fsyncPerTransaction says.
+        let sync_each = per_tx || self.sync_failed;
+        if result.is_ok() && sync_each {
+            result = self.shared.faults.sync(&active.file);
         }
         match result {
             Ok(()) => {
                 let written: u64 = chunk.iter().map(|(r, _)| r.op.bytes().len() as u64).sum();
                 active.len += written;
-                if !per_tx {
+                if !sync_each {
                     self.dirty = true;
                 }
                 let id = active.id;
                 let end = active.len;
                 self.shared.apply(id, end, &chunk);
-                self.shared.set_unhealthy(false);
+                if sync_each && self.sync_failed && self.unsynced.is_empty() && !self.dirty {
+                    // This write's sync covered everything written before it in the segment.
+                    tracing::info!(channel = %self.shared.name, dir = %self.dir.display(), "fsync of the log succeeded again");
+                    self.set_sync_failed(false);
+                }
+                if !self.sync_failed {
+                    self.shared.set_unhealthy(false);
+                }
                 for (req, _) in chunk {
                     let _ = req.reply.send(Ok(()));
                 }
@@ -265,11 +373,24 @@ impl Writer {
             Err(error) => {
                 // Cut the partial write off so nothing follows garbage, and continue in a new
                 // segment in any case: what is on disk after good_len is not ours to trust.
-                let _ = active.file.set_len(good_len);
-                let _ = active.file.sync_data();
                 tracing::error!(channel = %self.shared.name, %error, segment = active.id, "log write failed; continuing in a new segment");
+                let cut = active
+                    .file
+                    .set_len(good_len)
+                    .and_then(|()| self.shared.faults.sync(&active.file));
                 self.shared.set_unhealthy(true);
-                self.active = None;
+                let failed = self.active.take();
+                if let Err(cut_error) = cut {
+                    // Frames after good_len are checksummed: if they reached the disk whole,
+                    // a later replay may deliver a put that was reported failed (a duplicate,
+                    // never a loss). The segment's earlier records still need their sync.
+                    tracing::error!(channel = %self.shared.name, error = %cut_error, dir = %self.dir.display(), "cannot cut the failed write off the log segment; after a restart its events may be delivered although the put was reported failed");
+                    self.set_sync_failed(true);
+                    self.unsynced.extend(failed);
+                } else if self.dirty {
+                    // The earlier unsynced records of this segment were synced by the cut.
+                    self.dirty = false;
+                }
                 for (req, _) in chunk {
                     let _ = req.reply.send(Err(format!("log write failed: {error}")));
                 }
@@ -280,12 +401,19 @@ impl Writer {
     /// Seal the active segment (synced, no longer appended to) and start a new one.
     fn roll(&mut self) -> Result<(), String> {
         let old = self.active.take();
-        if let Some(a) = &old
-            && let Err(e) = a.file.sync_data()
+        let old_id = old.as_ref().map(|a| a.id);
+        if let Some(a) = old
+            && (self.dirty || self.sync_failed)
         {
-            tracing::error!(channel = %self.shared.name, error = %e, segment = a.id, "fsync on sealing a segment failed");
+            if let Err(e) = self.shared.faults.sync(&a.file) {
+                tracing::error!(channel = %self.shared.name, error = %e, segment = a.id, "fsync on sealing a segment failed; retrying");
+                self.set_sync_failed(true);
+                self.shared.set_unhealthy(true);
+                self.unsynced.push(a);
+            }
+            self.dirty = false;
         }
-        let id = self.shared.allocate_segment(old.as_ref().map(|a| a.id));
+        let id = self.shared.allocate_segment(old_id);
         let path = self.dir.join(segment_name(id));
         match create_segment(&self.dir, &path, id) {
             Ok((file, read)) => {

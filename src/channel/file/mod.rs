@@ -81,6 +81,10 @@ pub struct Shared {
     file_counters: FileCounters,
     segments: Mutex<BTreeMap<u32, log::SegmentFile>>,
     next_seq: AtomicU64,
+    /// Injected I/O failures (tests only; empty otherwise).
+    faults: log::Faults,
+    /// Writers whose last fsync failed: no checkpoint may claim their records meanwhile.
+    unsynced_writers: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -196,6 +200,8 @@ impl FileChannel {
     pub fn new(name: &str, config: FileChannelConfig) -> Self {
         let counter = ChannelCounter::new(name);
         let shared = Arc::new(Shared {
+            faults: log::Faults::default(),
+            unsynced_writers: std::sync::atomic::AtomicU32::new(0),
             name: name.to_string(),
             config,
             state: Mutex::new(State::default()),
@@ -868,6 +874,9 @@ impl Checkpointer {
         };
         // With fsyncPerTransaction off, applied records may not be on disk yet: the
         // checkpoint must not get ahead of the log.
+        if shared.unsynced_writers.load(Ordering::SeqCst) > 0 {
+            return Err("the log has records whose fsync failed and is not yet retried successfully; checkpoint postponed".into());
+        }
         {
             let segments = shared.segments();
             for (seg, _) in &snapshot.active {

@@ -540,3 +540,69 @@ proptest::proptest! {
         rt.block_on(run_model(ops));
     }
 }
+
+fn unhealthy(ch: &FileChannel) -> bool {
+    ch.shared
+        .file_counters
+        .unhealthy
+        .load(std::sync::atomic::Ordering::SeqCst)
+}
+
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// fsyncPerTransaction off: a periodic fsync that fails is retried until it succeeds; the
+/// channel is unhealthy meanwhile, and healthy again after.
+#[tokio::test]
+async fn failed_periodic_fsync_is_retried_until_it_succeeds() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = [("fsyncPerTransaction", "false"), ("fsyncInterval", "1")];
+    let ch = open(tmp.path(), &extra).await;
+    ch.shared.faults.fail_syncs.store(2, SeqCst);
+    ch.put_batch(events(0..10)).await.unwrap();
+    wait_for("the failed fsync", || unhealthy(&ch)).await;
+    wait_for("a successful retry", || {
+        ch.shared.faults.good_syncs.load(SeqCst) > 0 && !unhealthy(&ch)
+    })
+    .await;
+    assert_eq!(ch.shared.faults.fail_syncs.load(SeqCst), 0);
+    assert_eq!(ch.shared.unsynced_writers.load(SeqCst), 0);
+    ch.stop().await;
+    let ch = open(tmp.path(), &extra).await;
+    assert_eq!(drain(&ch).await, names(0..10));
+    ch.stop().await;
+}
+
+/// After a failed fsync no put is acknowledged before it is on disk: while syncs keep failing,
+/// puts fail (and are not replayed); once a sync succeeds, puts work again.
+#[tokio::test]
+async fn no_put_is_acknowledged_unsynced_after_a_failed_fsync() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = [("fsyncPerTransaction", "false"), ("fsyncInterval", "1")];
+    let ch = open(tmp.path(), &extra).await;
+    ch.put_batch(events(0..5)).await.unwrap();
+    ch.shared.faults.fail_syncs.store(1_000_000, SeqCst);
+    wait_for("the failed fsync", || unhealthy(&ch)).await;
+    let err = ch.put_batch(events(5..10)).await.unwrap_err().to_string();
+    assert!(err.contains("injected fsync failure"), "{err}");
+    // No checkpoint may claim records whose sync failed.
+    assert!(ch.shared.unsynced_writers.load(SeqCst) > 0);
+    ch.shared.faults.fail_syncs.store(0, SeqCst);
+    wait_for("recovery", || !unhealthy(&ch)).await;
+    ch.put_batch(events(10..15)).await.unwrap();
+    ch.stop().await;
+    let ch = open(tmp.path(), &extra).await;
+    let mut want = names(0..5);
+    want.extend(names(10..15));
+    assert_eq!(drain(&ch).await, want);
+    ch.stop().await;
+}

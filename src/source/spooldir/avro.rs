@@ -60,7 +60,9 @@ impl AvroDeserializer {
                 break;
             }
             if count < 0 {
-                count = -count;
+                count = count
+                    .checked_neg()
+                    .ok_or_else(|| bad(&file, format!("bad metadata block count {count}")))?;
                 read_file_long(&mut file)?;
             }
             for _ in 0..count {
@@ -158,6 +160,21 @@ impl AvroDeserializer {
         let (Ok(count), Ok(size)) = (u64::try_from(count), usize::try_from(size)) else {
             return Err(bad(&self.file, "negative block count or size"));
         };
+        let left = remaining(&self.file)?;
+        if size as u64 > left {
+            return Err(bad(
+                &self.file,
+                &format!("block of {size} bytes runs past the end of the file ({left} bytes left)"),
+            ));
+        }
+        // Every record takes at least one byte unless its schema is empty; a count far beyond
+        // the block's size would only make events out of nothing.
+        if count > size as u64 && count > MAX_EMPTY_ITEMS {
+            return Err(bad(
+                &self.file,
+                &format!("block claims {count} records in {size} bytes"),
+            ));
+        }
         let mut data = self.file.read_bytes(size)?;
         if data.len() != size {
             return Err(bad(&self.file, "truncated block"));
@@ -165,6 +182,7 @@ impl AvroDeserializer {
         if self.file.read_bytes(16)? != self.sync {
             return Err(bad(&self.file, "Invalid sync!"));
         }
+        check_snappy_length(self.codec, &data).map_err(|reason| bad(&self.file, &reason))?;
         self.codec
             .decompress(&mut data)
             .map_err(|e| bad(&self.file, &e.to_string()))?;
@@ -230,12 +248,27 @@ fn read_file_long(file: &mut ResettableFile) -> Result<i64, DeserializerError> {
     Ok(v)
 }
 
+/// Bytes between the read position and the end of the file: no length read from the file may
+/// ask for more.
+fn remaining(file: &ResettableFile) -> Result<u64, DeserializerError> {
+    Ok(file.length()?.saturating_sub(file.tell()))
+}
+
 fn read_file_bytes(file: &mut ResettableFile) -> Result<Vec<u8>, DeserializerError> {
     let len = read_file_long(file)?;
     let len = usize::try_from(len).map_err(|_| DeserializerError::Avro {
         path: file.path().clone(),
         reason: "negative length".into(),
     })?;
+    let left = remaining(file)?;
+    if len as u64 > left {
+        return Err(DeserializerError::Avro {
+            path: file.path().clone(),
+            reason: format!(
+                "metadata length {len} runs past the end of the file ({left} bytes left)"
+            ),
+        });
+    }
     let b = file.read_bytes(len)?;
     if b.len() != len {
         return Err(DeserializerError::Avro {
@@ -244,6 +277,62 @@ fn read_file_bytes(file: &mut ResettableFile) -> Result<Vec<u8>, DeserializerErr
         });
     }
     Ok(b)
+}
+
+/// Items (records of a block, array or map entries) allowed beyond one per byte of data: only
+/// items of an empty schema (`null`, a record without fields) take no bytes.
+const MAX_EMPTY_ITEMS: u64 = 1 << 20;
+
+/// A snappy block states its decompressed length up front; the decoder would allocate that
+/// much at once. Snappy never expands more than 32 times (a 2-byte copy of 64 bytes), so a
+/// larger claim is damage.
+fn check_snappy_length(codec: apache_avro::Codec, data: &[u8]) -> Result<(), String> {
+    if !matches!(codec, apache_avro::Codec::Snappy) {
+        return Ok(());
+    }
+    let body = &data[..data.len().saturating_sub(4)];
+    let mut claimed = 0u64;
+    for (i, b) in body.iter().take(5).enumerate() {
+        claimed |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    let bound = (body.len() as u64).saturating_mul(32).saturating_add(64);
+    if claimed > bound {
+        return Err(format!(
+            "snappy block of {} bytes claims {claimed} bytes decompressed",
+            body.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Every event of an Avro container file as the spooling source would read it (for fuzzing and
+/// tests of this reader): the file is read through a scratch tracker in `scratch`, at most
+/// `max_events` events.
+pub fn read_file_events(
+    path: &std::path::Path,
+    scratch: &std::path::Path,
+    max_events: usize,
+) -> Result<Vec<Event>, DeserializerError> {
+    let target = path.to_string_lossy().into_owned();
+    let tracker = super::tracker::PositionTracker::open(&scratch.join("avro-read.meta"), &target)
+        .map_err(|e| DeserializerError::Avro {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let file = ResettableFile::open(path.to_path_buf(), tracker)?;
+    let mut d = AvroDeserializer::open(file, false)?;
+    let mut out = Vec::new();
+    while out.len() < max_events {
+        let events = d.read_events(16)?;
+        if events.is_empty() {
+            break;
+        }
+        out.extend(events);
+    }
+    Ok(out)
 }
 
 fn zigzag_out(out: &mut Vec<u8>, v: i64) {
@@ -390,6 +479,10 @@ fn blocks(
         if count < 0 {
             count = count.checked_neg().ok_or("bad block count")?;
             long(input, pos)?;
+        }
+        let left = input.len().saturating_sub(*pos) as u64;
+        if count as u64 > left && count as u64 > MAX_EMPTY_ITEMS {
+            return Err(format!("block claims {count} items in {left} bytes"));
         }
         for _ in 0..count {
             item(input, pos)?;

@@ -152,7 +152,16 @@ impl ResettableFile {
     }
 
     /// Exactly `n` bytes (fewer only at end of file).
+    /// `n` comes from the file itself in some formats: never more than the file still holds
+    /// is asked for (and allocated).
     pub fn read_bytes(&mut self, n: usize) -> Result<Vec<u8>, DeserializerError> {
+        let buffered = self.buf.len() - self.cursor;
+        let n = if n > buffered {
+            let left = self.length()?.saturating_sub(self.tell());
+            n.min(usize::try_from(left).unwrap_or(usize::MAX))
+        } else {
+            n
+        };
         let avail = self.fill(n)?;
         let take = avail.len().min(n);
         let out = avail[..take].to_vec();

@@ -592,3 +592,160 @@ fn blob_deserializer_cuts_at_max_blob_length() {
     assert_eq!(blobs, vec![&b"01234"[..], b"56789", b"\n\x00\xff"]);
     assert!(spool.join("blob.bin.COMPLETED").exists());
 }
+
+/// A container header whose metadata says `len` bytes follow (20 bytes in all).
+fn avro_header_claiming(len: i64) -> Vec<u8> {
+    let mut b = b"Obj\x01".to_vec();
+    tracker::write_long(&mut b, 1);
+    tracker::write_long(&mut b, len);
+    b.extend_from_slice(b"avro.schema");
+    b
+}
+
+#[test]
+fn avro_lengths_from_the_file_are_bounded_by_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.avro");
+    for len in [i64::MAX, 1 << 40, 1 << 31, 100] {
+        std::fs::write(&path, avro_header_claiming(len)).unwrap();
+        let err = avro::read_file_events(&path, tmp.path(), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("runs past the end of the file"),
+            "{len}: {err}"
+        );
+        assert!(err.contains("bad.avro"), "{err}");
+    }
+    // A metadata block count of i64::MIN (negative: a byte size follows) cannot be negated.
+    let mut b = b"Obj\x01".to_vec();
+    tracker::write_long(&mut b, i64::MIN);
+    tracker::write_long(&mut b, 0);
+    std::fs::write(&path, &b).unwrap();
+    let err = avro::read_file_events(&path, tmp.path(), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad metadata block count"), "{err}");
+}
+
+#[test]
+fn avro_block_lengths_and_counts_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("d.avro");
+    let (good, _) = avro_container(&[&[1, 2]]);
+    // The header ends with the 16-byte sync marker; the first block follows.
+    let sync = &good[good.len() - 16..];
+    let header_end = good.windows(16).position(|w| w == sync).unwrap() + 16;
+    for (count, size) in [(1i64, 1i64 << 40), (i64::MAX, 4), (2, i64::MIN)] {
+        let mut b = good[..header_end].to_vec();
+        tracker::write_long(&mut b, count);
+        tracker::write_long(&mut b, size);
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(sync);
+        std::fs::write(&path, &b).unwrap();
+        let err = avro::read_file_events(&path, tmp.path(), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("d.avro"), "{err}");
+    }
+    // An array of nulls claiming 2^62 items in a 12-byte datum.
+    let schema = r#"{"type":"array","items":"null"}"#;
+    let mut b = b"Obj\x01".to_vec();
+    tracker::write_long(&mut b, 1);
+    tracker::write_long(&mut b, 11);
+    b.extend_from_slice(b"avro.schema");
+    tracker::write_long(&mut b, schema.len() as i64);
+    b.extend_from_slice(schema.as_bytes());
+    tracker::write_long(&mut b, 0);
+    b.extend_from_slice(&[7; 16]);
+    let mut datum = Vec::new();
+    tracker::write_long(&mut datum, 1 << 62);
+    datum.push(0);
+    tracker::write_long(&mut b, 1);
+    tracker::write_long(&mut b, datum.len() as i64);
+    b.extend_from_slice(&datum);
+    b.extend_from_slice(&[7; 16]);
+    std::fs::write(&path, &b).unwrap();
+    let err = avro::read_file_events(&path, tmp.path(), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("items"), "{err}");
+}
+
+/// A damaged file in the spooling directory: the source logs it, leaves it where it is (it was
+/// not consumed, so it is neither renamed nor deleted) and goes on with the other files.
+#[test]
+fn bad_avro_file_is_left_in_place_and_others_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    std::fs::write(spool.join("a-bad.avro"), avro_header_claiming(1 << 40)).unwrap();
+    let (good, _) = avro_container(&[&[1, 2, 3]]);
+    std::fs::write(spool.join("b-good.avro"), &good).unwrap();
+    let mut reader = SpoolReader::new(config(
+        &spool,
+        &[("deserializer", "AVRO"), ("consumeOrder", "random")],
+    ))
+    .unwrap();
+    let mut got = 0;
+    for _ in 0..20 {
+        let events = reader.read_events(10).unwrap();
+        got += events.len();
+        reader.commit().unwrap();
+        if got == 3 && spool.join("b-good.avro.COMPLETED").exists() {
+            break;
+        }
+    }
+    assert_eq!(got, 3);
+    assert!(spool.join("b-good.avro.COMPLETED").exists());
+    assert!(spool.join("a-bad.avro").exists());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// Any bytes after the magic, and any damage to a valid file: an error or events, never a
+    /// panic or an allocation beyond the file's size.
+    #[test]
+    fn avro_reader_never_panics_on_damage(
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        flips in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 0..6),
+        cut in 0usize..4096,
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f.avro");
+        let mut b = b"Obj\x01".to_vec();
+        b.extend_from_slice(&tail);
+        std::fs::write(&path, &b).unwrap();
+        let _ = avro::read_file_events(&path, tmp.path(), 1000);
+        let (mut good, _) = avro_container(&[&[1, 2, 3], &[4, 5]]);
+        for (at, x) in flips {
+            let n = good.len();
+            good[at % n] ^= x;
+        }
+        good.truncate(cut.max(4));
+        std::fs::write(&path, &good).unwrap();
+        let _ = std::fs::remove_file(tmp.path().join("avro-read.meta"));
+        if let Ok(events) = avro::read_file_events(&path, tmp.path(), 1000) {
+            proptest::prop_assert!(events.len() <= 5 + (1 << 20));
+        }
+    }
+
+    /// Undamaged files give back every record, in order.
+    #[test]
+    fn avro_reader_reads_every_record(blocks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<i64>(), 0..5), 0..4)) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f.avro");
+        let refs: Vec<&[i64]> = blocks.iter().map(|b| b.as_slice()).collect();
+        let (bytes, schema) = avro_container(&refs);
+        std::fs::write(&path, &bytes).unwrap();
+        let events = avro::read_file_events(&path, tmp.path(), 1000).unwrap();
+        let got: Vec<i64> = events.iter().map(|e| {
+            match apache_avro::reader::datum::GenericDatumReader::builder(&schema).build().unwrap().read_value(&mut &e.body[..]).unwrap() {
+                apache_avro::types::Value::Record(f) => match f[0].1 { apache_avro::types::Value::Long(n) => n, _ => panic!() },
+                _ => panic!(),
+            }
+        }).collect();
+        let want: Vec<i64> = blocks.concat();
+        proptest::prop_assert_eq!(got, want);
+    }
+}
