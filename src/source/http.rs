@@ -20,6 +20,7 @@ use super::{ChannelProcessor, Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry;
 
 const MAX_CONNECTIONS: usize = 1024;
 /// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
@@ -49,16 +50,17 @@ impl Handler {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let name = ctx.string("handler", JSON_HANDLER);
         let sub = ctx.sub("handler.");
-        match name.trim() {
-            n if n.eq_ignore_ascii_case(JSON_HANDLER) => Ok(Handler::Json),
-            n if n.eq_ignore_ascii_case(BLOB_HANDLER) => {
+        let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
+        match resolution.row().map(registry::Row::name) {
+            Some(JSON_HANDLER) => Ok(Handler::Json),
+            Some(BLOB_HANDLER) => {
                 let max = sub.long("maxBlobLength", 100_000_000)?;
                 if max <= 0 {
                     return Err(sub.error("maxBlobLength", "must be greater than 0"));
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
-            other => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, other) {
+            _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
                 Err(missing) => Err(ctx.error(

@@ -12,6 +12,15 @@ use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{Prop, PropTable};
+
+pub const BATCH_SIZE: Prop = Prop::int("batchSize", 1, "events per channel transaction (> 0)");
+pub const TOTAL_EVENTS: Prop = Prop::long(
+    "totalEvents",
+    i64::MAX,
+    "events generated before the source stops producing",
+);
+pub const PROPS: PropTable = PropTable::new(&[BATCH_SIZE, TOTAL_EVENTS]);
 
 pub struct SeqSource {
     batch_size: usize,
@@ -22,11 +31,11 @@ pub struct SeqSource {
 
 impl SeqSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let batch_size = ctx.int("batchSize", 1)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("batchSize", "batchSize must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "batchSize must be greater than 0"));
         }
-        let total_events = ctx.long("totalEvents", i64::MAX)?;
+        let total_events = ctx.get_long(&TOTAL_EVENTS)?;
         Ok(SeqSource {
             batch_size: batch_size as usize,
             total_events: total_events.max(0) as u64,

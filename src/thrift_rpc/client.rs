@@ -134,15 +134,16 @@ impl ThriftClientConfig {
         let batch_size = batch_size_from(ctx);
         let connect_timeout = timeout_from(ctx, "connect-timeout", DEFAULT_CONNECT_TIMEOUT);
         let request_timeout = timeout_from(ctx, "request-timeout", DEFAULT_REQUEST_TIMEOUT);
+        let trust_all = ctx.bool("trust-all-certs", false);
+        let truststore = Store::truststore_from_context(ctx, env);
+        let protocols = Protocols::from_context(ctx);
         let tls = if ctx.bool("ssl", false) {
-            if ctx.bool("trust-all-certs", false) {
+            if trust_all {
                 tracing::warn!(
                     key = %ctx.full_key("trust-all-certs"),
                     "not applied: Flume's thrift client checks the server certificate against the truststore (or the system's) regardless"
                 );
             }
-            let truststore = Store::truststore_from_context(ctx, env);
-            let protocols = Protocols::from_context(ctx);
             let connector = tls::connector(false, truststore.as_ref(), &protocols)
                 .map_err(|e| ctx.error("truststore", e.to_string()))?;
             Some(connector)
