@@ -195,7 +195,9 @@ pub fn native(name: &str) -> Option<Native> {
             Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
         }),
         "thrift" => native_type(None, |name, ctx, env| {
-            Ok(Box::new(thrift::ThriftSource::from_context(name, ctx, env)?))
+            Ok(Box::new(thrift::ThriftSource::from_context(
+                name, ctx, env,
+            )?))
         }),
         _ => return None,
     })
