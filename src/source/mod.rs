@@ -2,7 +2,9 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod avro;
+pub mod blocking;
 pub mod channel_processor;
+pub mod deliver;
 pub mod exec;
 pub mod http;
 #[cfg(feature = "kafka")]
@@ -13,7 +15,6 @@ pub mod seq;
 pub mod spooldir;
 pub mod syslog;
 pub mod taildir;
-pub mod tcp;
 pub mod thrift;
 
 use std::sync::Arc;
@@ -67,7 +68,7 @@ pub trait Source: Send {
 /// A source polled in a loop (seq, taildir, kafka, spooldir): Flume's `PollableSourceRunner`.
 #[async_trait]
 pub trait PollableSource: Send {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError>;
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError>;
 
     /// `backoffSleepIncrement` and `maxBackoffSleep` (defaults 1000 / 5000 ms).
     fn backoff(&self) -> (Duration, Duration) {
@@ -95,7 +96,7 @@ impl<P: PollableSource> Source for Pollable<P> {
         let (increment, max) = self.0.backoff();
         let mut consecutive: u32 = 0;
         while !cx.shutdown.is_cancelled() {
-            let sleep = match self.0.process(&cx.processor).await {
+            let sleep = match self.0.process(cx).await {
                 Ok(Status::Ready) => {
                     consecutive = 0;
                     continue;

@@ -13,8 +13,6 @@
 //! `kerberos = true` is refused: SASL/GSSAPI is not implemented.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
@@ -24,7 +22,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use super::deliver::{Call as Calls, Counting, Failure};
+use super::{Source, SourceContext, SourceError};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
@@ -36,8 +35,6 @@ use crate::thrift_rpc::{
 use crate::tls::{self, Protocols, Store};
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
-/// How long connections may take to finish their call in hand once the source stops.
-const STOP_GRACE: Duration = Duration::from_secs(5);
 
 pub struct ThriftSource {
     name: String,
@@ -60,12 +57,10 @@ impl ThriftSource {
             return Err(ctx.error("keystore", "keystore must be specified when SSL is enabled"));
         }
         tracing::info!("Configuring thrift source.");
-        let port = ctx
-            .get("port")
-            .ok_or_else(|| ctx.error("port", "Port must be specified for Thrift Source."))?;
-        let port = crate::java::parse_int(port)
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or_else(|| ctx.error("port", format!("expected a port number, got \"{port}\"")))?;
+        if ctx.get("port").is_none() {
+            return Err(ctx.error("port", "Port must be specified for Thrift Source."));
+        }
+        let port = crate::net::port(ctx, "port")?;
         let bind = ctx
             .get("bind")
             .ok_or_else(|| ctx.error("bind", "Bind address must be specified for Thrift Source."))?
@@ -129,57 +124,42 @@ impl ThriftSource {
 
 /// What every connection of one source shares.
 struct Shared {
-    name: String,
+    cx: SourceContext,
     protocol: Protocol,
-    processor: Arc<ChannelProcessor>,
     counter: Arc<SourceCounter>,
     /// `threads`: calls executing at once.
     workers: Option<Semaphore>,
 }
 
 impl Shared {
-    /// `ThriftSourceHandler`: `OK` once the put committed, `FAILED` otherwise.
+    /// `ThriftSourceHandler`: `OK` once the put committed, `FAILED` when the channels refused
+    /// it (`ChannelWriteFail`).
     async fn execute(&self, call: Call) -> Status {
         let _worker = match &self.workers {
             Some(w) => w.acquire().await.ok(),
             None => None,
         };
-        let c = &self.counter;
-        match call {
+        let name = &self.cx.name;
+        // Flume counts ChannelWriteFail for a ChannelException only.
+        let counting = Counting::EVENTS.failures(Some(Failure::ChannelWrite), None);
+        let delivered = match call {
             Call::Append(event) => {
-                c.append_received.fetch_add(1, Ordering::Relaxed);
-                c.event_received.fetch_add(1, Ordering::Relaxed);
-                match self.processor.process_event(event).await {
-                    Ok(()) => {
-                        c.append_accepted.fetch_add(1, Ordering::Relaxed);
-                        c.event_accepted.fetch_add(1, Ordering::Relaxed);
-                        Status::Ok
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "Thrift source {} could not append events to the channel.", self.name);
-                        c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                        Status::Failed
-                    }
-                }
+                let counting = counting.call(Calls::Append);
+                self.cx.deliver(&self.counter, counting, vec![event]).await.map_err(|error| {
+                    tracing::warn!(%error, "Thrift source {name} could not append events to the channel.");
+                })
             }
             Call::AppendBatch(events) => {
-                let n = events.len() as u64;
-                c.append_batch_received.fetch_add(1, Ordering::Relaxed);
-                c.event_received.fetch_add(n, Ordering::Relaxed);
-                match self.processor.process_batch(events).await {
-                    Ok(()) => {
-                        c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
-                        c.event_accepted.fetch_add(n, Ordering::Relaxed);
-                        Status::Ok
-                    }
-                    Err(error) => {
-                        // Flume's line, "%s" and all (an SLF4J call with a printf pattern).
-                        tracing::warn!(source = %self.name, %error, "Thrift source %s could not append events to the channel.");
-                        c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                        Status::Failed
-                    }
-                }
+                let counting = counting.call(Calls::AppendBatch);
+                self.cx.deliver(&self.counter, counting, events).await.map_err(|error| {
+                    // Flume's line, "%s" and all (an SLF4J call with a printf pattern).
+                    tracing::warn!(source = %name, %error, "Thrift source %s could not append events to the channel.");
+                })
             }
+        };
+        match delivered {
+            Ok(()) => Status::Ok,
+            Err(()) => Status::Failed,
         }
     }
 }
@@ -216,7 +196,7 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
                         kind,
                         message,
                     } => {
-                        tracing::warn!(source = %shared.name, method = %name, "refusing a call: {message}");
+                        tracing::warn!(source = %shared.cx.name, method = %name, "refusing a call: {message}");
                         write_exception(shared.protocol, &name, seq, kind, &message, &mut out);
                     }
                 }
@@ -253,43 +233,36 @@ impl Source for ThriftSource {
         tracing::info!("Using {}", self.protocol.java_name());
         tracing::info!("Started Thrift source.");
         let shared = Arc::new(Shared {
-            name: self.name.clone(),
+            cx: cx.clone(),
             protocol: self.protocol,
-            processor: Arc::clone(&cx.processor),
             counter: Arc::clone(&self.counter),
             workers: self.threads.map(Semaphore::new),
         });
-        let tls = self.tls.clone();
-        let shutdown = cx.shutdown.clone();
-        let connections = super::tcp::serve_tcp(
-            &self.name,
-            listener,
-            &cx.shutdown,
-            self.max_connections,
-            move |tcp, peer| {
-                let shared = Arc::clone(&shared);
-                let shutdown = shutdown.clone();
-                let tls = tls.clone();
-                async move {
-                    let name = shared.name.clone();
-                    let outcome = match tls {
-                        None => serve_connection(tcp, shared, shutdown).await,
-                        Some(acceptor) => match tls::accept(&acceptor, tcp).await {
-                            Ok(stream) => serve_connection(stream, shared, shutdown).await,
-                            Err(error) => {
-                                tracing::warn!(source = %name, %peer, %error, "TLS handshake failed");
-                                Ok(())
-                            }
-                        },
-                    };
-                    if let Err(error) = outcome {
-                        tracing::warn!(source = %name, %peer, %error, "closing Thrift connection");
-                    }
+        let permits = Arc::new(Semaphore::new(self.max_connections));
+        let server = format!("Thrift source {}", self.name);
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &server, |tcp, peer| {
+            let shared = Arc::clone(&shared);
+            let tls = self.tls.clone();
+            async move {
+                let _ = tcp.set_nodelay(true);
+                let name = shared.cx.name.clone();
+                let shutdown = shared.cx.shutdown.clone();
+                let outcome = match tls {
+                    None => serve_connection(tcp, shared, shutdown).await,
+                    Some(acceptor) => match tls::accept(&acceptor, tcp).await {
+                        Ok(stream) => serve_connection(stream, shared, shutdown).await,
+                        Err(error) => {
+                            tracing::warn!(source = %name, %peer, %error, "TLS handshake failed");
+                            Ok(())
+                        }
+                    },
+                };
+                if let Err(error) = outcome {
+                    tracing::warn!(source = %name, %peer, %error, "closing Thrift connection");
                 }
-            },
-        )
+            }
+        })
         .await;
-        connections.wait(STOP_GRACE).await;
         tracing::info!("Thrift source {} stopped.", self.name);
         Ok(())
     }
