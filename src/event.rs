@@ -228,7 +228,7 @@ impl Event {
 
     pub fn with_headers(headers: Headers, body: impl Into<Bytes>) -> Self {
         Event {
-            headers: headers.into(),
+            headers,
             body: body.into(),
         }
     }
