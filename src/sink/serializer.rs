@@ -24,6 +24,7 @@ use std::io::{self, Write};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::format::avro_event;
+use crate::registry;
 
 /// One file's serializer.
 pub trait EventSerializer: Send {
@@ -57,23 +58,6 @@ pub trait EventSerializer: Send {
     /// Whether [`EventSerializer::after_reopen`] works.
     fn supports_reopen(&self) -> bool;
 }
-
-/// Serializer type names as Flume resolves them (`EventSerializerType`, any case) and the
-/// builder class names that select the same serializers.
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "text",
-        "org.apache.flume.serialization.BodyTextEventSerializer$Builder",
-    ),
-    (
-        "header_and_text",
-        "org.apache.flume.serialization.HeaderAndBodyTextEventSerializer$Builder",
-    ),
-    (
-        "avro_event",
-        "org.apache.flume.serialization.FlumeEventAvroEventSerializer$Builder",
-    ),
-];
 
 /// The Avro schema `avro_event` writes (`FlumeEventAvroEventSerializer.SCHEMA`, as Java's
 /// `Schema.toString()` prints it: record `Event`, no namespace).
@@ -153,7 +137,8 @@ impl SerializerFactory {
     /// Resolve `type_name` (an alias in any case or a builder class name) and read its keys
     /// from `ctx`, the `serializer.` sub-context (`sink.serializer.` for file_roll).
     pub fn from_context(type_name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let Some(alias) = crate::registry::resolve(type_name.trim(), TYPES) else {
+        let resolution = registry::resolve(registry::Kind::Serializer, type_name);
+        let Some(alias) = resolution.row().map(registry::Row::name) else {
             // Flume loads the class when a file is opened: the sink starts and every delivery
             // fails while the events stay in the channel (reference §18).
             return match crate::plugin::load(crate::plugin::ClassRole::Serializer, type_name) {
@@ -162,7 +147,7 @@ impl SerializerFactory {
                     tracing::warn!(
                         key = %type_error(ctx, String::new()).key,
                         "{}; the sink starts, but opening a file fails (\"Class not found\") and its events stay in the channel",
-                        crate::registry::unknown_type_message("serializer", type_name, TYPES),
+                        registry::unknown_type_message(registry::Kind::Serializer, type_name),
                     );
                     Ok(SerializerFactory::Unloadable {
                         class: missing.class,

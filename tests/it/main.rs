@@ -14,9 +14,11 @@ mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
 mod http_sink;
+mod irc_sink;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
