@@ -15,6 +15,7 @@ pub mod seq;
 pub mod spooldir;
 pub mod syslog;
 pub mod taildir;
+pub mod thrift;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,6 +195,11 @@ pub fn native(name: &str) -> Option<Native> {
         "http" => native_type(None, |name, ctx, _| {
             Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
         }),
+        "thrift" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(thrift::ThriftSource::from_context(
+                name, ctx, env,
+            )?))
+        }),
         _ => return None,
     })
 }
@@ -202,6 +208,14 @@ pub fn native(name: &str) -> Option<Native> {
 pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(Kind::Source, type_name) {
+        return Ok(Box::new(crate::jvm::source::JavaSource::build(
+            &class,
+            &config.name,
+            ctx,
+        )?));
+    }
     let row = crate::component::native_row(Kind::Source, type_name, ctx)?;
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, env),
