@@ -112,7 +112,7 @@ pub(super) fn build_sources(
             .collect();
         let ctx = &s.component.context;
         let built = (|| -> Result<(Box<dyn Source>, ChannelProcessor), BuildError> {
-            let src = source::build(&s.component, env)?;
+            let src = build_source(&s.component, env)?;
             let interceptors =
                 InterceptorChain::from_source_context_with(ctx, hosted_interceptors())?;
             let sel = selector::build(&ctx.sub("selector."), &names)?;
@@ -164,6 +164,26 @@ pub(super) fn build_sources(
     }
 
     Ok(sources)
+}
+
+/// A source: a Java class on the plugin host's classpath when that is what the type names
+/// (`jvm::hosted_class`), else a native one.
+fn build_source(
+    config: &crate::config::ComponentConfig,
+    env: &BuildEnv,
+) -> Result<Box<dyn Source>, BuildError> {
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(
+        registry::Kind::Source,
+        config.type_name.as_deref().unwrap_or(""),
+    ) {
+        return Ok(Box::new(crate::jvm::source::JavaSource::build(
+            &class,
+            &config.name,
+            &config.context,
+        )?));
+    }
+    source::build(config, env)
 }
 
 /// A sink: a Java class on the plugin host's classpath when that is what the type names
