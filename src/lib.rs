@@ -4,6 +4,7 @@
 //! [`source::ChannelProcessor`] (interceptors → selector) → [`channel`]s → sink processors →
 //! [`sink`]s. See `docs/` and the module docs for the Flume behaviour each part mirrors.
 
+pub mod avro_rpc;
 pub mod channel;
 pub mod cli;
 pub mod client;

@@ -1,5 +1,3 @@
-//! Avro RPC clients: [`rpc`] is Flume's `NettyAvroRpcClient` (used by the avro sink), [`avro`]
-//! is `flume-ng avro-client`.
+//! `flume-ng avro-client` ([`avro`]); the Avro RPC client it uses is [`crate::avro_rpc::client`].
 
 pub mod avro;
-pub mod rpc;

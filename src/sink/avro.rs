@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::{Sink, SinkError};
+use crate::avro_rpc::client::{RpcClient, RpcClientConfig};
 use crate::channel::ChannelRef;
-use crate::client::rpc::{RpcClient, RpcClientConfig};
 use crate::component::{BuildEnv, Status};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
@@ -208,8 +208,8 @@ impl Sink for AvroSink {
 
 /// `verify_connection` succeeded, so there is a client; kept out of line so that `process`
 /// reads straight.
-fn unreachable_client() -> Result<(), crate::client::rpc::RpcClientError> {
-    Err(crate::client::rpc::RpcClientError::Closed {
+fn unreachable_client() -> Result<(), crate::avro_rpc::client::RpcClientError> {
+    Err(crate::avro_rpc::client::RpcClientError::Closed {
         addr: "no connection".into(),
     })
 }
