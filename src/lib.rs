@@ -7,13 +7,13 @@
 pub mod avro_rpc;
 pub mod channel;
 pub mod cli;
-pub mod client;
 pub mod component;
 pub mod config;
 pub mod event;
 pub mod format;
 pub mod interceptor;
 pub mod java;
+pub mod jvm;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;

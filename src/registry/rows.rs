@@ -234,7 +234,7 @@ pub const ROWS: &[Row] = &[
         Sink,
         "irc",
         &["org.apache.flume.sink.irc.IRCSink"],
-        false,
+        true,
         "IRC channel",
     ),
     row(

@@ -5,6 +5,7 @@ pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
 pub mod http;
+pub mod irc;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -99,6 +100,14 @@ pub fn native(name: &str) -> Option<Native> {
             Ok(Box::new(hdfs::HdfsSink::from_context(
                 name, ctx, channel, env,
             )?))
+        }),
+        "http" => native_type(Some(&http::PROPS), |name, ctx, channel, env| {
+            Ok(Box::new(http::HttpSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        "irc" => native_type(Some(&irc::PROPS), |name, ctx, channel, _| {
+            Ok(Box::new(irc::IrcSink::from_context(name, ctx, channel)?))
         }),
         _ => return None,
     })

@@ -14,9 +14,13 @@ mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
 mod http_sink;
+mod irc_sink;
+#[cfg(feature = "jvm")]
+mod jvm;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
