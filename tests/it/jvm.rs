@@ -322,3 +322,85 @@ fn builtin_only_configuration_starts_no_jvm() {
         "RSS without JVM {native_rss} kB, with {java_rss} kB"
     );
 }
+
+fn numbers(n: usize) -> String {
+    (0..n).map(|i| format!("{i}\n")).collect()
+}
+
+const FLAKY: &str = "com.example.hosted.FlakySink";
+
+/// A Java sink whose first transaction throws EventDeliveryException (after rolling back):
+/// the events return to the channel head, the runner backs off as Flume's SinkRunner does, and
+/// the sink then delivers every event exactly once, in order. The sink's transactions are
+/// served from batches fetched from our channel; what it does not take stays for its next one.
+#[test]
+fn java_sink_delivery_exception_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.txt");
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 50\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.file = {}\na1.sinks.k1.batchSize = 7\na1.sinks.k1.failTimes = 1\n",
+            out.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(40), "50 events delivered", || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s.lines().count() >= 50)
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), numbers(50), "{log}");
+    assert!(log.contains("destination refused a batch of 7"), "{log}");
+    assert!(
+        log.contains("at com.example.hosted.FlakySink.process"),
+        "{log}"
+    );
+    assert!(log.contains("Unable to deliver event"), "{log}");
+}
+
+/// Under a failover group a Java sink that always fails hands over to the next sink: every
+/// event reaches the backup (a native file_roll) exactly once, in order; none reaches the
+/// Java sink's file.
+#[test]
+fn java_sink_under_failover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let java_out = tmp.path().join("java.txt");
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1 k2\na1.sinkgroups = g1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 30\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.file = {}\na1.sinks.k1.batchSize = 4\na1.sinks.k1.failTimes = -1\n\
+             a1.sinks.k2.type = file_roll\na1.sinks.k2.channel = c1\n\
+             a1.sinks.k2.sink.directory = {}\na1.sinks.k2.sink.rollInterval = 0\n\
+             a1.sinkgroups.g1.sinks = k1 k2\na1.sinkgroups.g1.processor.type = failover\n\
+             a1.sinkgroups.g1.processor.priority.k1 = 10\na1.sinkgroups.g1.processor.priority.k2 = 5\n",
+            java_out.display(),
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(40), "30 events at the backup", || {
+        files_text(&roll).lines().count() >= 30
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(files_text(&roll), numbers(30), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(&java_out).unwrap_or_default(),
+        "",
+        "{log}"
+    );
+    assert!(log.contains("destination refused a batch of 4"), "{log}");
+}
