@@ -404,3 +404,121 @@ fn java_sink_under_failover() {
     );
     assert!(log.contains("destination refused a batch of 4"), "{log}");
 }
+
+/// A Java pollable source feeding our channel processor: a native interceptor runs on its
+/// events, the multiplexing selector routes on the header it set, and when a required channel
+/// refuses (c2 holds one event) Flume's ChannelException reaches the source, which counts it
+/// (the `refused` header of its later events).
+#[test]
+fn java_pollable_source_through_our_channel_processor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1 c2\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.hosted.WordsSource\na1.sources.r1.channels = c1 c2\n\
+             a1.sources.r1.words = a,!,b,!,c\na1.sources.r1.batch = 1\n\
+             a1.sources.r1.backoffIncrement = 100\na1.sources.r1.maxBackoff = 200\n\
+             a1.sources.r1.interceptors = t\na1.sources.r1.interceptors.t.type = static\n\
+             a1.sources.r1.interceptors.t.key = src\na1.sources.r1.interceptors.t.value = words\n\
+             a1.sources.r1.selector.type = multiplexing\na1.sources.r1.selector.header = dest\n\
+             a1.sources.r1.selector.mapping.full = c2\na1.sources.r1.selector.default = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.channels.c2.type = memory\na1.channels.c2.capacity = 1\na1.channels.c2.transactionCapacity = 1\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k1.sink.serializer = header_and_text\n",
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "three events", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    // HashMap order of {refused, src} in a 4-slot table (1 header copied by EventBuilder,
+    // then one put): refused (bucket 0) before src (bucket 1).
+    assert_eq!(
+        files_text(&roll),
+        "{src=words} a\n{src=words} b\n{refused=1, src=words} c\n",
+        "{log}"
+    );
+    assert!(
+        log.contains("com.example.hosted.WordsSource loaded (pollable)"),
+        "{log}"
+    );
+}
+
+/// A Java event-driven source: its own thread sends events one by one through
+/// `processEvent` between start() and stop().
+#[test]
+fn java_event_driven_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.hosted.TickSource\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.count = 5\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n",
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "five events", || {
+        files_text(&roll).lines().count() >= 5
+    });
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        files_text(&roll),
+        "tick-0\ntick-1\ntick-2\ntick-3\ntick-4\n",
+        "{}",
+        agent.log()
+    );
+}
+
+/// A source type that is a class on no classpath rejects the whole configuration (Flume 1.9:
+/// "A fatal error occurred while running"), naming the class and where it was searched.
+#[test]
+fn missing_source_class_rejects_the_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+         a1.sources.r1.type = com.example.hosted.NoSuchSource\na1.sources.r1.channels = c1\n\
+         a1.channels.c1.type = memory\na1.sinks.k1.type = null\na1.sinks.k1.channel = c1\n",
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    let start = std::time::Instant::now();
+    // The agent ends (nothing of the configuration runs).
+    loop {
+        if let Ok(Some(_)) = agent.child.try_wait() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", agent.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let log = agent.log();
+    assert!(
+        log.contains("A fatal error occurred while running"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "source class com.example.hosted.NoSuchSource not found on the Java classpath"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("Starting Channel c1"), "{log}");
+}
