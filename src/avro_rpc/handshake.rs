@@ -214,6 +214,7 @@ pub(super) fn read_event(r: &mut Reader<'_>, payload: &Bytes) -> Result<Event, D
         }
     }
     let body = payload.slice_ref(r.bytes()?);
+    let headers = crate::java::avro_map_headers(headers);
     Ok(Event { headers, body })
 }
 
