@@ -401,6 +401,15 @@ pub fn build(
     })
 }
 
+/// Run blocking work (starting the JVM, loading Java classes) from async code: on the
+/// multi-thread runtime the worker hands its other tasks away first.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// Unknown types anywhere reject the whole configuration, before anything is built.
 fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
     let channels = cfg.channels.iter().map(|c| (registry::Kind::Channel, c));

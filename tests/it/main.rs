@@ -15,6 +15,8 @@ mod golden_logger;
 mod hdfs_sink;
 mod http_sink;
 mod irc_sink;
+#[cfg(feature = "jvm")]
+mod jvm;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;

@@ -1,0 +1,1 @@
+//! Java sinks (placeholder until the sink adapter lands).

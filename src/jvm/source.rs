@@ -1,0 +1,1 @@
+//! Java sources (placeholder until the source adapter lands).
