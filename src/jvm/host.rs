@@ -536,7 +536,6 @@ pub trait Upcalls: Send + Sync {
 }
 
 static UPCALLS: OnceLock<RwLock<HashMap<i64, Arc<dyn Upcalls>>>> = OnceLock::new();
-#[allow(dead_code)] // used by the sink and source adapters
 static NEXT_UPCALL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
 
 fn upcalls() -> &'static RwLock<HashMap<i64, Arc<dyn Upcalls>>> {
@@ -544,7 +543,6 @@ fn upcalls() -> &'static RwLock<HashMap<i64, Arc<dyn Upcalls>>> {
 }
 
 /// Register an upcall target; its id is what the Java side passes back.
-#[allow(dead_code)]
 pub fn register_upcalls(target: Arc<dyn Upcalls>) -> i64 {
     let id = NEXT_UPCALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     upcalls()
@@ -554,7 +552,6 @@ pub fn register_upcalls(target: Arc<dyn Upcalls>) -> i64 {
     id
 }
 
-#[allow(dead_code)]
 pub fn unregister_upcalls(id: i64) {
     upcalls()
         .write()

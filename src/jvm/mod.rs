@@ -35,6 +35,30 @@ pub use settings::JavaSettings;
 #[cfg(not(feature = "jvm"))]
 pub fn configure(_settings: JavaSettings) {}
 
+/// Kinds whose Java classes this build can host.
+pub fn hosts(kind: crate::registry::Kind) -> bool {
+    use crate::registry::Kind;
+    cfg!(feature = "jvm") && matches!(kind, Kind::Sink | Kind::Source)
+}
+
+/// The Java class to host for a configured type of `kind`: a class name no built-in type
+/// has, or (when Flume's own jars are on the classpath) one of Flume's types that flume-rs
+/// does not run natively. Native types always win.
+#[cfg(feature = "jvm")]
+pub fn hosted_class(kind: crate::registry::Kind, type_name: &str) -> Option<String> {
+    use crate::registry::{self, Resolution};
+    if !hosts(kind) {
+        return None;
+    }
+    match registry::resolve(kind, type_name) {
+        Resolution::Native(_) => None,
+        Resolution::Unknown(name) => is_class_name(name).then(|| name.to_string()),
+        Resolution::NotNative(row) => planned_classpath()
+            .has_flume_jars()
+            .then(|| row.class().to_string()),
+    }
+}
+
 /// True when `type_name` names a Java class (a dotted name) rather than an alias.
 pub fn is_class_name(type_name: &str) -> bool {
     let t = type_name.trim();

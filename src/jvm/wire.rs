@@ -12,6 +12,7 @@ pub const OP_INIT: i32 = 1;
 pub const OP_CLOSE: i32 = 2;
 pub const OP_CHECK_CLASS: i32 = 3;
 pub const OP_START: i32 = 4;
+pub const OP_STOP: i32 = 5;
 pub const OP_NEW_INTERCEPTOR: i32 = 10;
 pub const OP_INTERCEPT: i32 = 11;
 pub const OP_NEW_SINK: i32 = 20;

@@ -424,6 +424,11 @@ fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
     for (kind, component) in channels.chain(sources).chain(sinks) {
         let type_name = component.type_name.as_deref().unwrap_or("");
         if let registry::Resolution::Unknown(name) = registry::resolve(kind, type_name) {
+            // A Java class: the build loads it from the Java classpath (and rejects the whole
+            // configuration if it cannot).
+            if crate::jvm::hosts(kind) && crate::jvm::is_class_name(name) {
+                continue;
+            }
             return Err(FatalError::UnknownType(
                 component
                     .context

@@ -322,3 +322,203 @@ fn builtin_only_configuration_starts_no_jvm() {
         "RSS without JVM {native_rss} kB, with {java_rss} kB"
     );
 }
+
+fn numbers(n: usize) -> String {
+    (0..n).map(|i| format!("{i}\n")).collect()
+}
+
+const FLAKY: &str = "com.example.hosted.FlakySink";
+
+/// A Java sink whose first transaction throws EventDeliveryException (after rolling back):
+/// the events return to the channel head, the runner backs off as Flume's SinkRunner does, and
+/// the sink then delivers every event exactly once, in order. The sink's transactions are
+/// served from batches fetched from our channel; what it does not take stays for its next one.
+#[test]
+fn java_sink_delivery_exception_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.txt");
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 50\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.file = {}\na1.sinks.k1.batchSize = 7\na1.sinks.k1.failTimes = 1\n",
+            out.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(40), "50 events delivered", || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s.lines().count() >= 50)
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), numbers(50), "{log}");
+    assert!(log.contains("destination refused a batch of 7"), "{log}");
+    assert!(
+        log.contains("at com.example.hosted.FlakySink.process"),
+        "{log}"
+    );
+    assert!(log.contains("Unable to deliver event"), "{log}");
+}
+
+/// Under a failover group a Java sink that always fails hands over to the next sink: every
+/// event reaches the backup (a native file_roll) exactly once, in order; none reaches the
+/// Java sink's file.
+#[test]
+fn java_sink_under_failover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let java_out = tmp.path().join("java.txt");
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1 k2\na1.sinkgroups = g1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 30\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.file = {}\na1.sinks.k1.batchSize = 4\na1.sinks.k1.failTimes = -1\n\
+             a1.sinks.k2.type = file_roll\na1.sinks.k2.channel = c1\n\
+             a1.sinks.k2.sink.directory = {}\na1.sinks.k2.sink.rollInterval = 0\n\
+             a1.sinkgroups.g1.sinks = k1 k2\na1.sinkgroups.g1.processor.type = failover\n\
+             a1.sinkgroups.g1.processor.priority.k1 = 10\na1.sinkgroups.g1.processor.priority.k2 = 5\n",
+            java_out.display(),
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(40), "30 events at the backup", || {
+        files_text(&roll).lines().count() >= 30
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(files_text(&roll), numbers(30), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(&java_out).unwrap_or_default(),
+        "",
+        "{log}"
+    );
+    assert!(log.contains("destination refused a batch of 4"), "{log}");
+}
+
+/// A Java pollable source feeding our channel processor: a native interceptor runs on its
+/// events, the multiplexing selector routes on the header it set, and when a required channel
+/// refuses (c2 holds one event) Flume's ChannelException reaches the source, which counts it
+/// (the `refused` header of its later events).
+#[test]
+fn java_pollable_source_through_our_channel_processor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1 c2\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.hosted.WordsSource\na1.sources.r1.channels = c1 c2\n\
+             a1.sources.r1.words = a,!,b,!,c\na1.sources.r1.batch = 1\n\
+             a1.sources.r1.backoffIncrement = 100\na1.sources.r1.maxBackoff = 200\n\
+             a1.sources.r1.interceptors = t\na1.sources.r1.interceptors.t.type = static\n\
+             a1.sources.r1.interceptors.t.key = src\na1.sources.r1.interceptors.t.value = words\n\
+             a1.sources.r1.selector.type = multiplexing\na1.sources.r1.selector.header = dest\n\
+             a1.sources.r1.selector.mapping.full = c2\na1.sources.r1.selector.default = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.channels.c2.type = memory\na1.channels.c2.capacity = 1\na1.channels.c2.transactionCapacity = 1\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k1.sink.serializer = header_and_text\n",
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "three events", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    // HashMap order of {refused, src} in a 4-slot table (1 header copied by EventBuilder,
+    // then one put): refused (bucket 0) before src (bucket 1).
+    assert_eq!(
+        files_text(&roll),
+        "{src=words} a\n{src=words} b\n{refused=1, src=words} c\n",
+        "{log}"
+    );
+    assert!(
+        log.contains("com.example.hosted.WordsSource loaded (pollable)"),
+        "{log}"
+    );
+}
+
+/// A Java event-driven source: its own thread sends events one by one through
+/// `processEvent` between start() and stop().
+#[test]
+fn java_event_driven_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.hosted.TickSource\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.count = 5\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n",
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "five events", || {
+        files_text(&roll).lines().count() >= 5
+    });
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        files_text(&roll),
+        "tick-0\ntick-1\ntick-2\ntick-3\ntick-4\n",
+        "{}",
+        agent.log()
+    );
+}
+
+/// A source type that is a class on no classpath rejects the whole configuration (Flume 1.9:
+/// "A fatal error occurred while running"), naming the class and where it was searched.
+#[test]
+fn missing_source_class_rejects_the_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+         a1.sources.r1.type = com.example.hosted.NoSuchSource\na1.sources.r1.channels = c1\n\
+         a1.channels.c1.type = memory\na1.sinks.k1.type = null\na1.sinks.k1.channel = c1\n",
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    let start = std::time::Instant::now();
+    // The agent ends (nothing of the configuration runs).
+    loop {
+        if let Ok(Some(_)) = agent.child.try_wait() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", agent.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let log = agent.log();
+    assert!(
+        log.contains("A fatal error occurred while running"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "source class com.example.hosted.NoSuchSource not found on the Java classpath"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("Starting Channel c1"), "{log}");
+}

@@ -34,6 +34,7 @@ public final class Host {
   static final int OP_CLOSE = 2;
   static final int OP_CHECK_CLASS = 3;
   static final int OP_START = 4;
+  static final int OP_STOP = 5;
   static final int OP_NEW_INTERCEPTOR = 10;
   static final int OP_INTERCEPT = 11;
   static final int OP_NEW_SINK = 20;
@@ -109,6 +110,15 @@ public final class Host {
           ((Hosted) o).start();
         } else if (o instanceof LifecycleAware) {
           ((LifecycleAware) o).start();
+        }
+        return;
+      }
+      case OP_STOP: {
+        Object o = get(handle);
+        if (o instanceof Hosted) {
+          ((Hosted) o).stop();
+        } else if (o instanceof LifecycleAware) {
+          ((LifecycleAware) o).stop();
         }
         return;
       }
@@ -275,6 +285,10 @@ public final class Host {
   interface Hosted {
     void start() throws Exception;
 
+    /** Stops; may be started again (a restart after a failure). */
+    void stop() throws Exception;
+
+    /** Stops for good. */
     void close() throws Exception;
   }
 

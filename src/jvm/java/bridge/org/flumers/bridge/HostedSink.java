@@ -27,6 +27,11 @@ final class HostedSink implements Host.Hosted {
   }
 
   @Override
+  public void stop() {
+    sink.stop();
+  }
+
+  @Override
   public void close() {
     sink.stop();
   }

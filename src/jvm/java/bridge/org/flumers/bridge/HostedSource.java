@@ -55,10 +55,20 @@ final class HostedSource implements Host.Hosted {
     return s == PollableSource.Status.BACKOFF ? 1 : 0;
   }
 
+  private boolean initialized;
+
   @Override
   public void start() {
-    processor.initialize();
+    if (!initialized) {
+      processor.initialize();
+      initialized = true;
+    }
     source.start();
+  }
+
+  @Override
+  public void stop() {
+    source.stop();
   }
 
   @Override
