@@ -107,6 +107,12 @@ pub fn build(
         return Err(FatalError::InvalidAgent(cfg.name.clone()));
     }
     check_types(cfg)?;
+    #[cfg(feature = "jvm")]
+    sink::serializer::install_java_serializers(|class, context| {
+        Ok(Box::new(crate::jvm::serializer::JavaSerializer::create(
+            class, context,
+        )?))
+    });
     let mut diags = Vec::new();
     let mut channels = build_channels(cfg, env, reuse, &mut diags)?;
     let sources = build_sources(cfg, env, &channels, &mut diags)?;
@@ -122,14 +128,7 @@ pub fn build(
     })
 }
 
-/// Run blocking work (starting the JVM, loading Java classes) from async code: on the
-/// multi-thread runtime the worker hands its other tasks away first.
-pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
-}
+pub use crate::component::blocking;
 
 /// Unknown types anywhere reject the whole configuration, before anything is built.
 fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
