@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod logging;
+pub mod top;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
 pub fn version() -> String {
@@ -15,6 +16,7 @@ commands:
   agent                     run a Flume agent
   validate                  check a configuration: what Flume would drop or reject, and why
   avro-client               run an avro Flume client
+  top                       a live view of a running agent's metrics (flume-ng top --help)
   version                   show Flume version info
 
 global options:
