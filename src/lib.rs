@@ -13,9 +13,11 @@ pub mod event;
 pub mod format;
 pub mod interceptor;
 pub mod java;
+pub mod jvm;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;
+pub mod net;
 pub mod plugin;
 pub mod processor;
 pub mod registry;
@@ -23,6 +25,7 @@ pub mod selector;
 pub mod sink;
 pub mod source;
 pub mod storage;
+pub mod thrift_rpc;
 pub mod tls;
 pub mod topology;
 

@@ -11,8 +11,8 @@ fn main() {
             cli::agent::main(&args[1..])
         }
         Some("top") => cli::top::main(&args[1..]),
-        Some("avro-client") => flume_rs::client::avro::main(&args[1..]),
-        Some("validate") => flume_rs::config::report::main(&args[1..]),
+        Some("avro-client") => cli::avro_client::main(&args[1..]),
+        Some("validate") => cli::validate::main(&args[1..]),
         Some("version") => {
             print!("{}", cli::version());
             0

@@ -1,8 +1,10 @@
 //! The `flume-ng` command line: one module per command.
 
 pub mod agent;
+pub mod avro_client;
 pub mod logging;
 pub mod top;
+pub mod validate;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
 pub fn version() -> String {
@@ -22,7 +24,9 @@ commands:
 global options:
   --conf,-c <conf>          use configs in <conf> directory
   -Dproperty=value          sets a system property value (flume.root.logger, flume.monitoring.*)
-  -X<property>, --classpath accepted for compatibility with Flume's launcher, ignored
+  -X<option>                an option of the JVM that runs Java plugins (started only if needed)
+  --classpath,-C <cp>       classpath for Java plugins
+  --plugins-path <dirs>     colon-separated plugins.d directories (default $FLUME_HOME/plugins.d)
 
 agent options:
   --name,-n <name>          the name of this agent (required)

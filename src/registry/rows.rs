@@ -135,7 +135,7 @@ pub const ROWS: &[Row] = &[
         Source,
         "thrift",
         &["org.apache.flume.source.ThriftSource"],
-        false,
+        true,
         "Thrift RPC server",
     ),
     row(
@@ -227,14 +227,14 @@ pub const ROWS: &[Row] = &[
         Sink,
         "thrift",
         &["org.apache.flume.sink.ThriftSink"],
-        false,
+        true,
         "Thrift RPC client",
     ),
     row(
         Sink,
         "irc",
         &["org.apache.flume.sink.irc.IRCSink"],
-        false,
+        true,
         "IRC channel",
     ),
     row(

@@ -30,12 +30,71 @@ use crate::channel::ChannelRef;
 use crate::component::{BuildEnv, Status};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SinkCounter};
+use crate::registry::{Prefix, Prop, PropTable};
 
 const LOG: &str = "org.apache.flume.sink.http.HttpSink";
-const DEFAULT_CONNECT_TIMEOUT_MS: i32 = 5000;
-const DEFAULT_REQUEST_TIMEOUT_MS: i32 = 5000;
-const DEFAULT_CONTENT_TYPE: &str = "text/plain";
-const DEFAULT_ACCEPT_HEADER: &str = "text/plain";
+
+pub const ENDPOINT: Prop = Prop::text(
+    "endpoint",
+    "URL each event body is POSTed to (http:// or https://)",
+)
+.required();
+pub const CONNECT_TIMEOUT: Prop =
+    Prop::int("connectTimeout", 5000, "TCP connect timeout in ms (> 0)");
+pub const REQUEST_TIMEOUT: Prop = Prop::int(
+    "requestTimeout",
+    5000,
+    "how long to wait for the answer, in ms (> 0)",
+);
+pub const CONTENT_TYPE_HEADER: Prop = Prop::string(
+    "contentTypeHeader",
+    "text/plain",
+    "Content-Type of the requests",
+);
+pub const ACCEPT_HEADER: Prop = Prop::string(
+    "acceptHeader",
+    "text/plain",
+    "Accept header of the requests",
+);
+pub const DEFAULT_BACKOFF: Prop = Prop::bool(
+    "defaultBackoff",
+    true,
+    "back off after an answer whose status no backoff.* key names (2XX included)",
+);
+pub const DEFAULT_ROLLBACK: Prop = Prop::bool(
+    "defaultRollback",
+    true,
+    "roll the event back after an answer whose status no rollback.* key names (2XX included)",
+);
+pub const DEFAULT_INCREMENT_METRICS: Prop = Prop::bool(
+    "defaultIncrementMetrics",
+    false,
+    "count EventDrainSuccessCount for an answer whose status no incrementMetrics.* key names",
+);
+pub const PROPS: PropTable = PropTable::new(&[
+    ENDPOINT,
+    CONNECT_TIMEOUT,
+    REQUEST_TIMEOUT,
+    CONTENT_TYPE_HEADER,
+    ACCEPT_HEADER,
+    DEFAULT_BACKOFF,
+    DEFAULT_ROLLBACK,
+    DEFAULT_INCREMENT_METRICS,
+])
+.with_prefixes(&[
+    Prefix::user_named(
+        "backoff.",
+        "back off (true/false) for one status code (`503`) or class (`5XX`)",
+    ),
+    Prefix::user_named(
+        "rollback.",
+        "roll back (true/false) for one status code (`200`) or class (`2XX`)",
+    ),
+    Prefix::user_named(
+        "incrementMetrics.",
+        "count the event as drained (true/false) for one status code or class",
+    ),
+]);
 
 /// Per-status-code values of one setting (`backoff`, `rollback`, `incrementMetrics`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +105,8 @@ pub struct StatusRule {
 }
 
 impl StatusRule {
-    fn from_context(ctx: &Context, setting: &str, default_key: &str, default: bool) -> Self {
-        let default = ctx.bool(default_key, default);
+    fn from_context(ctx: &Context, setting: &str, default: &Prop) -> Self {
+        let default = ctx.get_bool(default);
         let sub = ctx.sub(&format!("{setting}."));
         let mut overrides = HashMap::new();
         for (code, value) in sub.pairs() {
@@ -123,7 +182,7 @@ pub struct HttpSinkConfig {
 
 impl HttpSinkConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let endpoint_text = ctx.string("endpoint", "");
+        let endpoint_text = ctx.get_string(&ENDPOINT);
         tracing::info!(target: LOG, "Read endpoint URL from configuration : {endpoint_text}");
         let endpoint = Endpoint::parse(&endpoint_text).ok_or_else(|| {
             ctx.error(
@@ -133,7 +192,7 @@ impl HttpSinkConfig {
                 ),
             )
         })?;
-        let connect = ctx.int("connectTimeout", DEFAULT_CONNECT_TIMEOUT_MS)?;
+        let connect = ctx.get_int(&CONNECT_TIMEOUT)?;
         if connect <= 0 {
             return Err(ctx.error(
                 "connectTimeout",
@@ -141,7 +200,7 @@ impl HttpSinkConfig {
             ));
         }
         tracing::info!(target: LOG, "Using connect timeout : {connect}");
-        let request = ctx.int("requestTimeout", DEFAULT_REQUEST_TIMEOUT_MS)?;
+        let request = ctx.get_int(&REQUEST_TIMEOUT)?;
         if request <= 0 {
             return Err(ctx.error(
                 "requestTimeout",
@@ -149,16 +208,16 @@ impl HttpSinkConfig {
             ));
         }
         tracing::info!(target: LOG, "Using request timeout : {request}");
-        let accept = ctx.string("acceptHeader", DEFAULT_ACCEPT_HEADER);
+        let accept = ctx.get_string(&ACCEPT_HEADER);
         tracing::info!(target: LOG, "Using Accept header value : {accept}");
-        let content_type = ctx.string("contentTypeHeader", DEFAULT_CONTENT_TYPE);
+        let content_type = ctx.get_string(&CONTENT_TYPE_HEADER);
         tracing::info!(target: LOG, "Using Content-Type header value : {content_type}");
-        let backoff = StatusRule::from_context(ctx, "backoff", "defaultBackoff", true);
+        let backoff = StatusRule::from_context(ctx, "backoff", &DEFAULT_BACKOFF);
         tracing::info!(target: LOG, "Channel backoff by default is {}", backoff.default);
-        let rollback = StatusRule::from_context(ctx, "rollback", "defaultRollback", true);
+        let rollback = StatusRule::from_context(ctx, "rollback", &DEFAULT_ROLLBACK);
         tracing::info!(target: LOG, "Transaction rollback by default is {}", rollback.default);
         let increment_metrics =
-            StatusRule::from_context(ctx, "incrementMetrics", "defaultIncrementMetrics", false);
+            StatusRule::from_context(ctx, "incrementMetrics", &DEFAULT_INCREMENT_METRICS);
         tracing::info!(target: LOG, "Incrementing metrics by default is {}", increment_metrics.default);
         Ok(HttpSinkConfig {
             endpoint,

@@ -5,11 +5,14 @@ pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
 pub mod http;
+pub mod irc;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
 pub mod null;
+pub mod rpc;
 pub mod serializer;
+pub mod thrift;
 
 use std::sync::Arc;
 
@@ -84,6 +87,11 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, channel, env,
             )?))
         }),
+        "thrift" => native_type(None, |name, ctx, channel, env| {
+            Ok(Box::new(thrift::ThriftSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
         #[cfg(feature = "kafka")]
         "org.apache.flume.sink.kafka.KafkaSink" => native_type(None, |name, ctx, channel, _| {
             Ok(Box::new(kafka::KafkaSink::from_context(
@@ -100,6 +108,14 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, channel, env,
             )?))
         }),
+        "http" => native_type(Some(&http::PROPS), |name, ctx, channel, env| {
+            Ok(Box::new(http::HttpSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        "irc" => native_type(Some(&irc::PROPS), |name, ctx, channel, _| {
+            Ok(Box::new(irc::IrcSink::from_context(name, ctx, channel)?))
+        }),
         _ => return None,
     })
 }
@@ -112,6 +128,15 @@ pub fn build(
 ) -> Result<Box<dyn Sink>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(Kind::Sink, type_name) {
+        return Ok(Box::new(crate::jvm::sink::JavaSink::build(
+            &class,
+            &config.name,
+            ctx,
+            channel,
+        )?));
+    }
     let row = crate::component::native_row(Kind::Sink, type_name, ctx)?;
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, channel, env),

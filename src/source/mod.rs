@@ -2,7 +2,9 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod avro;
+pub mod blocking;
 pub mod channel_processor;
+pub mod deliver;
 pub mod exec;
 pub mod http;
 #[cfg(feature = "kafka")]
@@ -13,6 +15,7 @@ pub mod seq;
 pub mod spooldir;
 pub mod syslog;
 pub mod taildir;
+pub mod thrift;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,7 +68,7 @@ pub trait Source: Send {
 /// A source polled in a loop (seq, taildir, kafka, spooldir): Flume's `PollableSourceRunner`.
 #[async_trait]
 pub trait PollableSource: Send {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError>;
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError>;
 
     /// `backoffSleepIncrement` and `maxBackoffSleep` (defaults 1000 / 5000 ms).
     fn backoff(&self) -> (Duration, Duration) {
@@ -93,7 +96,7 @@ impl<P: PollableSource> Source for Pollable<P> {
         let (increment, max) = self.0.backoff();
         let mut consecutive: u32 = 0;
         while !cx.shutdown.is_cancelled() {
-            let sleep = match self.0.process(&cx.processor).await {
+            let sleep = match self.0.process(cx).await {
                 Ok(Status::Ready) => {
                     consecutive = 0;
                     continue;
@@ -192,6 +195,11 @@ pub fn native(name: &str) -> Option<Native> {
         "http" => native_type(None, |name, ctx, _| {
             Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
         }),
+        "thrift" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(thrift::ThriftSource::from_context(
+                name, ctx, env,
+            )?))
+        }),
         _ => return None,
     })
 }
@@ -200,6 +208,14 @@ pub fn native(name: &str) -> Option<Native> {
 pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(Kind::Source, type_name) {
+        return Ok(Box::new(crate::jvm::source::JavaSource::build(
+            &class,
+            &config.name,
+            ctx,
+        )?));
+    }
     let row = crate::component::native_row(Kind::Source, type_name, ctx)?;
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, env),

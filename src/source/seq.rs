@@ -2,12 +2,12 @@
 //! counter only advances after the channel accepted the batch (reference §9.5).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 
-use super::{ChannelProcessor, PollableSource, SourceError};
+use super::deliver::{Call, Counting};
+use super::{PollableSource, SourceContext, SourceError};
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
@@ -47,7 +47,7 @@ impl SeqSource {
 
 #[async_trait]
 impl PollableSource for SeqSource {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError> {
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError> {
         if self.next >= self.total_events {
             return Ok(Status::Backoff);
         }
@@ -73,25 +73,19 @@ impl PollableSource for SeqSource {
             .collect();
         // Flume 1.9 moves only the accepted counters: EventAcceptedCount for single events,
         // plus AppendBatchAcceptedCount for batches; the received counters stay 0.
-        let single = self.batch_size == 1;
-        let c = &self.counter;
-        match processor.process_batch(events).await {
+        let call = if self.batch_size == 1 {
+            Call::Events
+        } else {
+            Call::AppendBatch
+        };
+        let counting = Counting::EVENTS.not_received().call(call);
+        match cx.deliver(&self.counter, counting, events).await {
             Ok(()) => {
                 self.next += n;
-                if !single {
-                    c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
-                }
-                c.event_accepted.fetch_add(n, Ordering::Relaxed);
                 Ok(Status::Ready)
             }
-            Err(e) => {
-                c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                if e.is_full() {
-                    Ok(Status::Backoff)
-                } else {
-                    Err(e.into())
-                }
-            }
+            Err(e) if e.is_full() => Ok(Status::Backoff),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -16,13 +16,18 @@ mod golden_logger;
 mod hdfs_sink;
 mod health;
 mod http_sink;
+mod irc_sink;
+#[cfg(feature = "jvm")]
+mod jvm;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
 mod sources;
 mod spillable_channel;
+mod thrift_rpc;
 mod top;
 mod vectors_http;
