@@ -522,3 +522,92 @@ fn missing_source_class_rejects_the_configuration() {
     );
     assert!(!log.contains("Starting Channel c1"), "{log}");
 }
+
+/// A Java event serializer for file_roll: built per file with its `sink.serializer.` keys;
+/// its afterCreate, per-event and beforeClose bytes land in the file in order.
+#[test]
+fn java_serializer_for_file_roll() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.txt");
+    std::fs::write(&input, "alpha\nbeta\n").unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = exec\na1.sources.r1.command = cat {}\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.interceptors = t\na1.sources.r1.interceptors.t.type = static\n\
+             a1.sources.r1.interceptors.t.key = k\na1.sources.r1.interceptors.t.value = v\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k1.sink.serializer = com.example.hosted.CsvSerializer$Builder\n\
+             a1.sinks.k1.sink.serializer.delimiter = ;\n",
+            input.display(),
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "two lines", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        files_text(&roll),
+        "# csv\nv;alpha\nv;beta\n# end\n",
+        "{}",
+        agent.log()
+    );
+}
+
+/// `flume-ng validate` resolves Java classes as the agent does (it starts a JVM for that):
+/// plugins found in plugins.d are fine, a missing sink class is Flume's whole-configuration
+/// failure, with the class and the class path searched.
+#[test]
+fn validate_resolves_java_classes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("a.conf");
+    let text = format!(
+        "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+         a1.sources.r1.type = com.example.hosted.WordsSource\na1.sources.r1.channels = c1\n\
+         a1.sources.r1.interceptors = i1\na1.sources.r1.interceptors.i1.type = {UPPER}\n\
+         a1.channels.c1.type = memory\n\
+         a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\na1.sinks.k1.file = {}\n",
+        tmp.path().join("out.txt").display()
+    );
+    write(&conf, &text);
+    let plugins = plugins_dir().display().to_string();
+    let conf_s = conf.display().to_string();
+    let mut args = vec![
+        "validate",
+        "-n",
+        "a1",
+        "-f",
+        &conf_s,
+        "--plugins-path",
+        &plugins,
+    ];
+    let lib;
+    if let Some(l) = flume_lib() {
+        lib = format!("{}/*", l.display());
+        args.extend(["-C", &lib]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("OK: Flume would run every component"),
+        "{out}{err}"
+    );
+
+    write(&conf, &text.replace(FLAKY, "com.example.hosted.NoSuchSink"));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("sink class com.example.hosted.NoSuchSink not found on the Java classpath"),
+        "{out}{err}"
+    );
+    assert!(out.contains("a.conf:9"), "{out}{err}");
+    assert!(out.contains("fixtures.jar"), "{out}{err}");
+}
