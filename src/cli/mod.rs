@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod avro_client;
 pub mod logging;
+pub mod top;
 pub mod validate;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
@@ -17,6 +18,7 @@ commands:
   agent                     run a Flume agent
   validate                  check a configuration: what Flume would drop or reject, and why
   avro-client               run an avro Flume client
+  top                       a live view of a running agent's metrics (flume-ng top --help)
   version                   show Flume version info
 
 global options:
