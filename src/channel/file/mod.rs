@@ -16,6 +16,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod dirs;
+pub mod java;
 pub mod log;
 pub mod record;
 pub mod replay;
