@@ -29,6 +29,7 @@
 //! Every length read from these files is checked against what is left of the file before
 //! anything is allocated for it.
 
+pub mod migrate;
 pub mod proto;
 
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -802,4 +803,4 @@ impl EventSource {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
