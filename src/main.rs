@@ -12,6 +12,7 @@ fn main() {
         }
         Some("avro-client") => flume_rs::client::avro::main(&args[1..]),
         Some("validate") => flume_rs::config::report::main(&args[1..]),
+        Some("file-channel") => cli::file_channel::main(&args[1..]),
         Some("version") => {
             print!("{}", cli::version());
             0

@@ -1,6 +1,7 @@
 //! The `flume-ng` command line: one module per command.
 
 pub mod agent;
+pub mod file_channel;
 pub mod logging;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
@@ -15,6 +16,7 @@ commands:
   agent                     run a Flume agent
   validate                  check a configuration: what Flume would drop or reject, and why
   avro-client               run an avro Flume client
+  file-channel dump         print the events of a Java Flume file channel (reads only)
   version                   show Flume version info
 
 global options:
@@ -45,4 +47,10 @@ avro-client options:
   --help,-h                 display help text
 
   Either --rpcProps or both --host and --port must be specified.
+
+file-channel dump options:
+  --checkpointDir <dir>     the Java channel's checkpointDir
+  --dataDirs <dir>[,<dir>]  its dataDirs
+  prints one JSON line per event, in take order: {\"headers\": {...}, \"body\": \"...\"}
+  (\"bodyBase64\" when the body is not UTF-8)
 ";

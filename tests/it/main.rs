@@ -13,6 +13,7 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+mod java_file_channel;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
