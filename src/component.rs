@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Context};
+use crate::registry::{self, Kind, Resolution, Row};
 
 /// What a component may need from the agent when it is built.
 #[derive(Debug, Clone, Default)]
@@ -31,4 +32,22 @@ pub enum BuildError {
     /// `configure()` failed: Flume drops this component (and what hangs off it).
     #[error("{0}")]
     Config(#[from] ConfigError),
+}
+
+/// The registry row a component of `kind` is built from. A type no row names rejects the
+/// whole configuration (Flume cannot load the class); one of Flume's types that flume-rs does
+/// not run drops the component.
+pub fn native_row(kind: Kind, type_name: &str, ctx: &Context) -> Result<&'static Row, BuildError> {
+    match registry::resolve(kind, type_name) {
+        Resolution::Native(row) => Ok(row),
+        Resolution::NotNative(row) => Err(not_native(row, ctx)),
+        Resolution::Unknown(name) => Err(BuildError::UnknownType(
+            ctx.error("type", registry::unknown_type_message(kind, name)),
+        )),
+    }
+}
+
+/// The error for one of Flume's types that flume-rs does not run.
+pub fn not_native(row: &Row, ctx: &Context) -> BuildError {
+    BuildError::Config(ctx.error("type", registry::not_native_message(row)))
 }

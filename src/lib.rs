@@ -16,6 +16,8 @@ pub mod java;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;
+pub mod net;
+pub mod plugin;
 pub mod processor;
 pub mod registry;
 pub mod selector;

@@ -10,8 +10,8 @@ fn main() {
             eprintln!("Warning: The \"node\" command is deprecated. Please use \"agent\" instead.");
             cli::agent::main(&args[1..])
         }
-        Some("avro-client") => flume_rs::client::avro::main(&args[1..]),
-        Some("validate") => flume_rs::config::report::main(&args[1..]),
+        Some("avro-client") => cli::avro_client::main(&args[1..]),
+        Some("validate") => cli::validate::main(&args[1..]),
         Some("file-channel") => cli::file_channel::main(&args[1..]),
         Some("version") => {
             print!("{}", cli::version());

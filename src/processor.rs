@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
+use crate::registry::{self, Kind};
 use crate::sink::{Sink, SinkError};
 
 #[async_trait]
@@ -435,15 +436,6 @@ impl SinkProcessor for LoadBalancingSinkProcessor {
 // ---------------------------------------------------------------------------------------------
 // registry
 
-pub const TYPES: &[(&str, &str)] = &[
-    ("default", "org.apache.flume.sink.DefaultSinkProcessor"),
-    ("failover", "org.apache.flume.sink.FailoverSinkProcessor"),
-    (
-        "load_balance",
-        "org.apache.flume.sink.LoadBalancingSinkProcessor",
-    ),
-];
-
 /// Build a sink group's processor from the group's context (`processor.*`) and its sinks.
 /// An error drops the group, and its sinks do not run at all (as in Flume).
 pub fn build_group(
@@ -471,7 +463,8 @@ pub fn build_group_with_clock(
     let order = crate::java::hash_set_order(&names);
     let mut slots: Vec<Option<Box<dyn Sink>>> = sinks.into_iter().map(Some).collect();
     let sinks: Vec<Box<dyn Sink>> = order.into_iter().filter_map(|i| slots[i].take()).collect();
-    match crate::registry::resolve(&type_name, TYPES) {
+    let resolution = registry::resolve(Kind::SinkProcessor, &type_name);
+    match resolution.native().map(registry::Row::name) {
         Some("default") => {
             if sinks.len() != 1 {
                 return Err(ctx.error(
@@ -495,7 +488,7 @@ pub fn build_group_with_clock(
             "processor.type",
             format!(
                 "Unable to load sink processor type: {type_name}; {}",
-                crate::registry::unknown_type_message("sink processor", &type_name, TYPES)
+                registry::unknown_type_message(Kind::SinkProcessor, &type_name)
             ),
         )),
     }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{self, Kind};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
@@ -32,21 +33,6 @@ pub trait ChannelSelector: Send + Sync {
         None
     }
 }
-
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "replicating",
-        "org.apache.flume.channel.ReplicatingChannelSelector",
-    ),
-    (
-        "multiplexing",
-        "org.apache.flume.channel.MultiplexingChannelSelector",
-    ),
-    (
-        "load_balancing",
-        "org.apache.flume.channel.LoadBalancingChannelSelector",
-    ),
-];
 
 /// Replicating: every event to every channel; `optional` (whitespace separated) names channels
 /// whose failures are ignored.
@@ -282,7 +268,10 @@ pub fn build(ctx: &Context, channels: &[String]) -> Result<Box<dyn ChannelSelect
     if type_name.is_empty() {
         return Ok(Box::new(Replicating::from_context(ctx, channels)?));
     }
-    match crate::registry::resolve(&type_name, TYPES) {
+    match registry::resolve(Kind::Selector, &type_name)
+        .native()
+        .map(registry::Row::name)
+    {
         Some("replicating") => Ok(Box::new(Replicating::from_context(ctx, channels)?)),
         Some("multiplexing") => Ok(Box::new(Multiplexing::from_context(ctx, channels)?)),
         Some("load_balancing") => Ok(Box::new(LoadBalancing::from_context(ctx, channels)?)),
@@ -290,7 +279,7 @@ pub fn build(ctx: &Context, channels: &[String]) -> Result<Box<dyn ChannelSelect
             "type",
             format!(
                 "{}; Flume removes the source",
-                crate::registry::unknown_type_message("channel selector", &type_name, TYPES)
+                registry::unknown_type_message(Kind::Selector, &type_name)
             ),
         )),
     }

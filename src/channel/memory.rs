@@ -14,11 +14,41 @@ use super::{Channel, ChannelError, Take, TakeTransaction};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{ChannelCounter, ChannelMetrics, MetricSource};
+use crate::registry::{Prop, PropTable};
 
-const DEFAULT_CAPACITY: i64 = 100;
-const DEFAULT_TRANSACTION_CAPACITY: i64 = 100;
-const DEFAULT_KEEP_ALIVE_SECS: i64 = 3;
-const DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE: i64 = 20;
+pub const CAPACITY: Prop = Prop::long(
+    "capacity",
+    100,
+    "events the channel holds (≤ 0 or not a number: the default)",
+);
+pub const TRANSACTION_CAPACITY: Prop = Prop::long(
+    "transactionCapacity",
+    100,
+    "events per put or take transaction; at most `capacity`",
+);
+pub const KEEP_ALIVE: Prop = Prop::long(
+    "keep-alive",
+    3,
+    "seconds a put waits for room (and a take for an event)",
+);
+pub const BYTE_CAPACITY_BUFFER_PERCENTAGE: Prop = Prop::long(
+    "byteCapacityBufferPercentage",
+    20,
+    "part of `byteCapacity` kept free for headers, in percent",
+);
+pub const BYTE_CAPACITY: Prop = Prop::long(
+    "byteCapacity",
+    0,
+    "body bytes the channel holds; unset or ≤ 0: unlimited (only `capacity` bounds it)",
+)
+.default_computed("unlimited (Flume: 80 % of the JVM heap)");
+pub const PROPS: PropTable = PropTable::new(&[
+    CAPACITY,
+    TRANSACTION_CAPACITY,
+    KEEP_ALIVE,
+    BYTE_CAPACITY_BUFFER_PERCENTAGE,
+    BYTE_CAPACITY,
+]);
 /// Flume counts body bytes in slots of this size.
 const BYTE_SLOT: u64 = 100;
 
@@ -34,30 +64,25 @@ pub struct MemoryChannelConfig {
 impl MemoryChannelConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         // MemoryChannel catches NumberFormatException and falls back to its defaults.
-        let positive = |key: &str, default: i64| match ctx.long_lenient(key, default) {
-            v if v <= 0 => default,
+        let positive = |prop: &Prop| match ctx.get_long_lenient(prop) {
+            v if v <= 0 => prop.default_int(),
             v => v,
         };
-        let capacity = positive("capacity", DEFAULT_CAPACITY);
-        let transaction_capacity = positive("transactionCapacity", DEFAULT_TRANSACTION_CAPACITY);
+        let capacity = positive(&CAPACITY);
+        let transaction_capacity = positive(&TRANSACTION_CAPACITY);
         if transaction_capacity > capacity {
             return Err(ctx.error(
-                "transactionCapacity",
+                TRANSACTION_CAPACITY.name,
                 format!("Transaction Capacity of Memory Channel cannot be higher than the capacity: {transaction_capacity} > {capacity}"),
             ));
         }
-        let keep_alive = ctx
-            .long_lenient("keep-alive", DEFAULT_KEEP_ALIVE_SECS)
-            .max(0);
+        let keep_alive = ctx.get_long_lenient(&KEEP_ALIVE).max(0);
         let buffer_pct = ctx
-            .long_lenient(
-                "byteCapacityBufferPercentage",
-                DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE,
-            )
+            .get_long_lenient(&BYTE_CAPACITY_BUFFER_PERCENTAGE)
             .clamp(0, 100);
         // Flume's default is 80 % of the JVM heap; we have no heap, so the default is unlimited
         // (only `capacity` bounds the channel) unless byteCapacity is set.
-        let byte_slots = match ctx.get("byteCapacity").and_then(crate::java::parse_long) {
+        let byte_slots = match ctx.value(&BYTE_CAPACITY).and_then(crate::java::parse_long) {
             Some(bytes) if bytes > 0 => {
                 let effective = (bytes as f64 * (1.0 - buffer_pct as f64 / 100.0)) as u64;
                 (effective / BYTE_SLOT).max(1)

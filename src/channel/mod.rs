@@ -15,9 +15,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::config::{ConfigError, Context};
+use crate::component::{BuildEnv, BuildError};
+use crate::config::{ComponentConfig, ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::MetricSource;
+use crate::registry::{Kind, PropTable};
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ChannelError {
@@ -168,69 +170,59 @@ pub(crate) async fn wait_until<S, T>(
     }
 }
 
-/// Built-in channel types (reference §2.5).
-pub const TYPES: &[(&str, &str)] = &[
-    ("memory", "org.apache.flume.channel.MemoryChannel"),
-    ("file", "org.apache.flume.channel.file.FileChannel"),
-    ("jdbc", "org.apache.flume.channel.jdbc.JdbcChannel"),
-    (
-        "spillablememory",
-        "org.apache.flume.channel.SpillableMemoryChannel",
-    ),
-    (
-        "org.apache.flume.channel.kafka.KafkaChannel",
-        "org.apache.flume.channel.kafka.KafkaChannel",
-    ),
-];
+/// A native channel type's constructor.
+type Constructor = fn(&ComponentConfig, &BuildEnv) -> Result<ChannelRef, BuildError>;
 
-/// The built-in alias of a channel type, if any.
-pub fn resolve(type_name: &str) -> Option<&'static str> {
-    crate::registry::resolve(type_name, TYPES)
+/// A native channel type: its property table (where declared) and its constructor.
+pub struct Native {
+    pub props: Option<&'static PropTable>,
+    build: Constructor,
 }
 
-/// Flume reuses these across reloads (`@Recyclable` and un-annotated classes); the file
-/// channel (`@Disposable`) is recreated.
-pub fn is_reusable(alias: &str) -> bool {
-    matches!(
-        alias,
-        "memory" | "spillablememory" | "org.apache.flume.channel.kafka.KafkaChannel"
-    )
+fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+    Native { props, build }
 }
 
-pub fn build(
-    config: &crate::config::ComponentConfig,
-    env: &crate::component::BuildEnv,
-) -> Result<ChannelRef, crate::component::BuildError> {
-    use crate::component::BuildError;
-    let type_name = config.type_name.as_deref().unwrap_or("");
-    let ctx = &config.context;
-    let Some(alias) = resolve(type_name) else {
-        return Err(BuildError::UnknownType(ctx.error(
-            "type",
-            crate::registry::unknown_type_message("channel", type_name, TYPES),
-        )));
-    };
-    Ok(match alias {
-        "memory" => Arc::new(memory::MemoryChannel::from_context(&config.name, ctx)?),
+/// The native channel types, by registry name: one arm per type.
+pub fn native(name: &str) -> Option<Native> {
+    Some(match name {
+        "memory" => native_type(Some(&memory::PROPS), |config, _| {
+            Ok(Arc::new(memory::MemoryChannel::from_context(
+                &config.name,
+                &config.context,
+            )?))
+        }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.channel.kafka.KafkaChannel" => {
-            Arc::new(kafka::KafkaChannel::from_context(&config.name, ctx)?)
-        }
-        "spillablememory" => Arc::new(spillable::SpillableMemoryChannel::from_context(
-            &config.name,
-            ctx,
-            &file::user_home(&env.sysprops),
-        )?),
-        "file" => Arc::new(file::FileChannel::from_context(
-            &config.name,
-            ctx,
-            &file::user_home(&env.sysprops),
-        )?),
-        other => {
-            return Err(BuildError::Config(ctx.error(
-                "type",
-                format!("channel type {other} is not supported by this build of flume-rs"),
-            )));
-        }
+        "org.apache.flume.channel.kafka.KafkaChannel" => native_type(None, |config, _| {
+            Ok(Arc::new(kafka::KafkaChannel::from_context(
+                &config.name,
+                &config.context,
+            )?))
+        }),
+        "spillablememory" => native_type(None, |config, env| {
+            Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
+                &config.name,
+                &config.context,
+                &file::user_home(&env.sysprops),
+            )?))
+        }),
+        "file" => native_type(None, |config, env| {
+            Ok(Arc::new(file::FileChannel::from_context(
+                &config.name,
+                &config.context,
+                &file::user_home(&env.sysprops),
+            )?))
+        }),
+        _ => return None,
     })
+}
+
+/// Build a channel from its configuration.
+pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<ChannelRef, BuildError> {
+    let type_name = config.type_name.as_deref().unwrap_or("");
+    let row = crate::component::native_row(Kind::Channel, type_name, &config.context)?;
+    match native(row.name()) {
+        Some(n) => (n.build)(config, env),
+        None => Err(crate::component::not_native(row, &config.context)),
+    }
 }

@@ -337,11 +337,23 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
         .collect();
     let mut agent = Agent::new(name.clone(), files, options, env, Arc::clone(&registry));
     if let Err(error) = agent.load().await {
-        tracing::error!("A fatal error occurred while running. Exception follows. {error}");
-        eprintln!("Error: {error}");
-        return match error {
-            AgentError::Load(_) | AgentError::Fatal(_) => 1,
-        };
+        match error {
+            // A configuration Flume rejects as a whole (a component class it cannot load, …):
+            // with polling on, Flume keeps running with nothing started and runs the file once
+            // it is fixed.
+            AgentError::Fatal(_) if args.reload => {
+                tracing::error!(
+                    "Failed to load configuration data. Exception follows. {error}; nothing runs until the configuration file is fixed"
+                );
+            }
+            // With --no-reload-conf Flume exits (with status 0); a non-zero status tells a
+            // service manager that nothing runs.
+            AgentError::Fatal(_) | AgentError::Load(_) => {
+                tracing::error!("A fatal error occurred while running. Exception follows. {error}");
+                eprintln!("Error: {error}");
+                return 1;
+            }
+        }
     }
 
     let shutdown = tokio_util::sync::CancellationToken::new();

@@ -1,8 +1,10 @@
 //! The `flume-ng` command line: one module per command.
 
 pub mod agent;
+pub mod avro_client;
 pub mod file_channel;
 pub mod logging;
+pub mod validate;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
 pub fn version() -> String {

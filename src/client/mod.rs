@@ -1,5 +1,4 @@
-//! Avro RPC clients: [`rpc`] is Flume's `NettyAvroRpcClient` (used by the avro sink), [`avro`]
-//! is `flume-ng avro-client`.
+//! Avro RPC clients: [`rpc`] is Flume's `NettyAvroRpcClient` (used by the avro sink and by
+//! `flume-ng avro-client`, see `cli::avro_client`).
 
-pub mod avro;
 pub mod rpc;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::java;
+use crate::registry::{self, Prop};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +257,52 @@ impl Context {
                 default
             }
         }
+    }
+
+    /// The name `prop` is written under in this context: its current name, else the first
+    /// legacy name present, else the current name.
+    pub fn key_of(&self, prop: &Prop) -> &'static str {
+        prop.names().find(|n| self.contains(n)).unwrap_or(prop.name)
+    }
+
+    /// The raw value of a table key (current name, else a legacy name).
+    pub fn value(&self, prop: &Prop) -> Option<&str> {
+        self.get(self.key_of(prop))
+    }
+
+    /// A table key that must be set.
+    pub fn get_required(&self, prop: &Prop) -> Result<String, ConfigError> {
+        self.required(self.key_of(prop))
+    }
+
+    /// A string table key, its default when unset (empty when it has none).
+    pub fn get_string(&self, prop: &Prop) -> String {
+        let default = match prop.default {
+            registry::Default::Str(s) => s,
+            _ => "",
+        };
+        self.string(self.key_of(prop), default)
+    }
+
+    /// A boolean table key ([`Context::bool`] with the table's default).
+    pub fn get_bool(&self, prop: &Prop) -> bool {
+        self.bool(self.key_of(prop), prop.default_bool())
+    }
+
+    /// An integer table key ([`Context::int`] with the table's default).
+    pub fn get_int(&self, prop: &Prop) -> Result<i32, ConfigError> {
+        let default = i32::try_from(prop.default_int()).unwrap_or(i32::MAX);
+        self.int(self.key_of(prop), default)
+    }
+
+    /// A long table key ([`Context::long`] with the table's default).
+    pub fn get_long(&self, prop: &Prop) -> Result<i64, ConfigError> {
+        self.long(self.key_of(prop), prop.default_int())
+    }
+
+    /// A long table key read leniently ([`Context::long_lenient`]).
+    pub fn get_long_lenient(&self, prop: &Prop) -> i64 {
+        self.long_lenient(self.key_of(prop), prop.default_int())
     }
 
     /// A value as it may appear in a message: quoted, or masked when the key names a secret.

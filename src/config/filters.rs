@@ -10,22 +10,7 @@ use regex::Regex;
 
 use super::context::{Entry, Origin};
 use super::substitution::Environment;
-
-/// Built-in config filter types (reference §2.5).
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "env",
-        "org.apache.flume.configfilter.EnvironmentVariableConfigFilter",
-    ),
-    (
-        "external",
-        "org.apache.flume.configfilter.ExternalProcessConfigFilter",
-    ),
-    (
-        "hadoop",
-        "org.apache.flume.configfilter.HadoopCredentialStoreConfigFilter",
-    ),
-];
+use crate::registry;
 
 /// How long an `external` filter command may run before its value is left unresolved
 /// (Flume waits forever).
@@ -56,7 +41,8 @@ pub fn create_filter(
     type_name: &str,
     entries: &BTreeMap<String, Entry>,
 ) -> Result<ConfigFilter, String> {
-    let kind = match crate::registry::resolve(type_name, TYPES) {
+    let resolution = registry::resolve(registry::Kind::ConfigFilter, type_name);
+    let kind = match resolution.row().map(registry::Row::name) {
         Some("env") => FilterKind::Env,
         Some("external") => {
             let Some(command) = entries.get("command").map(|e| e.value.trim()) else {
@@ -87,10 +73,9 @@ pub fn create_filter(
             );
         }
         None => {
-            return Err(crate::registry::unknown_type_message(
-                "config filter",
+            return Err(registry::unknown_type_message(
+                registry::Kind::ConfigFilter,
                 type_name,
-                TYPES,
             ));
         }
     };

@@ -1,6 +1,5 @@
 //! Flume's configuration: properties files → `${…}` substitution → per-agent model with config
-//! filters → validation (reference §2–3). [`load_agent`] is the one entry point; `report` is
-//! `flume-ng validate`.
+//! filters → validation (reference §2–3). [`load_agent`] is the one entry point.
 
 pub mod context;
 pub mod filters;
@@ -8,7 +7,6 @@ pub mod hadoop;
 pub mod legacy;
 pub mod model;
 pub mod properties;
-pub mod report;
 pub mod substitution;
 pub mod validate;
 

@@ -17,6 +17,7 @@ use super::model::*;
 use super::properties::RawProperty;
 use super::substitution::Environment;
 use super::{Properties, Severity};
+use crate::registry;
 
 /// The properties of one agent, as `AgentConfiguration.addProperty` sorts them.
 #[derive(Debug, Default)]
@@ -668,13 +669,12 @@ fn typed_component(
         return None;
     }
     if let Some(stub) = comp.context.get("config").map(str::to_string) {
-        let table = types_of(kind);
-        let type_known =
-            crate::registry::resolve(comp.type_name.as_deref().unwrap_or(""), table).is_some();
+        let rkind = registry_kind(kind);
+        let type_known = registry::resolve(rkind, comp.type_name.as_deref().unwrap_or(""))
+            .row()
+            .is_some();
         let stub_known = stub.eq_ignore_ascii_case("other")
-            || table
-                .iter()
-                .any(|(alias, _)| alias.eq_ignore_ascii_case(&stub));
+            || registry::rows(rkind).any(|row| row.name().eq_ignore_ascii_case(&stub));
         if !type_known && !stub_known {
             cfg.push(
                 Severity::Dropped,
@@ -688,13 +688,14 @@ fn typed_component(
     Some(comp)
 }
 
-fn types_of(kind: Kind) -> &'static [(&'static str, &'static str)] {
+/// The registry kind of what an agent lists under `kind`.
+fn registry_kind(kind: Kind) -> registry::Kind {
     match kind {
-        Kind::Source => crate::source::TYPES,
-        Kind::Channel => crate::channel::TYPES,
-        Kind::Sink => crate::sink::TYPES,
-        Kind::SinkGroup => crate::processor::TYPES,
-        Kind::ConfigFilter => filters::TYPES,
+        Kind::Source => registry::Kind::Source,
+        Kind::Channel => registry::Kind::Channel,
+        Kind::Sink => registry::Kind::Sink,
+        Kind::SinkGroup => registry::Kind::SinkProcessor,
+        Kind::ConfigFilter => registry::Kind::ConfigFilter,
     }
 }
 

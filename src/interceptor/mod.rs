@@ -15,6 +15,7 @@ mod vectors;
 
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry;
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("interceptor {interceptor}: {message}")]
@@ -102,131 +103,39 @@ impl InterceptorChain {
     }
 }
 
-/// Which built-in interceptor a type string names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Timestamp,
-    Host,
-    Static,
-    RemoveHeader,
-    RegexFilter,
-    RegexExtractor,
-    SearchReplace,
-    Uuid,
-}
-
-/// Flume's `InterceptorType` enum: aliases, matched in any case.
-const ALIASES: &[(&str, Kind)] = &[
-    ("timestamp", Kind::Timestamp),
-    ("host", Kind::Host),
-    ("static", Kind::Static),
-    ("remove_header", Kind::RemoveHeader),
-    ("regex_filter", Kind::RegexFilter),
-    ("regex_extractor", Kind::RegexExtractor),
-    ("search_replace", Kind::SearchReplace),
-];
-
-/// Builder classes, loaded by `Class.forName`: exact, case-sensitive names. The UUID
-/// interceptor has no alias.
-const CLASSES: &[(&str, Kind)] = &[
-    (
-        "org.apache.flume.interceptor.TimestampInterceptor$Builder",
-        Kind::Timestamp,
-    ),
-    (
-        "org.apache.flume.interceptor.HostInterceptor$Builder",
-        Kind::Host,
-    ),
-    (
-        "org.apache.flume.interceptor.StaticInterceptor$Builder",
-        Kind::Static,
-    ),
-    (
-        "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder",
-        Kind::RemoveHeader,
-    ),
-    (
-        "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder",
-        Kind::RegexFilter,
-    ),
-    (
-        "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder",
-        Kind::RegexExtractor,
-    ),
-    (
-        "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder",
-        Kind::SearchReplace,
-    ),
-    (
-        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
-        Kind::Uuid,
-    ),
-];
-
-/// Built-in interceptor types as `(alias, builder class)`, for messages and docs. The UUID
-/// interceptor's "alias" is its class name: Flume has no short name for it.
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "timestamp",
-        "org.apache.flume.interceptor.TimestampInterceptor$Builder",
-    ),
-    (
-        "host",
-        "org.apache.flume.interceptor.HostInterceptor$Builder",
-    ),
-    (
-        "static",
-        "org.apache.flume.interceptor.StaticInterceptor$Builder",
-    ),
-    (
-        "remove_header",
-        "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder",
-    ),
-    (
-        "regex_filter",
-        "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder",
-    ),
-    (
-        "regex_extractor",
-        "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder",
-    ),
-    (
-        "search_replace",
-        "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder",
-    ),
-    (
-        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
-        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
-    ),
-];
-
 /// Resolve a type as `InterceptorBuilderFactory` does: an alias in any case, else an exact
-/// builder class name. `Err` carries the reason Flume would drop the source.
-pub fn resolve(type_name: &str) -> Result<Kind, String> {
+/// builder class name. Returns the registry name; `Err` carries the reason Flume would drop
+/// the source.
+pub fn resolve(type_name: &str) -> Result<&'static str, String> {
     let t = type_name.trim();
-    if let Some((_, kind)) = ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(t)) {
-        return Ok(*kind);
+    if let Some(row) = registry::resolve(registry::Kind::Interceptor, t).row() {
+        return Ok(row.name());
     }
-    if let Some((_, kind)) = CLASSES.iter().find(|(c, _)| *c == t) {
-        return Ok(*kind);
-    }
+    // Flume's `Class.forName`: only the plugin host can still resolve the name.
+    let missing = match crate::plugin::load(crate::plugin::ClassRole::InterceptorBuilder, t) {
+        Ok(hosted) => match hosted {},
+        Err(missing) => missing,
+    };
+    let not_found = format!("Builder class not found. {missing}");
     // Near misses Flume would not load either: say what the exact name is.
-    let near = CLASSES.iter().find(|(c, _)| {
-        c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
-    });
-    if let Some((class, _)) = near {
+    let near = registry::rows(registry::Kind::Interceptor)
+        .map(|r| r.class())
+        .find(|c| {
+            c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
+        });
+    if let Some(class) = near {
         return Err(format!(
-            "cannot load interceptor builder class {t}: Flume loads the exact class name {class} (case-sensitive, with $Builder), so it removes the source"
+            "{not_found}: Flume loads the exact class name {class} (case-sensitive, with $Builder), so it removes the source"
         ));
     }
     if t.eq_ignore_ascii_case("uuid") {
-        return Err(
-            "Flume has no \"uuid\" interceptor alias (the class is not found and the source is removed); use org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder".to_string(),
-        );
+        return Err(format!(
+            "{not_found}: Flume has no \"uuid\" interceptor alias (the source is removed); use org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"
+        ));
     }
     Err(format!(
-        "{}; Flume removes the source",
-        crate::registry::unknown_type_message("interceptor", t, TYPES)
+        "{not_found} ({}); Flume removes the source",
+        registry::unknown_type_message(registry::Kind::Interceptor, t)
     ))
 }
 
@@ -249,22 +158,30 @@ pub fn build_in_zone(
 ) -> Result<Box<dyn Interceptor>, ConfigError> {
     let kind = resolve(type_name).map_err(|m| ctx.error("type", m))?;
     Ok(match kind {
-        Kind::Timestamp => Box::new(timestamp::TimestampInterceptor::from_context(ctx)?),
-        Kind::Host => Box::new(host::HostInterceptor::from_context(name, ctx)?),
-        Kind::Static => Box::new(static_header::StaticInterceptor::from_context(ctx)?),
-        Kind::RemoveHeader => Box::new(remove_header::RemoveHeaderInterceptor::from_context(
+        "timestamp" => Box::new(timestamp::TimestampInterceptor::from_context(ctx)?),
+        "host" => Box::new(host::HostInterceptor::from_context(name, ctx)?),
+        "static" => Box::new(static_header::StaticInterceptor::from_context(ctx)?),
+        "remove_header" => Box::new(remove_header::RemoveHeaderInterceptor::from_context(
             name, ctx,
         )?),
-        Kind::RegexFilter => Box::new(regex_filter::RegexFilterInterceptor::from_context(
+        "regex_filter" => Box::new(regex_filter::RegexFilterInterceptor::from_context(
             name, ctx,
         )?),
-        Kind::RegexExtractor => Box::new(regex_extractor::RegexExtractorInterceptor::from_context(
+        "regex_extractor" => Box::new(regex_extractor::RegexExtractorInterceptor::from_context(
             name, ctx, zone,
         )?),
-        Kind::SearchReplace => Box::new(search_replace::SearchReplaceInterceptor::from_context(
+        "search_replace" => Box::new(search_replace::SearchReplaceInterceptor::from_context(
             name, ctx,
         )?),
-        Kind::Uuid => Box::new(uuid::UuidInterceptor::from_context(ctx)?),
+        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder" => {
+            Box::new(uuid::UuidInterceptor::from_context(ctx)?)
+        }
+        other => {
+            return Err(ctx.error(
+                "type",
+                format!("interceptor type {other} has no constructor"),
+            ));
+        }
     })
 }
 
@@ -284,15 +201,15 @@ mod tests {
 
     #[test]
     fn types_resolve_like_flume() {
-        assert_eq!(resolve("TIMESTAMP"), Ok(Kind::Timestamp));
-        assert_eq!(resolve("Regex_Extractor"), Ok(Kind::RegexExtractor));
+        assert_eq!(resolve("TIMESTAMP"), Ok("timestamp"));
+        assert_eq!(resolve("Regex_Extractor"), Ok("regex_extractor"));
         assert_eq!(
             resolve("org.apache.flume.interceptor.HostInterceptor$Builder"),
-            Ok(Kind::Host)
+            Ok("host")
         );
         assert_eq!(
             resolve("org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"),
-            Ok(Kind::Uuid)
+            Ok("org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder")
         );
         // Class names are exact and need $Builder; "uuid" is not an alias.
         let e = resolve("org.apache.flume.interceptor.HostInterceptor").unwrap_err();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crate::metrics::{ChannelCounter, ChannelMetrics, Lifetime, MetricSource};
+use crate::metrics::{BatchFill, ChannelCounter, ChannelMetrics, Lifetime, MetricSource};
 
 fn load(c: &AtomicU64) -> String {
     c.load(Ordering::Relaxed).to_string()
@@ -97,6 +97,16 @@ pub struct KafkaSinkCounter {
 }
 
 impl KafkaSinkCounter {
+    /// Flume 1.9's `KafkaSink` counts empty and underflowing batches, never complete ones.
+    pub fn count_batch(&self, fill: BatchFill) {
+        let counter = match fill {
+            BatchFill::Empty => &self.batch_empty,
+            BatchFill::Underflow => &self.batch_underflow,
+            BatchFill::Complete => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn new(name: &str) -> Arc<Self> {
         Arc::new(KafkaSinkCounter {
             name: name.to_string(),

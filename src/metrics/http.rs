@@ -34,29 +34,28 @@ pub async fn serve(
     let listener = TcpListener::bind(addr).await?;
     tracing::info!("Started monitoring server on {addr} ({format:?})");
     Ok(tokio::spawn(async move {
-        loop {
-            let (stream, _) = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(error) => {
-                        tracing::warn!(%error, "metrics server accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-            };
+        let permits = crate::net::unlimited();
+        crate::net::serve_tcp(listener, permits, &shutdown, "metrics", |stream, _| {
             let registry = Arc::clone(&registry);
-            tokio::spawn(async move {
+            let shutdown = shutdown.clone();
+            async move {
                 let service = hyper::service::service_fn(move |req| {
                     let registry = Arc::clone(&registry);
                     async move { Ok::<_, Infallible>(respond(&req, &registry, format)) }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = shutdown.cancelled() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                }
+            }
+        })
+        .await;
     }))
 }
 

@@ -138,6 +138,38 @@ impl MetricSource for SourceCounter {
     }
 }
 
+/// How full a batch a sink took was, as Flume's sinks count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchFill {
+    /// `BatchEmptyCount`: nothing to take.
+    Empty,
+    /// `BatchUnderflowCount`: fewer events than the batch size.
+    Underflow,
+    /// `BatchCompleteCount`: a full batch.
+    Complete,
+}
+
+impl BatchFill {
+    pub fn of(taken: usize, batch_size: usize) -> BatchFill {
+        match taken {
+            0 => BatchFill::Empty,
+            n if n < batch_size => BatchFill::Underflow,
+            _ => BatchFill::Complete,
+        }
+    }
+}
+
+impl SinkCounter {
+    pub fn count_batch(&self, fill: BatchFill) {
+        let counter = match fill {
+            BatchFill::Empty => &self.batch_empty,
+            BatchFill::Underflow => &self.batch_underflow,
+            BatchFill::Complete => &self.batch_complete,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl MetricSource for SinkCounter {
     fn kind(&self) -> &'static str {
         "SINK"

@@ -21,7 +21,7 @@ use crate::channel::ChannelRef;
 use crate::client::rpc::{RpcClient, RpcClientConfig};
 use crate::component::{BuildEnv, Status};
 use crate::config::{ConfigError, Context};
-use crate::metrics::{MetricSource, SinkCounter};
+use crate::metrics::{BatchFill, MetricSource, SinkCounter};
 
 pub struct AvroSink {
     name: String,
@@ -156,15 +156,11 @@ impl Sink for AvroSink {
         };
         let n = take.len();
         let c = &self.counter;
-        if n == 0 {
-            c.batch_empty.fetch_add(1, Ordering::Relaxed);
+        let fill = BatchFill::of(n, self.config.batch_size);
+        c.count_batch(fill);
+        if fill == BatchFill::Empty {
             take.commit().await?;
             return Ok(Status::Backoff);
-        }
-        if n < self.config.batch_size {
-            c.batch_underflow.fetch_add(1, Ordering::Relaxed);
-        } else {
-            c.batch_complete.fetch_add(1, Ordering::Relaxed);
         }
         c.event_drain_attempt.fetch_add(n as u64, Ordering::Relaxed);
         let sent = match self.client.as_mut() {

@@ -136,6 +136,9 @@ impl FileRollSink {
     }
 
     fn open(&mut self) -> Result<(), SinkError> {
+        // The serializer first: a class that cannot be loaded fails every opening, and no
+        // file is left behind for it.
+        let mut serializer = self.serializers.create()?;
         let path = self.next_path();
         let file = File::create(&path).map_err(|e| {
             self.counter
@@ -147,7 +150,6 @@ impl FileRollSink {
             .connection_created
             .fetch_add(1, Ordering::Relaxed);
         let mut out = BufWriter::with_capacity(64 * 1024, file);
-        let mut serializer = self.serializers.create();
         serializer.after_create(&mut out)?;
         self.current = Some(OpenFile {
             path,

@@ -25,7 +25,7 @@ use crate::kafka::client::{self, ClientProps};
 use crate::kafka::metrics::{KafkaSinkCounter, add_millis};
 use crate::kafka::producer::{OutRecord, Producer};
 use crate::kafka::{self as k, Brokers};
-use crate::metrics::MetricSource;
+use crate::metrics::{BatchFill, MetricSource};
 
 const DEFAULT_TOPIC: &str = "default-flume-topic";
 const DEFAULT_BATCH_SIZE: i32 = 100;
@@ -230,13 +230,11 @@ impl Sink for KafkaSink {
         let c = &self.counter;
         let take = self.channel.take(self.config.batch_size).await?;
         let n = take.len();
-        if n == 0 {
-            c.batch_empty.fetch_add(1, Ordering::Relaxed);
+        let fill = BatchFill::of(n, self.config.batch_size);
+        c.count_batch(fill);
+        if fill == BatchFill::Empty {
             take.commit().await?;
             return Ok(Status::Backoff);
-        }
-        if n < self.config.batch_size {
-            c.batch_underflow.fetch_add(1, Ordering::Relaxed);
         }
         c.event_drain_attempt.fetch_add(n as u64, Ordering::Relaxed);
         let started = Instant::now();

@@ -9,9 +9,14 @@ use crate::channel::ChannelRef;
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, PropTable};
 
 /// Bytes Flume's logger sink shows, whatever `maxBytesToLog` says.
 const BYTES_TO_LOG: usize = 16;
+
+pub const MAX_BYTES_TO_LOG: Prop = Prop::int("maxBytesToLog", 16, "body bytes shown per event")
+    .no_effect("Flume 1.9 ignores it and always shows 16 bytes (reference §18); so does flume-rs");
+pub const PROPS: PropTable = PropTable::new(&[MAX_BYTES_TO_LOG]);
 
 pub struct LoggerSink {
     name: String,
@@ -25,7 +30,7 @@ impl LoggerSink {
         channel: ChannelRef,
     ) -> Result<Self, ConfigError> {
         // Accepted as valid configuration, but Flume never applies it (see §18).
-        ctx.mark_read("maxBytesToLog");
+        ctx.mark_read(MAX_BYTES_TO_LOG.name);
         Ok(LoggerSink {
             name: name.to_string(),
             channel,

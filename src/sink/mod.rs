@@ -4,6 +4,8 @@
 pub mod avro;
 pub mod file_roll;
 pub mod hdfs;
+pub mod http;
+pub mod irc;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod logger;
@@ -16,8 +18,9 @@ use async_trait::async_trait;
 
 use crate::channel::{ChannelError, ChannelRef};
 use crate::component::{BuildEnv, BuildError, Status};
-use crate::config::ComponentConfig;
+use crate::config::{ComponentConfig, Context};
 use crate::metrics::MetricSource;
+use crate::registry::{Kind, PropTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -53,33 +56,64 @@ pub trait Sink: Send {
     }
 }
 
-pub const TYPES: &[(&str, &str)] = &[
-    ("null", "org.apache.flume.sink.NullSink"),
-    ("logger", "org.apache.flume.sink.LoggerSink"),
-    ("file_roll", "org.apache.flume.sink.RollingFileSink"),
-    ("avro", "org.apache.flume.sink.AvroSink"),
-    ("thrift", "org.apache.flume.sink.ThriftSink"),
-    ("irc", "org.apache.flume.sink.irc.IRCSink"),
-    ("hdfs", "org.apache.flume.sink.hdfs.HDFSEventSink"),
-    ("hbase", "org.apache.flume.sink.hbase.HBaseSink"),
-    ("hbase2", "org.apache.flume.sink.hbase2.HBase2Sink"),
-    ("asynchbase", "org.apache.flume.sink.hbase.AsyncHBaseSink"),
-    (
-        "elasticsearch",
-        "org.apache.flume.sink.elasticsearch.ElasticSearchSink",
-    ),
-    (
-        "morphline_solr",
-        "org.apache.flume.sink.solr.morphline.MorphlineSolrSink",
-    ),
-    ("hive", "org.apache.flume.sink.hive.HiveSink"),
-    ("http", "org.apache.flume.sink.http.HttpSink"),
-    (
-        "org.apache.flume.sink.kafka.KafkaSink",
-        "org.apache.flume.sink.kafka.KafkaSink",
-    ),
-];
+/// A native sink type's constructor.
+type Constructor = fn(&str, &Context, ChannelRef, &BuildEnv) -> Result<Box<dyn Sink>, BuildError>;
 
+/// A native sink type: its property table (where declared) and its constructor.
+pub struct Native {
+    pub props: Option<&'static PropTable>,
+    build: Constructor,
+}
+
+fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+    Native { props, build }
+}
+
+/// The native sink types, by registry name: one arm per type.
+pub fn native(name: &str) -> Option<Native> {
+    Some(match name {
+        "null" => native_type(Some(&null::PROPS), |name, ctx, channel, _| {
+            Ok(Box::new(null::NullSink::from_context(name, ctx, channel)?))
+        }),
+        "logger" => native_type(Some(&logger::PROPS), |name, ctx, channel, _| {
+            Ok(Box::new(logger::LoggerSink::from_context(
+                name, ctx, channel,
+            )?))
+        }),
+        "avro" => native_type(None, |name, ctx, channel, env| {
+            Ok(Box::new(avro::AvroSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.sink.kafka.KafkaSink" => native_type(None, |name, ctx, channel, _| {
+            Ok(Box::new(kafka::KafkaSink::from_context(
+                name, ctx, channel,
+            )?))
+        }),
+        "file_roll" => native_type(None, |name, ctx, channel, _| {
+            Ok(Box::new(file_roll::FileRollSink::from_context(
+                name, ctx, channel,
+            )?))
+        }),
+        "hdfs" => native_type(None, |name, ctx, channel, env| {
+            Ok(Box::new(hdfs::HdfsSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        "http" => native_type(Some(&http::PROPS), |name, ctx, channel, env| {
+            Ok(Box::new(http::HttpSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        "irc" => native_type(Some(&irc::PROPS), |name, ctx, channel, _| {
+            Ok(Box::new(irc::IrcSink::from_context(name, ctx, channel)?))
+        }),
+        _ => return None,
+    })
+}
+
+/// Build a sink from its configuration, taking from `channel`.
 pub fn build(
     config: &ComponentConfig,
     channel: ChannelRef,
@@ -87,28 +121,9 @@ pub fn build(
 ) -> Result<Box<dyn Sink>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
-    let name = config.name.as_str();
-    let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
-        return Err(BuildError::UnknownType(ctx.error(
-            "type",
-            crate::registry::unknown_type_message("sink", type_name, TYPES),
-        )));
-    };
-    Ok(match alias {
-        "null" => Box::new(null::NullSink::from_context(name, ctx, channel)?),
-        "logger" => Box::new(logger::LoggerSink::from_context(name, ctx, channel)?),
-        "avro" => Box::new(avro::AvroSink::from_context(name, ctx, channel, env)?),
-        #[cfg(feature = "kafka")]
-        "org.apache.flume.sink.kafka.KafkaSink" => {
-            Box::new(kafka::KafkaSink::from_context(name, ctx, channel)?)
-        }
-        "file_roll" => Box::new(file_roll::FileRollSink::from_context(name, ctx, channel)?),
-        "hdfs" => Box::new(hdfs::HdfsSink::from_context(name, ctx, channel, env)?),
-        other => {
-            return Err(BuildError::Config(ctx.error(
-                "type",
-                format!("sink type {other} is not supported by this build of flume-rs"),
-            )));
-        }
-    })
+    let row = crate::component::native_row(Kind::Sink, type_name, ctx)?;
+    match native(row.name()) {
+        Some(n) => (n.build)(&config.name, ctx, channel, env),
+        None => Err(crate::component::not_native(row, ctx)),
+    }
 }

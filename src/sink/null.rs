@@ -6,6 +6,15 @@ use super::{Sink, SinkError};
 use crate::channel::ChannelRef;
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
+use crate::registry::{Prop, PropTable};
+
+pub const BATCH_SIZE: Prop = Prop::int("batchSize", 100, "events taken per transaction (> 0)");
+pub const LOG_EVERY_N_EVENTS: Prop = Prop::long(
+    "logEveryNEvents",
+    10000,
+    "log a progress line every this many events (> 0)",
+);
+pub const PROPS: PropTable = PropTable::new(&[BATCH_SIZE, LOG_EVERY_N_EVENTS]);
 
 pub struct NullSink {
     name: String,
@@ -22,13 +31,16 @@ impl NullSink {
         ctx: &Context,
         channel: ChannelRef,
     ) -> Result<Self, ConfigError> {
-        let batch_size = ctx.int("batchSize", 100)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("batchSize", "batchSize must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "batchSize must be greater than 0"));
         }
-        let log_every = ctx.long("logEveryNEvents", 10000)?;
+        let log_every = ctx.get_long(&LOG_EVERY_N_EVENTS)?;
         if log_every <= 0 {
-            return Err(ctx.error("logEveryNEvents", "logEveryNEvents must be greater than 0"));
+            return Err(ctx.error(
+                LOG_EVERY_N_EVENTS.name,
+                "logEveryNEvents must be greater than 0",
+            ));
         }
         Ok(NullSink {
             name: name.to_string(),

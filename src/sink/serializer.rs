@@ -24,6 +24,7 @@ use std::io::{self, Write};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::format::avro_event;
+use crate::registry;
 
 /// One file's serializer.
 pub trait EventSerializer: Send {
@@ -57,23 +58,6 @@ pub trait EventSerializer: Send {
     /// Whether [`EventSerializer::after_reopen`] works.
     fn supports_reopen(&self) -> bool;
 }
-
-/// Serializer type names as Flume resolves them (`EventSerializerType`, any case) and the
-/// builder class names that select the same serializers.
-pub const TYPES: &[(&str, &str)] = &[
-    (
-        "text",
-        "org.apache.flume.serialization.BodyTextEventSerializer$Builder",
-    ),
-    (
-        "header_and_text",
-        "org.apache.flume.serialization.HeaderAndBodyTextEventSerializer$Builder",
-    ),
-    (
-        "avro_event",
-        "org.apache.flume.serialization.FlumeEventAvroEventSerializer$Builder",
-    ),
-];
 
 /// The Avro schema `avro_event` writes (`FlumeEventAvroEventSerializer.SCHEMA`, as Java's
 /// `Schema.toString()` prints it: record `Event`, no namespace).
@@ -143,17 +127,33 @@ pub enum SerializerFactory {
         codec: Option<AvroCodec>,
         sync_interval: usize,
     },
+    /// A class neither a built-in type nor the plugin host resolves: creating fails.
+    Unloadable {
+        class: String,
+    },
 }
 
 impl SerializerFactory {
     /// Resolve `type_name` (an alias in any case or a builder class name) and read its keys
     /// from `ctx`, the `serializer.` sub-context (`sink.serializer.` for file_roll).
     pub fn from_context(type_name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let Some(alias) = crate::registry::resolve(type_name.trim(), TYPES) else {
-            return Err(type_error(
-                ctx,
-                crate::registry::unknown_type_message("serializer", type_name, TYPES),
-            ));
+        let resolution = registry::resolve(registry::Kind::Serializer, type_name);
+        let Some(alias) = resolution.row().map(registry::Row::name) else {
+            // Flume loads the class when a file is opened: the sink starts and every delivery
+            // fails while the events stay in the channel (reference §18).
+            return match crate::plugin::load(crate::plugin::ClassRole::Serializer, type_name) {
+                Ok(hosted) => match hosted {},
+                Err(missing) => {
+                    tracing::warn!(
+                        key = %type_error(ctx, String::new()).key,
+                        "{}; the sink starts, but opening a file fails (\"Class not found\") and its events stay in the channel",
+                        registry::unknown_type_message(registry::Kind::Serializer, type_name),
+                    );
+                    Ok(SerializerFactory::Unloadable {
+                        class: missing.class,
+                    })
+                }
+            };
         };
         Ok(match alias {
             "text" => SerializerFactory::Text {
@@ -202,9 +202,10 @@ impl SerializerFactory {
         })
     }
 
-    /// A fresh serializer for one file.
-    pub fn create(&self) -> Box<dyn EventSerializer> {
-        match *self {
+    /// A fresh serializer for one file; fails for a class that cannot be loaded (Flume's
+    /// `EventSerializerFactory` logs "Class not found" and the file's opening fails).
+    pub fn create(&self) -> io::Result<Box<dyn EventSerializer>> {
+        Ok(match *self {
             SerializerFactory::Text { append_newline } => {
                 Box::new(BodyTextSerializer { append_newline })
             }
@@ -219,7 +220,14 @@ impl SerializerFactory {
                 sync_interval,
                 random_sync(),
             )),
-        }
+            SerializerFactory::Unloadable { ref class } => {
+                tracing::error!("Class not found: {class}");
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("Class not found: {class} (java.lang.ClassNotFoundException)"),
+                ));
+            }
+        })
     }
 
     /// Whether files written by this serializer can be reopened for append.
@@ -231,7 +239,9 @@ impl SerializerFactory {
 /// Build one serializer: `type_name` as configured (`serializer` / `sink.serializer`), `ctx`
 /// the `serializer.` sub-context.
 pub fn build(type_name: &str, ctx: &Context) -> Result<Box<dyn EventSerializer>, ConfigError> {
-    Ok(SerializerFactory::from_context(type_name, ctx)?.create())
+    SerializerFactory::from_context(type_name, ctx)?
+        .create()
+        .map_err(|e| type_error(ctx, e.to_string()))
 }
 
 fn type_error(ctx: &Context, message: String) -> ConfigError {
@@ -492,7 +502,7 @@ mod tests {
                         Event::with_headers(headers, e["body"].as_str().unwrap().to_string())
                     })
                     .collect();
-                let out = run(factory.create().as_mut(), &events);
+                let out = run(factory.create().unwrap().as_mut(), &events);
                 assert_eq!(String::from_utf8(out).unwrap(), output, "case {id}");
             } else {
                 // ser-avro-event-schema: the container header and the defaults.
@@ -505,7 +515,7 @@ mod tests {
                     },
                     "case {id}"
                 );
-                let out = run(factory.create().as_mut(), &[]);
+                let out = run(factory.create().unwrap().as_mut(), &[]);
                 assert_eq!(
                     out[..4],
                     unhex(expected["container_magic_hex"].as_str().unwrap())[..]
@@ -616,7 +626,7 @@ mod tests {
                 &ctx(&[("serializer.compressionCodec", codec)]),
             )
             .unwrap();
-            let out = run(factory.create().as_mut(), &events);
+            let out = run(factory.create().unwrap().as_mut(), &events);
             let reader = apache_avro::Reader::new(&out[..]).unwrap();
             assert_eq!(reader.count(), 50, "{codec}");
             let needle = format!("\u{14}avro.codec{}{codec}", (codec.len() * 2) as u8 as char);
@@ -634,7 +644,7 @@ mod tests {
             &ctx(&[("serializer.compressionCodec", "Snappy")]),
         )
         .unwrap();
-        let out = run(factory.create().as_mut(), &[Event::new("x")]);
+        let out = run(factory.create().unwrap().as_mut(), &[Event::new("x")]);
         assert!(!String::from_utf8_lossy(&out).contains("avro.codec"));
         assert_eq!(out[4], 2, "one metadata entry");
         assert_eq!(apache_avro::Reader::new(&out[..]).unwrap().count(), 1);
@@ -656,8 +666,10 @@ mod tests {
                 }
             );
         }
-        let err = SerializerFactory::from_context("json", &empty).unwrap_err();
-        assert_eq!(err.key, "a1.sinks.k1.serializer");
+        // An unknown name is a class Flume looks up when a file is opened.
+        let unloadable = SerializerFactory::from_context("json", &empty).unwrap();
+        let err = unloadable.create().err().unwrap();
+        assert!(err.to_string().contains("Class not found: json"), "{err}");
         let err = SerializerFactory::from_context(
             "avro_event",
             &ctx(&[("serializer.syncIntervalBytes", "10")]),

@@ -12,7 +12,6 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
@@ -21,9 +20,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use super::deliver::{Call as Calls, Counting};
+use super::{Source, SourceContext, SourceError};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::format::avro_rpc::{
@@ -34,8 +33,6 @@ use crate::metrics::{MetricSource, SourceCounter};
 use crate::tls::{self, Protocols, Store};
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
-/// How long connections may take to finish their call in hand once the source stops.
-const STOP_GRACE: Duration = Duration::from_secs(10);
 /// Deflate level of the server's zlib stream (Netty's `ZlibEncoder` default in Flume).
 const SERVER_DEFLATE_LEVEL: u32 = 6;
 
@@ -245,7 +242,7 @@ impl AvroSource {
     pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
         let bind = ctx.get("bind");
         let port = ctx.get("port");
-        let (Some(bind), Some(port)) = (bind, port) else {
+        let (Some(bind), Some(_)) = (bind, port) else {
             let missing = if bind.is_none() { "bind" } else { "port" };
             return Err(ctx.error(
                 missing,
@@ -253,9 +250,7 @@ impl AvroSource {
             ));
         };
         let bind = bind.to_string();
-        let port = crate::java::parse_int(port)
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or_else(|| ctx.error("port", format!("expected a port number, got \"{port}\"")))?;
+        let port = crate::net::port(ctx, "port")?;
         let deflate = ctx
             .get("compression-type")
             .is_some_and(|t| t.eq_ignore_ascii_case("deflate"));
@@ -317,8 +312,7 @@ impl AvroSource {
 
 /// What every connection of one source shares.
 struct Shared {
-    name: String,
-    processor: Arc<ChannelProcessor>,
+    cx: SourceContext,
     counter: Arc<SourceCounter>,
     responder: Responder,
     deflate: bool,
@@ -328,46 +322,28 @@ struct Shared {
 impl Shared {
     /// Run a call against the channels: `OK` once the put committed, `FAILED` otherwise.
     async fn execute(&self, call: Call) -> Status {
-        let c = &self.counter;
-        match call {
+        let name = &self.cx.name;
+        let delivered = match call {
             Call::AppendBatch(events) => {
-                let n = events.len() as u64;
                 tracing::debug!(
-                    "Avro source {}: Received avro event batch of {} events.",
-                    self.name,
-                    n
+                    "Avro source {name}: Received avro event batch of {} events.",
+                    events.len()
                 );
-                c.append_batch_received.fetch_add(1, Ordering::Relaxed);
-                c.event_received.fetch_add(n, Ordering::Relaxed);
-                match self.processor.process_batch(events).await {
-                    Ok(()) => {
-                        c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
-                        c.event_accepted.fetch_add(n, Ordering::Relaxed);
-                        Status::Ok
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "Avro source {}: Unable to process event batch. Exception follows.", self.name);
-                        c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                        Status::Failed
-                    }
-                }
+                let counting = Counting::EVENTS.call(Calls::AppendBatch);
+                self.cx.deliver(&self.counter, counting, events).await.map_err(|error| {
+                    tracing::error!(%error, "Avro source {name}: Unable to process event batch. Exception follows.");
+                })
             }
             Call::Append(event) => {
-                c.append_received.fetch_add(1, Ordering::Relaxed);
-                c.event_received.fetch_add(1, Ordering::Relaxed);
-                match self.processor.process_event(event).await {
-                    Ok(()) => {
-                        c.append_accepted.fetch_add(1, Ordering::Relaxed);
-                        c.event_accepted.fetch_add(1, Ordering::Relaxed);
-                        Status::Ok
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "Avro source {}: Unable to process event. Exception follows.", self.name);
-                        c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                        Status::Failed
-                    }
-                }
+                let counting = Counting::EVENTS.call(Calls::Append);
+                self.cx.deliver(&self.counter, counting, vec![event]).await.map_err(|error| {
+                    tracing::warn!(%error, "Avro source {name}: Unable to process event. Exception follows.");
+                })
             }
+        };
+        match delivered {
+            Ok(()) => Status::Ok,
+            Err(()) => Status::Failed,
         }
     }
 }
@@ -488,51 +464,30 @@ impl Source for AvroSource {
         let listener = TcpListener::bind((self.bind.as_str(), self.port)).await?;
         tracing::info!("Avro source {} started.", self.name);
         let shared = Arc::new(Shared {
-            name: self.name.clone(),
-            processor: Arc::clone(&cx.processor),
+            cx: cx.clone(),
             counter: Arc::clone(&self.counter),
             responder: Responder::new(),
             deflate: self.deflate,
             max_frame: self.max_frame,
         });
         let permits = Arc::new(Semaphore::new(self.max_connections));
-        let tracker = TaskTracker::new();
-        let mut accept_errors: u32 = 0;
-        loop {
-            let permit = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                p = Arc::clone(&permits).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-            };
-            let (tcp, peer) = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => { accept_errors = 0; a }
-                    Err(error) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        accept_errors = accept_errors.saturating_add(1);
-                        let wait = Duration::from_millis(10u64 << accept_errors.min(10));
-                        tracing::warn!(source = %self.name, %error, "accept failed; retrying in {wait:?}");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                },
-            };
-            if let Some(filter) = &self.ip_filter
-                && !filter.allows(peer.ip()).await
-            {
-                tracing::debug!(source = %self.name, %peer, "connection refused by ipFilterRules");
-                continue;
-            }
-            let _ = tcp.set_nodelay(true);
+        let server = format!("Avro source {}", self.name);
+        let ip_filter = self.ip_filter.clone().map(Arc::new);
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &server, |tcp, peer| {
             let shared = Arc::clone(&shared);
-            let shutdown = cx.shutdown.clone();
+            let ip_filter = ip_filter.clone();
             let tls = self.tls.clone();
-            let counter = Arc::clone(&self.counter);
-            counter.open_connections.fetch_add(1, Ordering::Relaxed);
-            tracker.spawn(async move {
+            async move {
+                if let Some(filter) = &ip_filter
+                    && !filter.allows(peer.ip()).await
+                {
+                    tracing::debug!(source = %shared.cx.name, %peer, "connection refused by ipFilterRules");
+                    return;
+                }
+                let _ = tcp.set_nodelay(true);
+                let counter = Arc::clone(&shared.counter);
+                let shutdown = shared.cx.shutdown.clone();
+                counter.open_connections.fetch_add(1, Ordering::Relaxed);
                 let outcome = match tls {
                     None => ConnectionTask::new(tcp, shared).run(shutdown).await,
                     Some(acceptor) => match tls::accept(&acceptor, tcp).await {
@@ -547,23 +502,15 @@ impl Source for AvroSource {
                     tracing::warn!(%peer, %error, "closing Avro RPC connection");
                 }
                 counter.open_connections.fetch_sub(1, Ordering::Relaxed);
-                drop(permit);
-            });
-        }
-        drop(listener);
+            }
+        })
+        .await;
         tracing::info!(
             "Avro source {} stopping: {}:{}",
             self.name,
             self.bind,
             self.port
         );
-        tracker.close();
-        if tokio::time::timeout(STOP_GRACE, tracker.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(source = %self.name, "connections still busy after {STOP_GRACE:?}; leaving them");
-        }
         tracing::info!("Avro source {} stopped.", self.name);
         Ok(())
     }

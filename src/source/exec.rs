@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
-use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use super::deliver::Counting;
+use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
@@ -181,14 +182,14 @@ impl ExecSource {
             let blocked = batch.len() >= self.config.batch_size;
             tokio::select! {
                 _ = cx.shutdown.cancelled() => {
-                    self.flush_before_stop(&cx.processor, &mut batch).await;
+                    self.flush_before_stop(cx, &mut batch).await;
                     break RunEnd::Shutdown;
                 }
                 _ = ticker.tick() => {
                     if !batch.is_empty() && (blocked || last_flush.elapsed() >= self.config.batch_timeout) {
                         // The batch stays in `batch` when the put fails and is retried at the
                         // next tick or flush.
-                        if let Err(error) = self.flush(&cx.processor, &mut batch).await {
+                        if let Err(error) = self.flush(cx, &mut batch).await {
                             tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch");
                         } else {
                             last_flush = tokio::time::Instant::now();
@@ -203,7 +204,7 @@ impl ExecSource {
                         let body = bytes.into_owned();
                         batch.push(Event::new(body));
                         if batch.len() >= self.config.batch_size || last_flush.elapsed() >= self.config.batch_timeout {
-                            if let Err(error) = self.flush(&cx.processor, &mut batch).await {
+                            if let Err(error) = self.flush(cx, &mut batch).await {
                                 tracing::error!(source = %self.name, command = %self.config.command, %error, "Exception occurred when processing event batch; keeping it and retrying");
                             } else {
                                 last_flush = tokio::time::Instant::now();
@@ -214,7 +215,7 @@ impl ExecSource {
                         // The command ended: its last lines are delivered before it is
                         // restarted or the source ends, however long the channel stays full.
                         loop {
-                            match self.flush(&cx.processor, &mut batch).await {
+                            match self.flush(cx, &mut batch).await {
                                 Ok(()) => break,
                                 Err(error) => {
                                     tracing::error!(source = %self.name, %error, "Exception occurred when processing event batch; keeping it and retrying");
@@ -222,7 +223,7 @@ impl ExecSource {
                             }
                             tokio::select! {
                                 _ = cx.shutdown.cancelled() => {
-                                    self.flush_before_stop(&cx.processor, &mut batch).await;
+                                    self.flush_before_stop(cx, &mut batch).await;
                                     break;
                                 }
                                 _ = ticker.tick() => {}
@@ -232,7 +233,7 @@ impl ExecSource {
                     }
                     Err(error) => {
                         tracing::error!(source = %self.name, command = %self.config.command, %error, "Failed while running command");
-                        self.flush_before_stop(&cx.processor, &mut batch).await;
+                        self.flush_before_stop(cx, &mut batch).await;
                         break RunEnd::Exited;
                     }
                 }
@@ -254,37 +255,24 @@ impl ExecSource {
 
     /// Put `batch` into the channels; it is emptied only when the put succeeded, so a failed
     /// put leaves every event in place for the next attempt.
-    async fn flush(
-        &self,
-        processor: &ChannelProcessor,
-        batch: &mut Vec<Event>,
-    ) -> Result<(), SourceError> {
+    async fn flush(&self, cx: &SourceContext, batch: &mut Vec<Event>) -> Result<(), SourceError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let n = batch.len() as u64;
-        match processor.process_batch(batch.clone()).await {
-            Ok(()) => {
-                batch.clear();
-                self.counter.event_accepted.fetch_add(n, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(e) => {
-                self.counter
-                    .channel_write_fail
-                    .fetch_add(1, Ordering::Relaxed);
-                Err(e.into())
-            }
-        }
+        // Lines are counted as received when read; the batch is kept when the put fails.
+        let counting = Counting::EVENTS.not_received();
+        cx.deliver(&self.counter, counting, batch.clone()).await?;
+        batch.clear();
+        Ok(())
     }
 
     /// The last flush when the source stops: retried while the agent's stop allows (sinks are
     /// still draining the channels then); events still undelivered are reported, never dropped
     /// silently.
-    async fn flush_before_stop(&self, processor: &ChannelProcessor, batch: &mut Vec<Event>) {
+    async fn flush_before_stop(&self, cx: &SourceContext, batch: &mut Vec<Event>) {
         let deadline = tokio::time::Instant::now() + FINAL_FLUSH_TIME;
         loop {
-            match self.flush(processor, batch).await {
+            match self.flush(cx, batch).await {
                 Ok(()) => return,
                 Err(error) => {
                     if tokio::time::Instant::now() >= deadline {
@@ -428,7 +416,7 @@ mod tests {
             &["c1".to_string()],
         )
         .unwrap();
-        let processor = Arc::new(ChannelProcessor::new(
+        let processor = Arc::new(crate::source::ChannelProcessor::new(
             vec![Arc::clone(&channel)],
             InterceptorChain::default(),
             selector,

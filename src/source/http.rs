@@ -16,10 +16,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::{ChannelProcessor, Source, SourceContext, SourceError};
+use super::deliver::{Call, Counting, Failure};
+use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry;
 
 const MAX_CONNECTIONS: usize = 1024;
 /// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
@@ -49,19 +51,24 @@ impl Handler {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let name = ctx.string("handler", JSON_HANDLER);
         let sub = ctx.sub("handler.");
-        match name.trim() {
-            n if n.eq_ignore_ascii_case(JSON_HANDLER) => Ok(Handler::Json),
-            n if n.eq_ignore_ascii_case(BLOB_HANDLER) => {
+        let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
+        match resolution.row().map(registry::Row::name) {
+            Some(JSON_HANDLER) => Ok(Handler::Json),
+            Some(BLOB_HANDLER) => {
                 let max = sub.long("maxBlobLength", 100_000_000)?;
                 if max <= 0 {
                     return Err(sub.error("maxBlobLength", "must be greater than 0"));
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
-            other => Err(ctx.error(
-                "handler",
-                format!("cannot load HTTP source handler class {other}: custom Java classes cannot run in flume-rs; built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER}"),
-            )),
+            _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
+                Ok(hosted) => match hosted {},
+                // Flume: "Error while configuring HTTPSource", and the source is removed.
+                Err(missing) => Err(ctx.error(
+                    "handler",
+                    format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
+                )),
+            },
         }
     }
 
@@ -283,7 +290,7 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = super::netcat::parse_port(ctx, "port")?;
+        let port = crate::net::port(ctx, "port")?;
         let bind = ctx.string("bind", "0.0.0.0");
         if ctx.bool("ssl", false) || ctx.bool("enableSSL", false) {
             return Err(ctx.error("ssl", "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
@@ -315,36 +322,21 @@ impl HttpSource {
 #[async_trait]
 impl Source for HttpSource {
     async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
-        let addr = super::netcat::resolve(&self.bind, self.port).await?;
+        let addr = crate::net::resolve(&self.bind, self.port).await?;
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;
         tracing::info!(source = %self.name, "HTTP source listening on {addr}");
-        let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         let shared = Arc::new(Shared {
             handler: self.handler.clone(),
             counter: Arc::clone(&self.counter),
-            processor: Arc::clone(&cx.processor),
+            cx: cx.clone(),
         });
-        loop {
-            let permit = tokio::select! {
-                _ = cx.shutdown.cancelled() => return Ok(()),
-                p = Arc::clone(&limit).acquire_owned() => p.map_err(|e| SourceError::Other(e.to_string()))?,
-            };
-            let (stream, _) = tokio::select! {
-                _ = cx.shutdown.cancelled() => return Ok(()),
-                a = listener.accept() => match a {
-                    Ok(a) => a,
-                    Err(error) => {
-                        tracing::warn!(source = %self.name, %error, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-            };
+        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, _| {
             let shared = Arc::clone(&shared);
             let shutdown = cx.shutdown.clone();
-            tokio::spawn(async move {
+            async move {
                 let service = hyper::service::service_fn(move |req| {
                     let shared = Arc::clone(&shared);
                     async move { Ok::<_, Infallible>(shared.serve(req).await) }
@@ -359,9 +351,10 @@ impl Source for HttpSource {
                         let _ = conn.await;
                     }
                 }
-                drop(permit);
-            });
-        }
+            }
+        })
+        .await;
+        Ok(())
     }
 
     fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
@@ -372,7 +365,7 @@ impl Source for HttpSource {
 struct Shared {
     handler: Handler,
     counter: Arc<SourceCounter>,
-    processor: Arc<ChannelProcessor>,
+    cx: SourceContext,
 }
 
 impl Shared {
@@ -422,25 +415,17 @@ impl Shared {
                 );
             }
         };
-        let n = events.len() as u64;
-        self.counter
-            .append_batch_received
-            .fetch_add(1, Ordering::Relaxed);
-        self.counter.event_received.fetch_add(n, Ordering::Relaxed);
-        match self.processor.process_batch(events).await {
+        let counting = Counting::EVENTS.call(Call::AppendBatch).failures(
+            Some(Failure::ChannelWrite),
+            Some(Failure::GenericProcessing),
+        );
+        match self.cx.deliver(&self.counter, counting, events).await {
             Ok(()) => {
-                self.counter
-                    .append_batch_accepted
-                    .fetch_add(1, Ordering::Relaxed);
-                self.counter.event_accepted.fetch_add(n, Ordering::Relaxed);
                 let mut r = Response::new(Full::new(Bytes::new()));
                 *r.status_mut() = StatusCode::OK;
                 r
             }
             Err(e) if matches!(e, super::ProcessError::Channel { .. }) => {
-                self.counter
-                    .channel_write_fail
-                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     "Error appending event to channel. Channel might be full. Consider increasing the channel capacity or make sure the sinks perform faster. {e}"
                 );
@@ -450,9 +435,6 @@ impl Shared {
                 )
             }
             Err(e) => {
-                self.counter
-                    .generic_processing_fail
-                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!("Unexpected error appending event to channel. {e}");
                 error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,

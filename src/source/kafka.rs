@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{ChannelProcessor, PollableSource, SourceError};
+use super::{PollableSource, SourceContext, SourceError};
 use crate::component::Status;
 use crate::config::legacy::{KAFKA_SOURCE, Legacy};
 use crate::config::{ConfigError, Context};
@@ -252,7 +252,7 @@ fn next_offsets(records: &[Record]) -> Vec<(Arc<str>, i32, i64)> {
 
 #[async_trait]
 impl PollableSource for KafkaSource {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError> {
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError> {
         if self.consumer.is_none()
             && let Err(e) = self.connect().await
         {
@@ -348,7 +348,7 @@ impl PollableSource for KafkaSource {
         let n = batch.records.len() as u64;
         c.event_received.fetch_add(n, Ordering::Relaxed);
         let events = std::mem::take(&mut batch.events);
-        if let Err(e) = processor.process_batch(events).await {
+        if let Err(e) = cx.processor.process_batch(events).await {
             // The records are kept: their events are offered again on the next process().
             tracing::error!(source = %self.name, "KafkaSource EXCEPTION, {e}");
             return Ok(Status::Backoff);

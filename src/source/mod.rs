@@ -2,7 +2,9 @@
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
 pub mod avro;
+pub mod blocking;
 pub mod channel_processor;
+pub mod deliver;
 pub mod exec;
 pub mod http;
 #[cfg(feature = "kafka")]
@@ -23,8 +25,9 @@ use tokio_util::sync::CancellationToken;
 pub use channel_processor::{ChannelProcessor, ProcessError};
 
 use crate::component::{BuildEnv, BuildError, Status};
-use crate::config::ComponentConfig;
+use crate::config::{ComponentConfig, Context};
 use crate::metrics::MetricSource;
+use crate::registry::{Kind, PropTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -64,7 +67,7 @@ pub trait Source: Send {
 /// A source polled in a loop (seq, taildir, kafka, spooldir): Flume's `PollableSourceRunner`.
 #[async_trait]
 pub trait PollableSource: Send {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError>;
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError>;
 
     /// `backoffSleepIncrement` and `maxBackoffSleep` (defaults 1000 / 5000 ms).
     fn backoff(&self) -> (Duration, Duration) {
@@ -92,7 +95,7 @@ impl<P: PollableSource> Source for Pollable<P> {
         let (increment, max) = self.0.backoff();
         let mut consecutive: u32 = 0;
         while !cx.shutdown.is_cancelled() {
-            let sleep = match self.0.process(&cx.processor).await {
+            let sleep = match self.0.process(cx).await {
                 Ok(Status::Ready) => {
                     consecutive = 0;
                     continue;
@@ -124,65 +127,84 @@ impl<P: PollableSource> Source for Pollable<P> {
     }
 }
 
-/// Built-in source types (reference §2.5).
-pub const TYPES: &[(&str, &str)] = &[
-    ("seq", "org.apache.flume.source.SequenceGeneratorSource"),
-    ("netcat", "org.apache.flume.source.NetcatSource"),
-    ("netcatudp", "org.apache.flume.source.NetcatUdpSource"),
-    ("exec", "org.apache.flume.source.ExecSource"),
-    ("avro", "org.apache.flume.source.AvroSource"),
-    ("syslogtcp", "org.apache.flume.source.SyslogTcpSource"),
-    (
-        "multiport_syslogtcp",
-        "org.apache.flume.source.MultiportSyslogTCPSource",
-    ),
-    ("syslogudp", "org.apache.flume.source.SyslogUDPSource"),
-    ("spooldir", "org.apache.flume.source.SpoolDirectorySource"),
-    ("http", "org.apache.flume.source.http.HTTPSource"),
-    ("thrift", "org.apache.flume.source.ThriftSource"),
-    ("jms", "org.apache.flume.source.jms.JMSSource"),
-    ("taildir", "org.apache.flume.source.taildir.TaildirSource"),
-    // No alias in Flume: only the class name resolves.
-    (
-        "org.apache.flume.source.kafka.KafkaSource",
-        "org.apache.flume.source.kafka.KafkaSource",
-    ),
-];
+/// A native source type's constructor.
+type Constructor = fn(&str, &Context, &BuildEnv) -> Result<Box<dyn Source>, BuildError>;
+
+/// A native source type: its property table (where declared) and its constructor.
+pub struct Native {
+    pub props: Option<&'static PropTable>,
+    build: Constructor,
+}
+
+fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+    Native { props, build }
+}
+
+/// The native source types, by registry name: one arm per type.
+pub fn native(name: &str) -> Option<Native> {
+    Some(match name {
+        "seq" => native_type(Some(&seq::PROPS), |name, ctx, _| {
+            Ok(Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)))
+        }),
+        "avro" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
+        }),
+        "spooldir" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(spooldir::SpoolDirectorySource::from_context(
+                name, ctx,
+            )?))
+        }),
+        "taildir" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(taildir::TaildirSource::from_context(
+                name, ctx, env,
+            )?))
+        }),
+        "syslogtcp" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
+                name, ctx,
+            )?))
+        }),
+        "syslogudp" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(syslog::udp::SyslogUdpSource::from_context(
+                name, ctx,
+            )?))
+        }),
+        "multiport_syslogtcp" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(
+                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
+            ))
+        }),
+        #[cfg(feature = "kafka")]
+        "org.apache.flume.source.kafka.KafkaSource" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(Pollable(kafka::KafkaSource::from_context(
+                name, ctx,
+            )?)))
+        }),
+        "netcat" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(netcat::NetcatSource::from_context(name, ctx)?))
+        }),
+        "netcatudp" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(netcat_udp::NetcatUdpSource::from_context(
+                name, ctx,
+            )?))
+        }),
+        "exec" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
+        }),
+        "http" => native_type(None, |name, ctx, _| {
+            Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
+        }),
+        _ => return None,
+    })
+}
 
 /// Build a source from its configuration.
 pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
-    let name = config.name.as_str();
-    let Some(alias) = crate::registry::resolve(type_name, TYPES) else {
-        return Err(BuildError::UnknownType(ctx.error(
-            "type",
-            crate::registry::unknown_type_message("source", type_name, TYPES),
-        )));
-    };
-    Ok(match alias {
-        "seq" => Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)),
-        "avro" => Box::new(avro::AvroSource::from_context(name, ctx, env)?),
-        "spooldir" => Box::new(spooldir::SpoolDirectorySource::from_context(name, ctx)?),
-        "taildir" => Box::new(taildir::TaildirSource::from_context(name, ctx, env)?),
-        "syslogtcp" => Box::new(syslog::tcp::SyslogTcpSource::from_context(name, ctx)?),
-        "syslogudp" => Box::new(syslog::udp::SyslogUdpSource::from_context(name, ctx)?),
-        "multiport_syslogtcp" => Box::new(
-            syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
-        ),
-        #[cfg(feature = "kafka")]
-        "org.apache.flume.source.kafka.KafkaSource" => {
-            Box::new(Pollable(kafka::KafkaSource::from_context(name, ctx)?))
-        }
-        "netcat" => Box::new(netcat::NetcatSource::from_context(name, ctx)?),
-        "netcatudp" => Box::new(netcat_udp::NetcatUdpSource::from_context(name, ctx)?),
-        "exec" => Box::new(exec::ExecSource::from_context(name, ctx)?),
-        "http" => Box::new(http::HttpSource::from_context(name, ctx)?),
-        other => {
-            return Err(BuildError::Config(ctx.error(
-                "type",
-                format!("source type {other} is not supported by this build of flume-rs"),
-            )));
-        }
-    })
+    let row = crate::component::native_row(Kind::Source, type_name, ctx)?;
+    match native(row.name()) {
+        Some(n) => (n.build)(&config.name, ctx, env),
+        None => Err(crate::component::not_native(row, ctx)),
+    }
 }

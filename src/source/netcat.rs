@@ -2,7 +2,6 @@
 //! `OK` per event (reference §9.4). Lines end at `\n`; a `\r` stays in the body; the length
 //! limit counts characters including the newline; one channel transaction per event.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -29,7 +28,7 @@ pub struct NetcatConfig {
 impl NetcatConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let bind = ctx.required("bind")?;
-        let port = parse_port(ctx, "port")?;
+        let port = crate::net::port(ctx, "port")?;
         let max_line_length = ctx.int("max-line-length", 512)?;
         if max_line_length <= 0 {
             return Err(ctx.error("max-line-length", "must be greater than 0"));
@@ -52,29 +51,6 @@ impl NetcatConfig {
     }
 }
 
-/// A required TCP/UDP port (`port` keys of network sources).
-pub fn parse_port(ctx: &Context, key: &str) -> Result<u16, ConfigError> {
-    let port = ctx.int(key, -1)?;
-    if port == -1 && !ctx.contains(key) {
-        return Err(ctx.error(key, "is required but not set"));
-    }
-    u16::try_from(port)
-        .map_err(|_| ctx.error(key, format!("expected a port number (0-65535), got {port}")))
-}
-
-/// Resolve `bind` + `port` to a socket address (host names allowed).
-pub async fn resolve(bind: &str, port: u16) -> std::io::Result<SocketAddr> {
-    tokio::net::lookup_host((bind.trim(), port))
-        .await?
-        .next()
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("cannot resolve {bind}"),
-            )
-        })
-}
-
 pub struct NetcatSource {
     name: String,
     config: NetcatConfig,
@@ -92,32 +68,17 @@ impl NetcatSource {
 #[async_trait]
 impl Source for NetcatSource {
     async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
-        let addr = resolve(&self.config.bind, self.config.port).await?;
+        let addr = crate::net::resolve(&self.config.bind, self.config.port).await?;
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;
         tracing::info!("Created serverSocket:{addr}");
-        let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        loop {
-            let permit = tokio::select! {
-                _ = cx.shutdown.cancelled() => return Ok(()),
-                p = Arc::clone(&limit).acquire_owned() => p.map_err(|e| SourceError::Other(e.to_string()))?,
-            };
-            let (stream, peer) = tokio::select! {
-                _ = cx.shutdown.cancelled() => return Ok(()),
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(error) => {
-                        tracing::warn!(source = %self.name, %error, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-            };
+        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, peer| {
             let config = self.config.clone();
             let processor = Arc::clone(&cx.processor);
             let shutdown = cx.shutdown.clone();
-            tokio::spawn(async move {
+            async move {
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
                     r = handle(stream, &config, &processor) => {
@@ -126,9 +87,10 @@ impl Source for NetcatSource {
                         }
                     }
                 }
-                drop(permit);
-            });
-        }
+            }
+        })
+        .await;
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ impl NetcatUdpSource {
         Ok(NetcatUdpSource {
             name: name.to_string(),
             bind: ctx.required("bind")?,
-            port: super::netcat::parse_port(ctx, "port")?,
+            port: crate::net::port(ctx, "port")?,
             remote_address_header: ctx.get("remoteAddressHeader").map(str::to_string),
         })
     }
@@ -33,7 +33,7 @@ impl NetcatUdpSource {
 #[async_trait]
 impl Source for NetcatUdpSource {
     async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
-        let addr = super::netcat::resolve(&self.bind, self.port).await?;
+        let addr = crate::net::resolve(&self.bind, self.port).await?;
         let socket = UdpSocket::bind(addr).await.map_err(|e| {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;

@@ -2,16 +2,25 @@
 //! counter only advances after the channel accepted the batch (reference §9.5).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 
-use super::{ChannelProcessor, PollableSource, SourceError};
+use super::deliver::{Call, Counting};
+use super::{PollableSource, SourceContext, SourceError};
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{Prop, PropTable};
+
+pub const BATCH_SIZE: Prop = Prop::int("batchSize", 1, "events per channel transaction (> 0)");
+pub const TOTAL_EVENTS: Prop = Prop::long(
+    "totalEvents",
+    i64::MAX,
+    "events generated before the source stops producing",
+);
+pub const PROPS: PropTable = PropTable::new(&[BATCH_SIZE, TOTAL_EVENTS]);
 
 pub struct SeqSource {
     batch_size: usize,
@@ -22,11 +31,11 @@ pub struct SeqSource {
 
 impl SeqSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let batch_size = ctx.int("batchSize", 1)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("batchSize", "batchSize must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "batchSize must be greater than 0"));
         }
-        let total_events = ctx.long("totalEvents", i64::MAX)?;
+        let total_events = ctx.get_long(&TOTAL_EVENTS)?;
         Ok(SeqSource {
             batch_size: batch_size as usize,
             total_events: total_events.max(0) as u64,
@@ -38,7 +47,7 @@ impl SeqSource {
 
 #[async_trait]
 impl PollableSource for SeqSource {
-    async fn process(&mut self, processor: &ChannelProcessor) -> Result<Status, SourceError> {
+    async fn process(&mut self, cx: &SourceContext) -> Result<Status, SourceError> {
         if self.next >= self.total_events {
             return Ok(Status::Backoff);
         }
@@ -64,25 +73,19 @@ impl PollableSource for SeqSource {
             .collect();
         // Flume 1.9 moves only the accepted counters: EventAcceptedCount for single events,
         // plus AppendBatchAcceptedCount for batches; the received counters stay 0.
-        let single = self.batch_size == 1;
-        let c = &self.counter;
-        match processor.process_batch(events).await {
+        let call = if self.batch_size == 1 {
+            Call::Events
+        } else {
+            Call::AppendBatch
+        };
+        let counting = Counting::EVENTS.not_received().call(call);
+        match cx.deliver(&self.counter, counting, events).await {
             Ok(()) => {
                 self.next += n;
-                if !single {
-                    c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
-                }
-                c.event_accepted.fetch_add(n, Ordering::Relaxed);
                 Ok(Status::Ready)
             }
-            Err(e) => {
-                c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                if e.is_full() {
-                    Ok(Status::Backoff)
-                } else {
-                    Err(e.into())
-                }
-            }
+            Err(e) if e.is_full() => Ok(Status::Backoff),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -19,6 +19,7 @@ use crate::config::{AgentConfig, ConfigError, Diagnostic, Severity};
 use crate::interceptor::InterceptorChain;
 use crate::metrics::{MetricSource, Registry};
 use crate::processor::{self, DefaultSinkProcessor, SinkProcessor};
+use crate::registry;
 use crate::selector;
 use crate::sink::{self, Sink};
 use crate::source::{self, ChannelProcessor, Source, SourceContext};
@@ -104,41 +105,19 @@ pub fn build(
     let agent = &cfg.name;
     let mut diags = Vec::new();
 
-    // Unknown types anywhere reject the whole configuration, before anything is built.
-    for c in &cfg.channels {
-        if channel::resolve(c.type_name.as_deref().unwrap_or("")).is_none() {
-            let t = c.type_name.as_deref().unwrap_or("");
-            return Err(FatalError::UnknownType(c.context.error(
-                "type",
-                crate::registry::unknown_type_message("channel", t, channel::TYPES),
-            )));
-        }
-    }
-    for s in &cfg.sources {
-        let t = s.component.type_name.as_deref().unwrap_or("");
-        if crate::registry::resolve(t, source::TYPES).is_none() {
-            return Err(FatalError::UnknownType(s.component.context.error(
-                "type",
-                crate::registry::unknown_type_message("source", t, source::TYPES),
-            )));
-        }
-    }
-    for k in &cfg.sinks {
-        let t = k.component.type_name.as_deref().unwrap_or("");
-        if crate::registry::resolve(t, sink::TYPES).is_none() {
-            return Err(FatalError::UnknownType(k.component.context.error(
-                "type",
-                crate::registry::unknown_type_message("sink", t, sink::TYPES),
-            )));
-        }
-    }
+    check_types(cfg)?;
 
     // Channels.
     let mut channels: Vec<BuiltChannel> = Vec::new();
     for c in &cfg.channels {
         let subject = format!("{agent}.channels.{}", c.name);
-        let alias = channel::resolve(c.type_name.as_deref().unwrap_or("")).unwrap_or("memory");
-        if channel::is_reusable(alias)
+        let row = registry::resolve(
+            registry::Kind::Channel,
+            c.type_name.as_deref().unwrap_or(""),
+        )
+        .row();
+        let alias = row.map_or("", registry::Row::name);
+        if row.is_some_and(registry::Row::is_reusable)
             && let Some(old) = reuse.iter().find(|o| o.name == c.name && o.alias == alias)
         {
             match old.channel.reconfigure(&c.context) {
@@ -420,6 +399,30 @@ pub fn build(
         sink_runners,
         diagnostics: diags,
     })
+}
+
+/// Unknown types anywhere reject the whole configuration, before anything is built.
+fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
+    let channels = cfg.channels.iter().map(|c| (registry::Kind::Channel, c));
+    let sources = cfg
+        .sources
+        .iter()
+        .map(|s| (registry::Kind::Source, &s.component));
+    let sinks = cfg
+        .sinks
+        .iter()
+        .map(|k| (registry::Kind::Sink, &k.component));
+    for (kind, component) in channels.chain(sources).chain(sinks) {
+        let type_name = component.type_name.as_deref().unwrap_or("");
+        if let registry::Resolution::Unknown(name) = registry::resolve(kind, type_name) {
+            return Err(FatalError::UnknownType(
+                component
+                    .context
+                    .error("type", registry::unknown_type_message(kind, name)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where a batch-size mismatch is best shown: the batch size key if written, else the type.

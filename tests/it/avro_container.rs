@@ -46,7 +46,8 @@ fn fastavro_reads_every_codec() {
         .sub("serializer.");
         let mut ser = SerializerFactory::from_context("avro_event", &ctx)
             .unwrap()
-            .create();
+            .create()
+            .unwrap();
         let mut out = Vec::new();
         ser.after_create(&mut out).unwrap();
         // Three "transactions": each flush ends a block.

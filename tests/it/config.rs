@@ -414,7 +414,12 @@ fn effect(
     };
     match id {
         "cv-mat-disposable-vs-recyclable" => {
-            use flume_rs::channel::is_reusable;
+            use flume_rs::registry::{Kind, Row, resolve};
+            let is_reusable = |t| {
+                resolve(Kind::Channel, t)
+                    .row()
+                    .is_some_and(Row::is_reusable)
+            };
             assert!(is_reusable("memory"));
             assert!(is_reusable("org.apache.flume.channel.kafka.KafkaChannel"));
             assert!(!is_reusable("file"));
@@ -451,7 +456,8 @@ fn effect(
             assert!(text.contains("Transaction Capacity"), "{context}");
         }
         "cv-derived-type-alias-case" => {
-            use flume_rs::registry::resolve;
+            use flume_rs::registry::{Kind, Row};
+            let resolve = |t, kind| flume_rs::registry::resolve(kind, t).row().map(Row::name);
             let ctx = |n: &str| {
                 cfg.channels
                     .iter()
@@ -465,14 +471,11 @@ fn effect(
                 ctx("MEMORY") && ctx("Logger") && ctx("SpoolDir"),
                 "{context}"
             );
-            assert_eq!(resolve("MEMORY", flume_rs::channel::TYPES), Some("memory"));
-            assert_eq!(resolve("Logger", flume_rs::sink::TYPES), Some("logger"));
+            assert_eq!(resolve("MEMORY", Kind::Channel), Some("memory"));
+            assert_eq!(resolve("Logger", Kind::Sink), Some("logger"));
+            assert_eq!(resolve("SpoolDir", Kind::Source), Some("spooldir"));
             assert_eq!(
-                resolve("SpoolDir", flume_rs::source::TYPES),
-                Some("spooldir")
-            );
-            assert_eq!(
-                resolve("ORG.APACHE.FLUME.SINK.LOGGERSINK", flume_rs::sink::TYPES),
+                resolve("ORG.APACHE.FLUME.SINK.LOGGERSINK", Kind::Sink),
                 Some("logger")
             );
         }

@@ -13,10 +13,13 @@ mod file_channel;
 mod file_roll;
 mod golden_logger;
 mod hdfs_sink;
+mod http_sink;
+mod irc_sink;
 mod java_file_channel;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod layout;
 mod log_sources;
 mod metrics;
 mod observed;

@@ -37,7 +37,7 @@ use crate::config::hadoop::HadoopConf;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::format::bucket_path::{EscapeError, EscapePattern};
-use crate::metrics::{MetricSource, SinkCounter};
+use crate::metrics::{BatchFill, MetricSource, SinkCounter};
 use crate::storage::{Storage, redact};
 
 /// Events between cooperative yields while a batch is encoded.
@@ -304,7 +304,7 @@ impl Sink for HdfsSink {
         };
         let n = take.len();
         if n == 0 {
-            bump(&counter.batch_empty);
+            counter.count_batch(BatchFill::Empty);
             take.commit().await?;
             return Ok(Status::Backoff);
         }
@@ -327,11 +327,7 @@ impl Sink for HdfsSink {
                 return Err(SinkError::Delivery(format!("process failed: {e}")));
             }
         }
-        if n == self.shared.config.batch_size {
-            bump(&counter.batch_complete);
-        } else {
-            bump(&counter.batch_underflow);
-        }
+        counter.count_batch(BatchFill::of(n, self.shared.config.batch_size));
         take.commit().await?;
         counter
             .event_drain_success

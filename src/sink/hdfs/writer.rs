@@ -55,7 +55,7 @@ pub trait FileFormat: Send {
 pub fn open(config: &HdfsSinkConfig) -> Result<Box<dyn FileFormat>, FormatError> {
     match &config.file_type {
         FileType::DataStream => {
-            let mut serializer = config.serializer.create();
+            let mut serializer = config.serializer.create()?;
             let mut out = Vec::new();
             serializer.after_create(&mut out)?;
             Ok(Box::new(DataStream { serializer, out }))
@@ -64,7 +64,7 @@ pub fn open(config: &HdfsSinkConfig) -> Result<Box<dyn FileFormat>, FormatError>
             let codec = config
                 .codec
                 .ok_or_else(|| FormatError::UnsupportedFileType("CompressedStream".into()))?;
-            let mut serializer = config.serializer.create();
+            let mut serializer = config.serializer.create()?;
             let mut stream = codec.stream();
             serializer.after_create(&mut StreamWriter(&mut stream))?;
             Ok(Box::new(CompressedStream {

@@ -13,6 +13,7 @@ use super::tracker::{PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset, Step};
+use crate::registry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeserializerError {
@@ -227,8 +228,9 @@ impl DeserializerKind {
         let name = ctx.string("deserializer", "LINE");
         let sub = ctx.sub("deserializer.");
         let upper = name.to_ascii_uppercase();
-        let class = name.trim_end_matches("$Builder");
-        if upper == "LINE" || class == "org.apache.flume.serialization.LineDeserializer" {
+        let resolution = registry::resolve(registry::Kind::Deserializer, &name);
+        let kind = resolution.row().map(registry::Row::name);
+        if kind == Some("LINE") {
             // `bufferMaxLineLength`: the old name, honoured only for LINE.
             let legacy = ctx.int("bufferMaxLineLength", -1)?;
             ctx.mark_read("bufferMaxLines");
@@ -249,7 +251,7 @@ impl DeserializerKind {
                 output_charset,
             });
         }
-        if upper == "AVRO" || class == "org.apache.flume.serialization.AvroEventDeserializer" {
+        if kind == Some("AVRO") {
             let schema_type = sub.string("schemaType", "HASH").to_ascii_uppercase();
             let literal_schema = match schema_type.as_str() {
                 "HASH" => false,
@@ -268,7 +270,7 @@ impl DeserializerKind {
             };
             return Ok(DeserializerKind::Avro { literal_schema });
         }
-        if class == "org.apache.flume.sink.solr.morphline.BlobDeserializer" {
+        if kind == Some("org.apache.flume.sink.solr.morphline.BlobDeserializer$Builder") {
             let max = sub.int("maxBlobLength", 100_000_000)?;
             if max <= 0 {
                 return Err(sub.error("maxBlobLength", "maxBlobLength must be greater than zero"));

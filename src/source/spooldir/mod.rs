@@ -12,13 +12,10 @@ pub mod tracker;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use tokio::runtime::Handle;
-use tokio_util::sync::CancellationToken;
 
 use self::deserializer::{Deserializer, DeserializerError, DeserializerKind, ResettableFile};
 use self::tracker::{META_FILE_NAME, PositionTracker, TrackerError};
@@ -27,7 +24,9 @@ use crate::event::Event;
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
 use crate::java::regex::JavaRegex;
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::source::{ChannelProcessor, ProcessError, Source, SourceContext, SourceError};
+use crate::source::blocking::BlockingContext;
+use crate::source::deliver::{Call, ChannelBackoff, Counting, Failure};
+use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsumeOrder {
@@ -646,7 +645,6 @@ fn canary(dir: &Path) -> std::io::Result<()> {
 
 /// The `spooldir` source.
 pub struct SpoolDirectorySource {
-    name: String,
     cfg: Arc<SpoolConfig>,
     counter: Arc<SourceCounter>,
 }
@@ -654,7 +652,6 @@ pub struct SpoolDirectorySource {
 impl SpoolDirectorySource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         Ok(SpoolDirectorySource {
-            name: name.to_string(),
             cfg: Arc::new(SpoolConfig::from_context(ctx)?),
             counter: SourceCounter::new(name),
         })
@@ -668,18 +665,11 @@ impl Source for SpoolDirectorySource {
             "SpoolDirectorySource source starting with directory: {}",
             self.cfg.spool_dir_text
         );
-        let worker = Worker {
-            name: self.name.clone(),
-            cfg: Arc::clone(&self.cfg),
-            counter: Arc::clone(&self.counter),
-            processor: Arc::clone(&cx.processor),
-            shutdown: cx.shutdown.clone(),
-            handle: Handle::current(),
-        };
+        let cfg = Arc::clone(&self.cfg);
+        let counter = Arc::clone(&self.counter);
         // File reading blocks: the source runs on a thread of its own, as Flume's does.
-        tokio::task::spawn_blocking(move || worker.run())
+        cx.run_blocking(move |rt| Worker { cfg, counter, rt }.run())
             .await
-            .map_err(|e| SourceError::Other(format!("spooldir worker failed: {e}")))?
     }
 
     fn batch_size(&self) -> Option<usize> {
@@ -692,44 +682,30 @@ impl Source for SpoolDirectorySource {
 }
 
 struct Worker {
-    name: String,
     cfg: Arc<SpoolConfig>,
     counter: Arc<SourceCounter>,
-    processor: Arc<ChannelProcessor>,
-    shutdown: CancellationToken,
-    handle: Handle,
+    rt: BlockingContext,
 }
 
 impl Worker {
-    /// Sleep unless the source is stopping; false when it is.
-    fn sleep(&self, d: Duration) -> bool {
-        let shutdown = self.shutdown.clone();
-        self.handle.block_on(async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => false,
-                _ = tokio::time::sleep(d) => true,
-            }
-        })
-    }
-
     fn run(self) -> Result<(), SourceError> {
         let mut reader = SpoolReader::new(Arc::clone(&self.cfg)).map_err(|e| {
             SourceError::Other(format!("Error instantiating spooling event parser: {e}"))
         })?;
-        while !self.shutdown.is_cancelled() {
+        while !self.rt.is_stopping() {
             if let Err(error) = self.drain(&mut reader) {
                 tracing::error!(
                     %error,
                     "FATAL: Spool Directory source {}: {{ spoolDir: {} }}: Uncaught exception in SpoolDirectorySource thread. Restart or reconfigure Flume to continue processing.",
-                    self.name,
+                    self.rt.name(),
                     self.cfg.spool_dir_text
                 );
                 // Flume's runner stops for good; so does this source, until the agent is
                 // restarted or reconfigured.
-                self.handle.block_on(self.shutdown.cancelled());
+                self.rt.wait_for_stop();
                 break;
             }
-            if !self.sleep(self.cfg.poll_delay) {
+            if !self.rt.sleep(self.cfg.poll_delay) {
                 break;
             }
         }
@@ -738,34 +714,30 @@ impl Worker {
 
     /// One run of Flume's `SpoolDirectoryRunnable`: batches until no file has data left.
     fn drain(&self, reader: &mut SpoolReader) -> Result<(), SpoolError> {
-        let mut backoff = Duration::from_millis(250);
-        let c = &self.counter;
-        while !self.shutdown.is_cancelled() {
+        let mut backoff = ChannelBackoff::new(Duration::from_millis(250), self.cfg.max_backoff);
+        let counting = Counting::EVENTS
+            .call(Call::AppendBatch)
+            .failures(Some(Failure::ChannelWrite), None);
+        while !self.rt.is_stopping() {
             let events = reader.read_events(self.cfg.batch_size)?;
             if events.is_empty() {
                 break;
             }
-            let n = events.len() as u64;
-            c.event_received.fetch_add(n, Ordering::Relaxed);
-            c.append_batch_received.fetch_add(1, Ordering::Relaxed);
-            match self.handle.block_on(self.processor.process_batch(events)) {
+            match self.rt.deliver(&self.counter, counting, events) {
                 Ok(()) => {
                     reader.commit()?;
-                    backoff = Duration::from_millis(250);
-                    c.event_accepted.fetch_add(n, Ordering::Relaxed);
-                    c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
+                    backoff.reset();
                 }
                 Err(error @ ProcessError::Channel { .. }) => {
-                    c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
+                    let wait = backoff.next_wait();
                     tracing::warn!(
-                        source = %self.name, %error,
+                        source = %self.rt.name(), %error,
                         "The channel is full, and cannot write data now. The source will try again after {} milliseconds",
-                        backoff.as_millis()
+                        wait.as_millis()
                     );
-                    if !self.sleep(backoff) {
+                    if !self.rt.sleep(wait) {
                         break;
                     }
-                    backoff = (backoff * 2).min(self.cfg.max_backoff);
                 }
                 Err(error) => return Err(SpoolError::Io(error.to_string())),
             }

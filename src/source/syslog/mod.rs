@@ -266,14 +266,6 @@ pub fn bind_address(host: Option<&str>, port: u16) -> String {
     }
 }
 
-/// `port` as Flume reads it (`Context.getInteger`), required, 0–65535.
-pub fn port(ctx: &Context, key: &str) -> Result<u16, ConfigError> {
-    let raw = ctx.required(key)?;
-    crate::java::parse_int(&raw)
-        .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(|| ctx.error(key, format!("expected a port number, got \"{raw}\"")))
-}
-
 /// SSL keys the syslog TCP sources share with Flume's other SSL-capable sources. TLS is not
 /// implemented for syslog in flume-rs: `ssl = true` is refused with a clear message rather than
 /// silently serving plain text.

@@ -12,8 +12,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -31,6 +29,7 @@ use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::source::deliver::Counting;
 use crate::source::{Source, SourceContext, SourceError};
 
 const MAX_READ_BUFFER: usize = 64 * 1024;
@@ -230,36 +229,11 @@ async fn accept_loop(
     permits: Arc<Semaphore>,
     cx: SourceContext,
 ) {
-    let mut connections = JoinSet::new();
-    loop {
-        let permit = tokio::select! {
-            _ = cx.shutdown.cancelled() => break,
-            p = Arc::clone(&permits).acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let accepted = tokio::select! {
-            _ = cx.shutdown.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let shared = Arc::clone(&shared);
-                let cx = cx.clone();
-                connections.spawn(async move {
-                    serve(stream, peer, port, shared, cx).await;
-                    drop(permit);
-                });
-            }
-            Err(error) => {
-                tracing::warn!(source = %shared.name, %error, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-        while connections.try_join_next().is_some() {}
-    }
-    while connections.join_next().await.is_some() {}
+    let name = shared.name.clone();
+    crate::net::serve_tcp(listener, permits, &cx.shutdown, &name, |stream, peer| {
+        serve(stream, peer, port, Arc::clone(&shared), cx.clone())
+    })
+    .await;
 }
 
 async fn serve(
@@ -311,25 +285,8 @@ async fn serve(
             if events.is_empty() {
                 break;
             }
-            let n = events.len() as u64;
-            shared
-                .counter
-                .event_received
-                .fetch_add(n, Ordering::Relaxed);
-            match cx.processor.process_batch(events).await {
-                Ok(()) => {
-                    shared
-                        .counter
-                        .event_accepted
-                        .fetch_add(n, Ordering::Relaxed);
-                }
-                Err(error) => {
-                    shared
-                        .counter
-                        .channel_write_fail
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(source = %shared.name, %error, "Error writing to channel, event dropped");
-                }
+            if let Err(error) = cx.deliver(&shared.counter, Counting::EVENTS, events).await {
+                tracing::error!(source = %shared.name, %error, "Error writing to channel, event dropped");
             }
         }
         // Mina grows its read buffer when a read fills it.

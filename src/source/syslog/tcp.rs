@@ -4,19 +4,17 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::utils::{DEFAULT_SIZE, Formats, SyslogUtils, UtilsConfig};
 use super::{ClientHeaders, HostnameCache, KeepFields};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::source::deliver::{Counting, Failure};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
 /// Connections served at once; further clients wait in the listen backlog.
@@ -60,7 +58,7 @@ pub struct SyslogTcpSource {
 
 impl SyslogTcpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = super::port(ctx, "port")?;
+        let port = crate::net::port(ctx, "port")?;
         let host = ctx.get("host").map(str::to_string);
         super::refuse_ssl(ctx)?;
         Ok(SyslogTcpSource {
@@ -83,45 +81,26 @@ impl Source for SyslogTcpSource {
             ))
         })?;
         tracing::info!(source = %self.name, address = %self.bind, "Syslog TCP Source starting...");
-        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         let cache = HostnameCache::default();
-        let mut connections = JoinSet::new();
-        loop {
-            let permit = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                p = Arc::clone(&permits).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-            };
-            let accepted = tokio::select! {
-                _ = cx.shutdown.cancelled() => break,
-                a = listener.accept() => a,
-            };
-            match accepted {
-                Ok((stream, peer)) => {
-                    let handler = Connection {
-                        utils: SyslogUtils::new(self.utils.clone()),
-                        client: self.client.clone(),
-                        cache: cache.clone(),
-                        counter: Arc::clone(&self.counter),
-                        cx: cx.clone(),
-                    };
-                    connections.spawn(async move {
-                        handler.serve(stream, peer).await;
-                        drop(permit);
-                    });
-                }
-                Err(error) => {
-                    tracing::warn!(source = %self.name, %error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            while connections.try_join_next().is_some() {}
-        }
+        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        crate::net::serve_tcp(
+            listener,
+            permits,
+            &cx.shutdown,
+            &self.name,
+            |stream, peer| {
+                let handler = Connection {
+                    utils: SyslogUtils::new(self.utils.clone()),
+                    client: self.client.clone(),
+                    cache: cache.clone(),
+                    counter: Arc::clone(&self.counter),
+                    cx: cx.clone(),
+                };
+                handler.serve(stream, peer)
+            },
+        )
+        .await;
         tracing::info!(source = %self.name, "Syslog TCP Source stopping...");
-        drop(listener);
-        while connections.join_next().await.is_some() {}
         Ok(())
     }
 
@@ -162,19 +141,14 @@ impl Connection {
                 for (k, v) in &extra {
                     event.headers.insert(k.clone(), v.clone());
                 }
-                self.counter.event_received.fetch_add(1, Ordering::Relaxed);
-                match self.cx.processor.process_event(event).await {
-                    Ok(()) => {
-                        self.counter.event_accepted.fetch_add(1, Ordering::Relaxed);
-                    }
+                let counting = Counting::EVENTS
+                    .failures(Some(Failure::ChannelWrite), Some(Failure::EventRead));
+                match self.cx.deliver(&self.counter, counting, vec![event]).await {
+                    Ok(()) => {}
                     Err(error @ ProcessError::Channel { .. }) => {
-                        self.counter
-                            .channel_write_fail
-                            .fetch_add(1, Ordering::Relaxed);
                         tracing::error!(source = %self.cx.name, %error, "Error writting to channel, event dropped");
                     }
                     Err(error) => {
-                        self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
                         tracing::error!(source = %self.cx.name, %error, "Error parsing event from syslog stream, event dropped");
                         break;
                     }

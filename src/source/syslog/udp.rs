@@ -3,7 +3,6 @@
 //! channel failure drops the event (reference §9.7).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use tokio::net::UdpSocket;
@@ -12,6 +11,7 @@ use super::utils::{SyslogUtils, UDP_MAX_SIZE, UtilsConfig};
 use super::{ClientHeaders, HostnameCache};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::source::deliver::{Counting, Failure};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
 pub struct SyslogUdpSource {
@@ -24,7 +24,7 @@ pub struct SyslogUdpSource {
 
 impl SyslogUdpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = super::port(ctx, "port")?;
+        let port = crate::net::port(ctx, "port")?;
         let host = ctx.get("host").map(str::to_string);
         Ok(SyslogUdpSource {
             name: name.to_string(),
@@ -67,19 +67,14 @@ impl Source for SyslogUdpSource {
             for (k, v) in self.client.values(peer, &cache).await {
                 event.headers.insert(k, v);
             }
-            self.counter.event_received.fetch_add(1, Ordering::Relaxed);
-            match cx.processor.process_event(event).await {
-                Ok(()) => {
-                    self.counter.event_accepted.fetch_add(1, Ordering::Relaxed);
-                }
+            let counting =
+                Counting::EVENTS.failures(Some(Failure::ChannelWrite), Some(Failure::EventRead));
+            match cx.deliver(&self.counter, counting, vec![event]).await {
+                Ok(()) => {}
                 Err(error @ ProcessError::Channel { .. }) => {
-                    self.counter
-                        .channel_write_fail
-                        .fetch_add(1, Ordering::Relaxed);
                     tracing::error!(source = %self.name, %error, "Error writting to channel");
                 }
                 Err(error) => {
-                    self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(source = %self.name, %error, "Error parsing event from syslog stream, event dropped");
                 }
             }

@@ -28,13 +28,13 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::runtime::Handle;
-use tokio_util::sync::CancellationToken;
 
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter, now_millis};
-use crate::source::{ChannelProcessor, Source, SourceContext, SourceError};
+use crate::source::blocking::BlockingContext;
+use crate::source::deliver::{Call, ChannelBackoff, Counting};
+use crate::source::{Source, SourceContext, SourceError};
 
 pub use config::{FileGroup, TaildirConfig};
 pub use positions::{PositionEntry, parse_positions, position_json};
@@ -76,17 +76,10 @@ impl Source for TaildirSource {
             self.name,
             groups.join(", ")
         );
-        let worker = Worker {
-            name: self.name.clone(),
-            cfg: Arc::clone(&self.cfg),
-            counter: Arc::clone(&self.counter),
-            processor: Arc::clone(&cx.processor),
-            shutdown: cx.shutdown.clone(),
-            handle: Handle::current(),
-        };
-        tokio::task::spawn_blocking(move || worker.run())
+        let cfg = Arc::clone(&self.cfg);
+        let counter = Arc::clone(&self.counter);
+        cx.run_blocking(move |rt| Worker { cfg, counter, rt }.run())
             .await
-            .map_err(|e| SourceError::Other(format!("taildir worker failed: {e}")))?
     }
 
     fn batch_size(&self) -> Option<usize> {
@@ -99,12 +92,9 @@ impl Source for TaildirSource {
 }
 
 struct Worker {
-    name: String,
     cfg: Arc<TaildirConfig>,
     counter: Arc<SourceCounter>,
-    processor: Arc<ChannelProcessor>,
-    shutdown: CancellationToken,
-    handle: Handle,
+    rt: BlockingContext,
 }
 
 /// `process()` outcome.
@@ -115,19 +105,6 @@ enum Outcome {
 }
 
 impl Worker {
-    fn sleep(&self, d: Duration) -> bool {
-        if d.is_zero() {
-            return !self.shutdown.is_cancelled();
-        }
-        let shutdown = self.shutdown.clone();
-        self.handle.block_on(async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => false,
-                _ = tokio::time::sleep(d) => true,
-            }
-        })
-    }
-
     fn run(self) -> Result<(), SourceError> {
         let mut reader = TaildirReader::new(Arc::clone(&self.cfg)).map_err(|e| {
             SourceError::Other(format!(
@@ -139,7 +116,7 @@ impl Worker {
         let mut next_idle_check = started + self.cfg.idle_timeout;
         let mut idle: Vec<u64> = Vec::new();
         let mut backoffs: u32 = 0;
-        while !self.shutdown.is_cancelled() {
+        while !self.rt.is_stopping() {
             let outcome = self.process(&mut reader, &mut idle);
             let sleep = match outcome {
                 Ok(Outcome::Stopped) => break,
@@ -152,7 +129,7 @@ impl Worker {
                     (self.cfg.backoff_increment * backoffs).min(self.cfg.max_backoff)
                 }
                 Err(error) => {
-                    tracing::error!(source = %self.name, %error, "Unable to tail files");
+                    tracing::error!(source = %self.rt.name(), %error, "Unable to tail files");
                     self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
                     backoffs = backoffs.saturating_add(1);
                     (self.cfg.backoff_increment * backoffs).min(self.cfg.max_backoff)
@@ -161,7 +138,7 @@ impl Worker {
             let now = Instant::now();
             if now >= next_pos_write {
                 if let Err(error) = reader.write_positions() {
-                    tracing::error!(source = %self.name, %error, "Failed writing positionFile");
+                    tracing::error!(source = %self.rt.name(), %error, "Failed writing positionFile");
                 }
                 next_pos_write = now + self.cfg.write_pos_interval.max(Duration::from_millis(1));
             }
@@ -172,14 +149,14 @@ impl Worker {
             let until_timer = next_pos_write
                 .min(next_idle_check)
                 .saturating_duration_since(Instant::now());
-            if !self.sleep(sleep.min(until_timer)) {
+            if !self.rt.sleep(sleep.min(until_timer)) {
                 break;
             }
         }
         if let Err(error) = reader.write_positions() {
-            tracing::error!(source = %self.name, %error, "Failed writing positionFile");
+            tracing::error!(source = %self.rt.name(), %error, "Failed writing positionFile");
         }
-        tracing::info!("Taildir source {} stopped.", self.name);
+        tracing::info!("Taildir source {} stopped.", self.rt.name());
         Ok(())
     }
 
@@ -220,11 +197,11 @@ impl Worker {
         inode: u64,
         backoff_without_nl: bool,
     ) -> Result<Option<bool>, TaildirError> {
-        let c = &self.counter;
         let mut batches = 0u64;
-        let mut retry = Duration::from_millis(1000);
+        let mut retry =
+            ChannelBackoff::new(Duration::from_millis(1000), Duration::from_millis(5000));
         loop {
-            if self.shutdown.is_cancelled() {
+            if self.rt.is_stopping() {
                 return Ok(None);
             }
             let events = reader.read_events(inode, self.cfg.batch_size, backoff_without_nl)?;
@@ -232,27 +209,21 @@ impl Worker {
                 return Ok(Some(false));
             }
             let n = events.len();
-            c.event_received.fetch_add(n as u64, Ordering::Relaxed);
-            c.append_batch_received.fetch_add(1, Ordering::Relaxed);
-            match self.handle.block_on(self.processor.process_batch(events)) {
-                Ok(()) => reader.commit(),
-                Err(error) => {
-                    c.channel_write_fail.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(
-                        source = %self.name, %error,
-                        "The channel is full or unexpected failure. The source will try again after {} ms",
-                        retry.as_millis()
-                    );
-                    if !self.sleep(retry) {
-                        return Ok(None);
-                    }
-                    retry = (retry * 2).min(Duration::from_millis(5000));
-                    continue;
+            let counting = Counting::EVENTS.call(Call::AppendBatch);
+            if let Err(error) = self.rt.deliver(&self.counter, counting, events) {
+                let wait = retry.next_wait();
+                tracing::warn!(
+                    source = %self.rt.name(), %error,
+                    "The channel is full or unexpected failure. The source will try again after {} ms",
+                    wait.as_millis()
+                );
+                if !self.rt.sleep(wait) {
+                    return Ok(None);
                 }
+                continue;
             }
-            retry = Duration::from_millis(1000);
-            c.event_accepted.fetch_add(n as u64, Ordering::Relaxed);
-            c.append_batch_accepted.fetch_add(1, Ordering::Relaxed);
+            reader.commit();
+            retry.reset();
             if n < self.cfg.batch_size {
                 return Ok(Some(false));
             }

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::context::{MASK, is_secret_key};
-use super::substitution::Environment;
-use super::{
+use crate::component::BuildEnv;
+use crate::config::context::{MASK, is_secret_key};
+use crate::config::substitution::Environment;
+use crate::config::{
     AgentConfig, LoadError, LoadOptions, Origin, Properties, Severity, read_properties,
     unread_keys, validate, value_notes,
 };
-use crate::component::BuildEnv;
 use crate::topology;
 
 pub const USAGE: &str = "Usage: flume-ng validate --conf-file <file> --name <agent> [-D<property>=<value>]... [--conf <dir>]
@@ -220,7 +220,7 @@ fn unread_and_notes(cfg: &AgentConfig) -> Vec<Finding> {
 /// a rejection. `None` when no component matches.
 fn without_component(cfg: &AgentConfig, key: &str) -> Option<AgentConfig> {
     let mut next = cfg.clone();
-    let is = |ctx: &super::Context| key.starts_with(&format!("{}.", ctx.component()));
+    let is = |ctx: &crate::config::Context| key.starts_with(&format!("{}.", ctx.component()));
     let before = next.sources.len() + next.channels.len() + next.sinks.len();
     for s in next.sources.iter().filter(|s| is(&s.component.context)) {
         s.component.context.mark_dropped();
@@ -380,7 +380,7 @@ pub fn validate_text(text: &str, file: &str, agent: &str, sysprops: &[(&str, &st
             .collect(),
     };
     let env = Environment::from_options(&options);
-    let parsed = match super::properties::parse_bytes(text.as_bytes(), file) {
+    let parsed = match crate::config::properties::parse_bytes(text.as_bytes(), file) {
         Ok(p) => p,
         Err(e) => {
             return Report {
@@ -389,7 +389,7 @@ pub fn validate_text(text: &str, file: &str, agent: &str, sysprops: &[(&str, &st
             };
         }
     };
-    let props = super::merge(vec![parsed], &env);
+    let props = crate::config::merge(vec![parsed], &env);
     let cfg = validate::build_agent(agent, &props, &env);
     #[allow(clippy::needless_update)]
     let build_env = BuildEnv {
