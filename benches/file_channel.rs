@@ -10,6 +10,10 @@
 //! (a) seq (batch 1000) → file channel (transactionCapacity 1000) → null, 2 M events;
 //! (b) http source, 4 concurrent clients posting batches of 100 → file channel → null;
 //! (c) replay of 1 M queued 100-byte events: from the checkpoint, and full (no checkpoint);
+//! (d) seq (batch 1000) → spillable memory channel (memoryCapacity 10 000, overflowTimeout 0)
+//! → null, 2 M events, the sink added (by a reload) only once every event is in the channel:
+//! 10 000 stay in memory, the rest overflow to the file channel, then drain in put order
+//! (`FC_BENCH_ONLY=seq,spill` prints it beside (a));
 //! plus the raw fsync rate of the same disk (write 4 KiB + fdatasync, one at a time), which
 //! bounds what any durable channel can do per transaction.
 //! Java Flume 1.x on the same kind of machine: 17–18 k events/s, 47 CPU-seconds per million
@@ -77,16 +81,21 @@ struct Agent {
 
 impl Agent {
     fn start(conf: &Path) -> Agent {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flume-ng"))
-            .args([
-                "agent",
-                "-n",
-                "a1",
-                "--no-reload-conf",
-                "-Dflume.root.logger=INFO,console",
-                "-f",
-            ])
-            .arg(conf)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flume-ng"));
+        cmd.args([
+            "agent",
+            "-n",
+            "a1",
+            "--no-reload-conf",
+            "-Dflume.root.logger=INFO,console",
+            "-f",
+        ])
+        .arg(conf);
+        Agent::start_command(cmd)
+    }
+
+    fn start_command(mut cmd: Command) -> Agent {
+        let mut child = cmd
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -202,6 +211,123 @@ fn bench_seq(root: &Path, events: u64) -> Figures {
     agent.stop();
     Figures {
         name: "(a) seq(batch 1000) → file → null".into(),
+        events,
+        secs: (t1 - t0).as_secs_f64(),
+        cpu: cpu1 - cpu0,
+        rss_mib: rss,
+    }
+}
+
+/// JSON metrics of the agent on `port`, if it answers.
+fn metrics(port: u16) -> Option<serde_json::Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let body = raw.split_once("\r\n\r\n")?.1;
+    serde_json::from_str(body).ok()
+}
+
+fn bench_spillable(root: &Path, events: u64) -> Figures {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = root.join("spill");
+    let channel = format!(
+        "a1.channels = c1
+a1.channels.c1.type = SPILLABLEMEMORY
+\
+         a1.channels.c1.memoryCapacity = 10000
+a1.channels.c1.overflowCapacity = {events}
+\
+         a1.channels.c1.overflowTimeout = 0
+a1.channels.c1.transactionCapacity = 1000
+\
+         a1.channels.c1.checkpointDir = {}
+a1.channels.c1.dataDirs = {}
+",
+        dir.join("checkpoint").display(),
+        dir.join("data").display()
+    );
+    let conf = root.join("spill.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "a1.sources = r1
+\
+             a1.sources.r1.type = seq
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.totalEvents = {events}
+\
+             a1.sources.r1.channels = c1
+{channel}"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flume-ng"));
+    child
+        .args([
+            "agent",
+            "-n",
+            "a1",
+            "-Dflume.root.logger=INFO,console",
+            "-Dflume.monitoring.type=http",
+            &format!("-Dflume.monitoring.port={port}"),
+            "-f",
+        ])
+        .arg(&conf);
+    let agent = Agent::start_command(child);
+    let t0 = agent.wait_for("Queue Size after replay", Duration::from_secs(60));
+    let cpu0 = cpu_secs(agent.child.id());
+    // Every event in the channel (10 000 in memory, the rest in the overflow).
+    loop {
+        let put = metrics(port).and_then(|m| {
+            m["CHANNEL.c1"]["EventPutSuccessCount"]
+                .as_str()?
+                .parse::<u64>()
+                .ok()
+        });
+        if put.is_some_and(|p| p >= events) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let filled = Instant::now();
+    // The sink arrives: a reload keeps the channel (memory and overflow) and adds it.
+    std::fs::write(
+        &conf,
+        format!(
+            "a1.sinks = k1
+{channel}\
+             a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.logEveryNEvents = {events}
+\
+             a1.sinks.k1.channel = c1
+"
+        ),
+    )
+    .unwrap();
+    unsafe {
+        libc::kill(agent.child.id() as i32, libc::SIGHUP);
+    }
+    let t1 = agent.wait_for(
+        &format!("processed {events} events"),
+        Duration::from_secs(3600),
+    );
+    let cpu1 = cpu_secs(agent.child.id());
+    let rss = peak_rss_mib(agent.child.id());
+    agent.stop();
+    println!(
+        "    (d) fill {:.2} s, drain after the reload {:.2} s",
+        (filled - t0).as_secs_f64(),
+        (t1 - filled).as_secs_f64()
+    );
+    Figures {
+        name: "(d) seq → spillable (10 000 in memory) → null".into(),
         events,
         secs: (t1 - t0).as_secs_f64(),
         cpu: cpu1 - cpu0,
@@ -421,6 +547,9 @@ fn main() {
     }
     if run("http") {
         bench_http(&root, http_events).print();
+    }
+    if run("spill") {
+        bench_spillable(&root, events).print();
     }
     if run("replay") {
         bench_replay(&root, replay_events);

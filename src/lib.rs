@@ -13,6 +13,7 @@ pub mod event;
 pub mod format;
 pub mod interceptor;
 pub mod java;
+pub mod jvm;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;

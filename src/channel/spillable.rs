@@ -167,7 +167,15 @@ impl SpillableConfig {
                 capacity: Some(overflow_capacity),
                 keep_alive_secs: Some(0),
             },
-        )?;
+        )
+        .map_err(|mut e| {
+            if e.key.ends_with(".transactionCapacity") {
+                e.message.push_str(
+                    " (the overflow file channel's capacity is overflowCapacity; its transactionCapacity defaults to 10000)",
+                );
+            }
+            e
+        })?;
         Ok(SpillableConfig {
             memory_capacity: memory_capacity as usize,
             overflow_capacity,

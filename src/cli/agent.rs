@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use crate::component::BuildEnv;
 use crate::config::LoadOptions;
+use crate::jvm::JavaSettings;
+use crate::jvm::settings as java_settings;
 use crate::metrics::{self, Registry};
 use crate::topology::reload::{Agent, AgentError};
 
@@ -25,6 +27,12 @@ pub struct AgentArgs {
     pub reload: bool,
     pub poll_interval: Option<Duration>,
     pub help: bool,
+    /// `--classpath`/`-C` values (for Java plugins), in order.
+    pub classpath: Vec<String>,
+    /// `--plugins-path` (colon-separated `plugins.d` directories).
+    pub plugins_path: Option<String>,
+    /// `-X…`, `-D…`, `-agentlib…`, `-javaagent…` in order: applied to the JVM when one starts.
+    pub jvm_options: Vec<String>,
     /// One line each: options accepted for compatibility and ignored.
     pub notes: Vec<String>,
 }
@@ -39,11 +47,8 @@ pub enum ArgsError {
     Unsupported { option: String, why: String },
 }
 
-/// Options whose value is one argument and that only matter to a JVM or to Java plugins.
+/// Options whose value is one argument and that flume-rs does not use.
 const IGNORED_WITH_VALUE: &[&str] = &[
-    "--classpath",
-    "-C",
-    "--plugins-path",
     "-a",
     "--auth-provider",
     "-user",
@@ -119,6 +124,8 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                     why: "custom Java configuration providers cannot run in flume-rs".into(),
                 });
             }
+            "-C" | "--classpath" => out.classpath.push(value(&mut i)?),
+            "--plugins-path" => out.plugins_path = Some(value(&mut i)?),
             "-d" | "--dryrun" => out
                 .notes
                 .push(format!("{opt}: there is no java command to print; ignored")),
@@ -133,6 +140,7 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                 } else {
                     value(&mut i)?
                 };
+                out.jvm_options.push(format!("-D{kv}"));
                 let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
                 out.sysprops.push((k.to_string(), v.to_string()));
             }
@@ -141,7 +149,7 @@ pub fn parse_args(args: &[String]) -> Result<AgentArgs, ArgsError> {
                 || raw.starts_with("-agentpath")
                 || raw.starts_with("-javaagent") =>
             {
-                out.notes.push(format!("{raw}: a JVM option, ignored"));
+                out.jvm_options.push(raw.to_string());
             }
             _ => return Err(ArgsError::Unknown(raw.to_string())),
         }
@@ -236,6 +244,39 @@ pub fn read_env_sh(conf_dir: &Path) -> EnvSh {
     out
 }
 
+/// What a JVM for Java plugins would be started with (nothing is started here): the
+/// launcher's classpath inputs and JVM options, `flume-env.sh` first, then the command line.
+pub fn java_settings(args: &AgentArgs, env_sh: &java_settings::EnvSh) -> JavaSettings {
+    let conf_dir = args
+        .conf_dir
+        .as_ref()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()));
+    let flume_home = std::env::var_os("FLUME_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|e| e.parent().and_then(Path::parent).map(Path::to_path_buf))
+        });
+    let java_home_env = std::env::var_os("JAVA_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let mut jvm_options = env_sh.java_opts.clone();
+    jvm_options.extend(args.jvm_options.iter().cloned());
+    JavaSettings {
+        conf_dir,
+        flume_home,
+        classpath: args.classpath.clone(),
+        plugins_path: args.plugins_path.clone(),
+        flume_classpath: env_sh.flume_classpath.clone(),
+        java_library_path: env_sh.java_library_path.clone(),
+        java_home_env,
+        java_home_env_sh: env_sh.java_home.as_ref().map(PathBuf::from),
+        jvm_options,
+    }
+}
+
 pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
  -n,--name <name>             the name of this agent (required)
  -f,--conf-file <file>        specify a config file (may be repeated; later files override)
@@ -244,6 +285,9 @@ pub const USAGE: &str = "usage: flume-ng agent -n <name> -f <file> [options]
  -i,--poll-interval <secs>    seconds between checks for a changed config (default 30)
     --no-reload-conf          do not reload the config file if it changes
  -D<property>=<value>         a system property (flume.root.logger, flume.monitoring.type, ...)
+ -C,--classpath <cp>          classpath for Java plugins (prepended to FLUME_CLASSPATH)
+    --plugins-path <dirs>     colon-separated plugins.d directories (default $FLUME_HOME/plugins.d)
+ -X<option>                   an option of the JVM that runs Java plugins (e.g. -Xmx512m)
  -h,--help                    display help text";
 
 /// Run the agent; returns the process exit code.
@@ -277,7 +321,11 @@ pub fn main(args: &[String]) -> i32 {
         }
         None => eprintln!("Warning: No configuration directory set! Use --conf <dir> to override."),
     }
+    // The JVM's view of flume-env.sh (JAVA_OPTS, FLUME_CLASSPATH, JAVA_HOME, …).
+    let env_sh = java_settings::read_env_sh(parsed.conf_dir.as_deref());
     sysprops.extend(parsed.sysprops.iter().cloned());
+    // Recorded only: a JVM starts when (and if) a configuration names a Java class.
+    crate::jvm::configure(java_settings(&parsed, &env_sh));
 
     let settings = super::logging::LogSettings::from_sysprops(&sysprops);
     if let Err(e) = super::logging::init(&settings) {
@@ -355,6 +403,7 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
             }
         }
     }
+    note_unused_java_options(&args);
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     if let Some(kind) = sysprops.get("flume.monitoring.type") {
@@ -411,6 +460,40 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
     agent.stop().await;
     tracing::info!("Agent {name} stopped");
     0
+}
+
+/// Java options only matter once a JVM runs: say so when the configuration needed none.
+fn note_unused_java_options(args: &AgentArgs) {
+    if jvm_started() {
+        return;
+    }
+    let mut unused: Vec<String> = args
+        .jvm_options
+        .iter()
+        .filter(|o| !o.starts_with("-D"))
+        .cloned()
+        .collect();
+    for cp in &args.classpath {
+        unused.push(format!("--classpath {cp}"));
+    }
+    if let Some(p) = &args.plugins_path {
+        unused.push(format!("--plugins-path {p}"));
+    }
+    for option in unused {
+        tracing::info!(
+            "{option}: for Java plugins; this configuration has none, so no JVM was started and the option is not used"
+        );
+    }
+}
+
+#[cfg(feature = "jvm")]
+fn jvm_started() -> bool {
+    crate::jvm::is_started()
+}
+
+#[cfg(not(feature = "jvm"))]
+fn jvm_started() -> bool {
+    false
 }
 
 /// SIGTERM/SIGINT → shutdown; SIGHUP → reload at once (used by `systemctl reload`).
@@ -534,7 +617,12 @@ mod tests {
             [("flume.root.logger".to_string(), "DEBUG,console".to_string())]
         );
         assert!(!a.reload);
-        assert_eq!(a.notes.len(), 2);
+        assert_eq!(a.classpath, ["/x.jar"]);
+        assert_eq!(
+            a.jvm_options,
+            ["-Dflume.root.logger=DEBUG,console", "-Xmx20m"]
+        );
+        assert!(a.notes.is_empty(), "{:?}", a.notes);
         assert!(matches!(
             parse_args(&args("--bogus")),
             Err(ArgsError::Unknown(_))

@@ -24,7 +24,9 @@ commands:
 global options:
   --conf,-c <conf>          use configs in <conf> directory
   -Dproperty=value          sets a system property value (flume.root.logger, flume.monitoring.*)
-  -X<property>, --classpath accepted for compatibility with Flume's launcher, ignored
+  -X<option>                an option of the JVM that runs Java plugins (started only if needed)
+  --classpath,-C <cp>       classpath for Java plugins
+  --plugins-path <dirs>     colon-separated plugins.d directories (default $FLUME_HOME/plugins.d)
 
 agent options:
   --name,-n <name>          the name of this agent (required)

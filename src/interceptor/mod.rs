@@ -45,10 +45,25 @@ pub trait Interceptor: Send + Sync {
     }
 }
 
+/// An interceptor that runs elsewhere (a Java interceptor on its JVM thread): the chain
+/// awaits it instead of calling it inline.
+#[async_trait::async_trait]
+pub trait HostedInterceptor: Send + Sync {
+    async fn intercept_batch(&self, events: Vec<Event>) -> Result<Vec<Event>, InterceptorError>;
+}
+
+/// One link of a chain.
+pub enum Link {
+    Native(Box<dyn Interceptor>),
+    Hosted(Box<dyn HostedInterceptor>),
+}
+
 /// The interceptors of one source, in order.
 #[derive(Default)]
 pub struct InterceptorChain {
     interceptors: Vec<Box<dyn Interceptor>>,
+    /// The whole chain when it has hosted links (then `interceptors` is empty).
+    links: Vec<Link>,
     /// Headers the whole chain may add to one event.
     headers_added: usize,
 }
@@ -58,12 +73,39 @@ impl InterceptorChain {
         let headers_added = interceptors.iter().map(|i| i.headers_added()).sum();
         InterceptorChain {
             interceptors,
+            links: Vec::new(),
+            headers_added,
+        }
+    }
+
+    /// A chain of native and hosted links, in configuration order.
+    pub fn from_links(links: Vec<Link>) -> Self {
+        if links.iter().all(|l| matches!(l, Link::Native(_))) {
+            let natives = links
+                .into_iter()
+                .filter_map(|l| match l {
+                    Link::Native(i) => Some(i),
+                    Link::Hosted(_) => None,
+                })
+                .collect();
+            return InterceptorChain::new(natives);
+        }
+        let headers_added = links
+            .iter()
+            .map(|l| match l {
+                Link::Native(i) => i.headers_added(),
+                Link::Hosted(_) => 0,
+            })
+            .sum();
+        InterceptorChain {
+            interceptors: Vec::new(),
+            links,
             headers_added,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.interceptors.is_empty()
+        self.interceptors.is_empty() && self.links.is_empty()
     }
 
     /// Build the chain from a source's context (`interceptors`, `interceptors.<name>.*`).
@@ -72,7 +114,7 @@ impl InterceptorChain {
         let Some(list) = ctx.get("interceptors").map(str::to_string) else {
             return Ok(InterceptorChain::default());
         };
-        let mut interceptors = Vec::new();
+        let mut links = Vec::new();
         for name in list.split_whitespace() {
             let sub = ctx.sub(&format!("interceptors.{name}."));
             let Some(type_name) = sub.get("type").map(|t| t.trim().to_string()) else {
@@ -81,13 +123,45 @@ impl InterceptorChain {
                     format!("Interceptor.Type not specified for {name}"),
                 ));
             };
-            interceptors.push(build(&type_name, name, &sub)?);
+            links.push(build_link(&type_name, name, &sub)?);
         }
-        Ok(InterceptorChain::new(interceptors))
+        Ok(InterceptorChain::from_links(links))
     }
 
-    /// Run the chain; an empty batch skips the remaining interceptors.
+    /// Run the chain, awaiting hosted links; an empty batch skips the remaining interceptors.
+    pub async fn intercept_async(
+        &self,
+        mut events: Vec<Event>,
+    ) -> Result<Vec<Event>, InterceptorError> {
+        if self.links.is_empty() {
+            return self.intercept(events);
+        }
+        if self.headers_added > 0 {
+            for e in &mut events {
+                e.headers.reserve(self.headers_added);
+            }
+        }
+        for link in &self.links {
+            if events.is_empty() {
+                break;
+            }
+            events = match link {
+                Link::Native(i) => i.intercept_batch(events)?,
+                Link::Hosted(h) => h.intercept_batch(events).await?,
+            };
+        }
+        Ok(events)
+    }
+
+    /// Run a chain of native interceptors; an empty batch skips the remaining interceptors.
+    /// (A chain with hosted links runs through [`Self::intercept_async`].)
     pub fn intercept(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
+        if !self.links.is_empty() {
+            return Err(InterceptorError {
+                interceptor: String::new(),
+                message: "a chain with Java interceptors runs asynchronously".into(),
+            });
+        }
         if self.headers_added > 0 {
             for e in &mut events {
                 e.headers.reserve(self.headers_added);
@@ -137,6 +211,38 @@ pub fn resolve(type_name: &str) -> Result<&'static str, String> {
         "{not_found} ({}); Flume removes the source",
         registry::unknown_type_message(registry::Kind::Interceptor, t)
     ))
+}
+
+/// One link: a built-in interceptor, else (with the `jvm` feature) a Java `Interceptor$Builder`
+/// class on the Java classpath.
+pub fn build_link(type_name: &str, name: &str, ctx: &Context) -> Result<Link, ConfigError> {
+    match resolve(type_name) {
+        Ok(_) => Ok(Link::Native(build(type_name, name, ctx)?)),
+        Err(message) => {
+            #[cfg(feature = "jvm")]
+            if crate::jvm::is_class_name(type_name) && !is_near_miss(type_name) {
+                let hosted = crate::jvm::interceptor::JavaInterceptor::build(type_name, name, ctx)
+                    .map_err(|mut e| {
+                        e.message.push_str("; Flume removes the source");
+                        e
+                    })?;
+                return Ok(Link::Hosted(Box::new(hosted)));
+            }
+            Err(ctx.error("type", message))
+        }
+    }
+}
+
+/// A built-in builder class written in another case or without `$Builder`: Flume would not
+/// load it, and neither is it a plugin of the site's.
+#[cfg(feature = "jvm")]
+fn is_near_miss(type_name: &str) -> bool {
+    let t = type_name.trim();
+    registry::rows(registry::Kind::Interceptor)
+        .map(|r| r.class())
+        .any(|c| {
+            c.eq_ignore_ascii_case(t) || c.trim_end_matches("$Builder").eq_ignore_ascii_case(t)
+        })
 }
 
 /// Build one interceptor from its type (alias or builder class) and its

@@ -59,7 +59,7 @@ impl ChannelProcessor {
     }
 
     pub async fn process_batch(&self, events: Vec<Event>) -> Result<(), ProcessError> {
-        let events = self.interceptors.intercept(events)?;
+        let events = self.interceptors.intercept_async(events).await?;
         if events.is_empty() {
             return Ok(());
         }

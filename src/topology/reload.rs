@@ -80,7 +80,8 @@ impl Agent {
             .map(|r| r.channels.clone())
             .unwrap_or_default();
         let built = if cfg.valid {
-            let built = super::build(&cfg, &self.env, &reuse)?;
+            // Building may start the JVM and load Java classes (blocking work).
+            let built = super::blocking(|| super::build(&cfg, &self.env, &reuse))?;
             for key in config::unread_keys(&cfg) {
                 tracing::warn!("{key}");
             }

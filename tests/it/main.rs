@@ -16,6 +16,8 @@ mod hdfs_sink;
 mod http_sink;
 mod irc_sink;
 mod java_file_channel;
+#[cfg(feature = "jvm")]
+mod jvm;
 mod jvm_api;
 #[cfg(feature = "kafka")]
 mod kafka;

@@ -1,0 +1,178 @@
+//! Builds the Java side of the JVM plugin host (src/jvm/java/) when the `jvm` feature is on
+//! and a JDK is found: the plugin API jar (`src/jvm/java/build.sh OUTDIR`) and the bridge jar,
+//! both with `javac --release 8`. The binary embeds them (src/jvm/jars.rs). Without javac the
+//! jars are left empty: the crate still builds, and the agent says the jars are absent when a
+//! configuration needs Java.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/jvm/java");
+    println!("cargo:rerun-if-env-changed=JAVA_HOME");
+    println!("cargo:rerun-if-env-changed=JAVAC");
+    println!("cargo:rerun-if-env-changed=FLUME_RS_API_CLASSPATH");
+    println!("cargo:rerun-if-env-changed=FLUME_RS_API_JAR");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let jars = out.join("jars");
+    std::fs::create_dir_all(&jars).expect("create OUT_DIR/jars");
+    let api = jars.join("flume-rs-plugin-api.jar");
+    let bridge = jars.join("flume-rs-bridge.jar");
+    for jar in [&api, &bridge] {
+        let _ = std::fs::remove_file(jar);
+    }
+    if std::env::var_os("CARGO_FEATURE_JVM").is_some() {
+        match find_javac() {
+            Some(javac) => build_jars(&javac, &jars, &api, &bridge),
+            None => println!(
+                "cargo:warning=javac not found (JAVAC, JAVA_HOME, PATH): the Java plugin jars are not built; Java plugins will not run"
+            ),
+        }
+    }
+    for jar in [&api, &bridge] {
+        if !jar.exists() {
+            std::fs::write(jar, b"").expect("write empty jar placeholder");
+        }
+    }
+}
+
+fn find_javac() -> Option<PathBuf> {
+    if let Some(j) = std::env::var_os("JAVAC") {
+        return Some(PathBuf::from(j));
+    }
+    if let Some(home) = std::env::var_os("JAVA_HOME") {
+        let j = PathBuf::from(home).join("bin/javac");
+        if j.is_file() {
+            return Some(j);
+        }
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("javac"))
+        .find(|p| p.is_file())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+}
+
+fn java_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = read.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            java_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "java") {
+            out.push(p);
+        }
+    }
+}
+
+fn build_jars(javac: &Path, jars: &Path, api: &Path, bridge: &Path) {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    let java = root.join("src/jvm/java");
+    let script = java.join("build.sh");
+    let javac_dir = javac.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(prebuilt) = std::env::var_os("FLUME_RS_API_JAR").filter(|p| !p.is_empty()) {
+        // A plugin API jar built elsewhere (same sources, or a site's own build of them).
+        println!(
+            "cargo:rerun-if-changed={}",
+            PathBuf::from(&prebuilt).display()
+        );
+        if std::fs::copy(&prebuilt, api).is_err() {
+            println!(
+                "cargo:warning=FLUME_RS_API_JAR cannot be read: the plugin API jar is not built"
+            );
+        }
+    } else if script.is_file() && java.join("api").is_dir() {
+        let status = Command::new("bash")
+            .arg(&script)
+            .arg(jars)
+            .env("PATH", path_with(&javac_dir))
+            .status();
+        if !matches!(status, Ok(s) if s.success()) || !api.exists() {
+            println!("cargo:warning=src/jvm/java/build.sh failed: the plugin API jar is not built");
+            let _ = std::fs::remove_file(api);
+        }
+    }
+    // What the bridge compiles against: the API jar, or (to build against a site's Flume
+    // jars instead) FLUME_RS_API_CLASSPATH.
+    let compile_cp = match std::env::var("FLUME_RS_API_CLASSPATH") {
+        Ok(cp) if !cp.is_empty() => cp,
+        _ if api.exists() => api.display().to_string(),
+        _ => {
+            println!(
+                "cargo:warning=no plugin API jar to compile the JVM bridge against: the bridge jar is not built"
+            );
+            return;
+        }
+    };
+    let mut sources = Vec::new();
+    java_files(&java.join("bridge"), &mut sources);
+    let stubs = java.join("compile-only");
+    let mut stub_sources = Vec::new();
+    java_files(&stubs, &mut stub_sources);
+    let classes = jars.join("bridge-classes");
+    let stub_classes = jars.join("compile-only-classes");
+    let _ = std::fs::remove_dir_all(&classes);
+    let _ = std::fs::remove_dir_all(&stub_classes);
+    std::fs::create_dir_all(&classes).expect("bridge classes dir");
+    let mut cp = compile_cp.clone();
+    if !stub_sources.is_empty() {
+        // Interfaces the bridge is compiled against but never ships (the servlet API, log4j):
+        // at run time they come from the site's classpath, when present.
+        std::fs::create_dir_all(&stub_classes).expect("stub classes dir");
+        let ok = Command::new(javac)
+            .args(["--release", "8", "-nowarn", "-Xlint:-options", "-d"])
+            .arg(&stub_classes)
+            .args(&stub_sources)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            println!("cargo:warning=compiling src/jvm/java/compile-only failed");
+            return;
+        }
+        cp = format!("{cp}:{}", stub_classes.display());
+    }
+    let ok = Command::new(javac)
+        .args([
+            "--release",
+            "8",
+            "-Xlint:-options",
+            "-encoding",
+            "UTF-8",
+            "-cp",
+        ])
+        .arg(&cp)
+        .arg("-d")
+        .arg(&classes)
+        .args(&sources)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("cargo:warning=compiling the JVM bridge failed: the bridge jar is not built");
+        return;
+    }
+    let jar_tool = javac_dir.join("jar");
+    let ok = Command::new(&jar_tool)
+        .arg("cf")
+        .arg(bridge)
+        .arg("-C")
+        .arg(&classes)
+        .arg(".")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("cargo:warning=`jar` failed: the bridge jar is not built");
+        let _ = std::fs::remove_file(bridge);
+    }
+}
+
+fn path_with(dir: &Path) -> std::ffi::OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(p) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&p));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}

@@ -1,0 +1,66 @@
+//! The embedded JVM plugin host: Java components a configuration names (custom interceptors,
+//! sinks, sources, …) run unchanged in a JVM started inside the agent, while every built-in
+//! type stays native.
+//!
+//! - [`settings`]: the classpath, library path and JVM options as Flume's launcher builds
+//!   them; [`locate`]: where `libjvm.so` is (`JAVA_HOME`, `flume-env.sh`, `java` on `PATH`,
+//!   `/usr/lib/jvm/default-java`). Both are plain Rust and always compiled.
+//! - With the `jvm` feature: the JVM itself (loaded at run time with `libloading`, never
+//!   linked, started only when a configuration names a Java class), the bridge protocol
+//!   (whole batches per JNI call), and one adapter per hosted kind.
+
+pub mod locate;
+pub mod settings;
+
+#[cfg(feature = "jvm")]
+mod host;
+#[cfg(feature = "jvm")]
+pub mod interceptor;
+#[cfg(feature = "jvm")]
+mod jars;
+#[cfg(feature = "jvm")]
+mod log;
+#[cfg(feature = "jvm")]
+pub mod sink;
+#[cfg(feature = "jvm")]
+pub mod source;
+#[cfg(feature = "jvm")]
+pub mod wire;
+
+#[cfg(feature = "jvm")]
+pub use host::{JavaError, Jvm, JvmError, configure, get, is_started, planned_classpath};
+pub use settings::JavaSettings;
+
+/// Without the `jvm` feature there is nothing to configure.
+#[cfg(not(feature = "jvm"))]
+pub fn configure(_settings: JavaSettings) {}
+
+/// Kinds whose Java classes this build can host.
+pub fn hosts(kind: crate::registry::Kind) -> bool {
+    use crate::registry::Kind;
+    cfg!(feature = "jvm") && matches!(kind, Kind::Sink | Kind::Source)
+}
+
+/// The Java class to host for a configured type of `kind`: a class name no built-in type
+/// has, or (when Flume's own jars are on the classpath) one of Flume's types that flume-rs
+/// does not run natively. Native types always win.
+#[cfg(feature = "jvm")]
+pub fn hosted_class(kind: crate::registry::Kind, type_name: &str) -> Option<String> {
+    use crate::registry::{self, Resolution};
+    if !hosts(kind) {
+        return None;
+    }
+    match registry::resolve(kind, type_name) {
+        Resolution::Native(_) => None,
+        Resolution::Unknown(name) => is_class_name(name).then(|| name.to_string()),
+        Resolution::NotNative(row) => planned_classpath()
+            .has_flume_jars()
+            .then(|| row.class().to_string()),
+    }
+}
+
+/// True when `type_name` names a Java class (a dotted name) rather than an alias.
+pub fn is_class_name(type_name: &str) -> bool {
+    let t = type_name.trim();
+    t.contains('.') && !t.starts_with('.') && !t.ends_with('.') && !t.contains(char::is_whitespace)
+}
