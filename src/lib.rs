@@ -25,6 +25,7 @@ pub mod selector;
 pub mod sink;
 pub mod source;
 pub mod storage;
+pub mod thrift_rpc;
 pub mod tls;
 pub mod topology;
 

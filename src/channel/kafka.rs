@@ -155,7 +155,9 @@ pub fn event_of(
     parse_as_flume_event: bool,
 ) -> Result<Event, avro_event::DecodeError> {
     let mut event = if parse_as_flume_event {
-        avro_event::decode(&record.value)?
+        let mut event = avro_event::decode(&record.value)?;
+        event.headers = crate::java::avro_map_headers(std::mem::take(&mut event.headers));
+        event
     } else {
         Event::with_headers(Headers::new(), record.value.clone())
     };

@@ -97,17 +97,57 @@ fn parse_host_port(ctx: &Context, key: &str, value: &str) -> Result<(String, u16
     Ok((host.trim().to_string(), port))
 }
 
+/// `batch-size` as `AbstractRpcClient.parseBatchSize` reads it: anything but a positive
+/// integer → the default, with a warning.
+pub(crate) fn batch_size_from(ctx: &Context) -> usize {
+    match ctx.get("batch-size").map(crate::java::parse_int) {
+        None => DEFAULT_BATCH_SIZE,
+        Some(Some(n)) if n >= 1 => n as usize,
+        Some(other) => {
+            tracing::warn!(
+                key = %ctx.full_key("batch-size"),
+                "Invalid value for batchSize: {other:?}; Using default value."
+            );
+            DEFAULT_BATCH_SIZE
+        }
+    }
+}
+
+/// A timeout in ms (`connect-timeout`, `request-timeout`): under 1 s → the default.
+pub(crate) fn timeout_from(ctx: &Context, key: &str, default: Duration) -> Duration {
+    match ctx.get(key) {
+        None => default,
+        Some(v) => match crate::java::parse_long(v) {
+            Some(ms) if ms >= 1000 => Duration::from_millis(ms as u64),
+            Some(_) => {
+                tracing::warn!(key = %ctx.full_key(key), "timeout specified less than 1s. Using default value instead.");
+                default
+            }
+            None => {
+                tracing::error!(key = %ctx.full_key(key), "Invalid timeout specified: {v}");
+                default
+            }
+        },
+    }
+}
+
+/// `hostname` and `port` of an RPC sink (`AbstractRpcSink.configure`).
+pub(crate) fn sink_target(ctx: &Context) -> Result<(String, u16), ConfigError> {
+    let hostname = ctx.required("hostname")?;
+    let port = ctx
+        .get("port")
+        .ok_or_else(|| ctx.error("port", "No port specified"))?;
+    let port = crate::java::parse_int(port)
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or_else(|| ctx.error("port", format!("expected a port number, got \"{port}\"")))?;
+    Ok((hostname, port))
+}
+
 impl RpcClientConfig {
     /// The avro sink's keys: `hostname`, `port` and the client keys.
     pub fn from_sink_context(ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
-        let hostname = ctx.required("hostname")?;
-        let port = ctx
-            .get("port")
-            .ok_or_else(|| ctx.error("port", "No port specified"))?;
-        let port = crate::java::parse_int(port)
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or_else(|| ctx.error("port", format!("expected a port number, got \"{port}\"")))?;
-        Self::with_hosts(ctx, env, vec![(hostname, port)])
+        let target = sink_target(ctx)?;
+        Self::with_hosts(ctx, env, vec![target])
     }
 
     /// An RPC client properties file (`flume-ng avro-client -P`): `hosts`, `hosts.<h>`,
@@ -152,33 +192,9 @@ impl RpcClientConfig {
         env: &BuildEnv,
         hosts: Vec<(String, u16)>,
     ) -> Result<Self, ConfigError> {
-        let batch_size = match ctx.get("batch-size").map(crate::java::parse_int) {
-            None => DEFAULT_BATCH_SIZE,
-            Some(Some(n)) if n >= 1 => n as usize,
-            Some(other) => {
-                tracing::warn!(
-                    key = %ctx.full_key("batch-size"),
-                    "Invalid value for batchSize: {other:?}; Using default value."
-                );
-                DEFAULT_BATCH_SIZE
-            }
-        };
-        let timeout = |key: &str, default: Duration| match ctx.get(key) {
-            None => default,
-            Some(v) => match crate::java::parse_long(v) {
-                Some(ms) if ms >= 1000 => Duration::from_millis(ms as u64),
-                Some(_) => {
-                    tracing::warn!(key = %ctx.full_key(key), "timeout specified less than 1s. Using default value instead.");
-                    default
-                }
-                None => {
-                    tracing::error!(key = %ctx.full_key(key), "Invalid timeout specified: {v}");
-                    default
-                }
-            },
-        };
-        let connect_timeout = timeout("connect-timeout", DEFAULT_CONNECT_TIMEOUT);
-        let request_timeout = timeout("request-timeout", DEFAULT_REQUEST_TIMEOUT);
+        let batch_size = batch_size_from(ctx);
+        let connect_timeout = timeout_from(ctx, "connect-timeout", DEFAULT_CONNECT_TIMEOUT);
+        let request_timeout = timeout_from(ctx, "request-timeout", DEFAULT_REQUEST_TIMEOUT);
         let deflate = ctx
             .get("compression-type")
             .is_some_and(|t| t.eq_ignore_ascii_case("deflate"));

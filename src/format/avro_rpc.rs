@@ -557,6 +557,7 @@ fn read_event(r: &mut Reader<'_>, payload: &Bytes) -> Result<Event, DecodeError>
         }
     }
     let body = payload.slice_ref(r.bytes()?);
+    let headers = crate::java::avro_map_headers(headers);
     Ok(Event { headers, body })
 }
 

@@ -7,7 +7,7 @@ pub mod charset;
 pub mod date;
 pub mod regex;
 
-use crate::event::Headers;
+use crate::event::{Headers, JavaTable};
 
 /// `String.hashCode()` over UTF-16 code units.
 pub fn string_hash(s: &str) -> i32 {
@@ -18,15 +18,13 @@ pub fn string_hash(s: &str) -> i32 {
     h
 }
 
-/// Order in which a `java.util.HashMap` holding these entries iterates them.
-///
-/// Flume copies event headers into a fresh `HashMap` (`new HashMap<>(map)`) in many places,
-/// so the table size is the copy constructor's: the next power of two ≥ `size / 0.75 + 1`
-/// (see [`hashmap_capacity`]).
-/// Within a bucket, entries keep insertion order (tree bins need ≥ 8 collisions in one
-/// bucket and do not occur with real header sets).
+/// Order in which the `java.util.HashMap` holding these headers iterates them: by bucket of
+/// its table (sized by [`Headers::java_table`]: the table the map started with, grown by the
+/// puts since, or a copy of the headers as they are), then by insertion order (a resize keeps
+/// the order within a bucket). Tree bins need ≥ 8 collisions in one bucket and do not occur
+/// with real header sets.
 pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
-    let capacity = hashmap_capacity(headers.len());
+    let capacity = headers.java_table().slots(headers.len());
     let mut entries: Vec<(usize, usize, &str, &str)> = headers
         .iter()
         .enumerate()
@@ -38,6 +36,33 @@ pub fn hashmap_order(headers: &Headers) -> Vec<(&str, &str)> {
         .collect();
     entries.sort_by_key(|&(bucket, i, _, _)| (bucket, i));
     entries.into_iter().map(|(_, _, k, v)| (k, v)).collect()
+}
+
+/// The headers put, in the iteration order of the Java map holding them, into an empty map
+/// whose table is `table` (`putAll`, or a loop of `put`s).
+pub fn put_all_into(headers: &Headers, table: JavaTable) -> Headers {
+    let mut out: Headers = hashmap_order(headers)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.set_java_table(table);
+    out
+}
+
+/// `EventBuilder.withBody(body, headers)` of a `java.util.HashMap` (built with `new
+/// HashMap<>()` and puts: the syslog parsers, the HTTP BlobHandler): `new HashMap<>(headers)`.
+pub fn hashmap_copy(headers: &Headers) -> Headers {
+    put_all_into(headers, JavaTable::copy_of(headers.len()))
+}
+
+/// The headers of an `AvroFlumeEvent` (entries in wire order) as Flume's avro source and
+/// Kafka channel hand them on: Avro reads the map into `new HashMap<>(n)`, `toStringMap` puts
+/// them into a `new HashMap<>()`, and `EventBuilder.withBody` copies that.
+pub fn avro_map_headers(mut wire: Headers) -> Headers {
+    let n = wire.len();
+    wire.set_java_table(JavaTable::with_capacity(n));
+    let string_map = put_all_into(&wire, JavaTable::NEW);
+    hashmap_copy(&string_map)
 }
 
 /// Indexes of `names` in the iteration order of a `java.util.HashSet` (or `HashMap` keys)
@@ -57,14 +82,15 @@ pub fn hash_set_order<S: AsRef<str>>(names: &[S]) -> Vec<usize> {
 /// Table size of a HashMap holding `n` entries, as `new HashMap<>(map)` sizes it
 /// (`tableSizeFor((int) (n / 0.75f + 1))`, at least 1).
 ///
-/// Events reach the sinks through `EventBuilder.withBody(body, headers)`, which copies the
-/// headers with that constructor (avro, http, and every source that builds its header map
-/// first). The captures from a real Flume in `golden/` pin it: four headers `a=b, sp ace, eq,
-/// br` print as `{br=.., eq=.., a=b=.., sp ace=..}`, which an 8-slot table gives and a 16-slot
-/// one does not. With up to 5 entries and no collisions both sizes give the same order.
+/// The captures from a real Flume in `golden/` pin it: four headers `a=b, sp ace, eq, br`
+/// copied by `EventBuilder.withBody(body, headers)` print as `{br=.., eq=.., a=b=.., sp ace=..}`,
+/// which an 8-slot table gives and a 16-slot one does not.
+#[cfg(test)]
 fn hashmap_capacity(n: usize) -> usize {
-    let wanted = (n as f32 / 0.75f32 + 1.0f32) as usize;
-    wanted.max(1).next_power_of_two()
+    if n == 0 {
+        return 1;
+    }
+    crate::event::JavaTable::copy_of(n).slots(n)
 }
 
 /// Order of a `java.util.HashMap` created empty (`new HashMap<>()`, 16 slots, load factor

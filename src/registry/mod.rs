@@ -19,7 +19,7 @@
 //! `docs/properties.md` (see its failure message).
 //!
 //! Resolution ([`resolve`]) gives [`Resolution::Native`] for a type flume-rs runs,
-//! [`Resolution::NotNative`] for a Flume built-in it does not run (thrift, hbase, …), and
+//! [`Resolution::NotNative`] for a Flume built-in it does not run (hbase, hive, …), and
 //! [`Resolution::Unknown`] for anything else (a custom class or a misspelt alias). A host for
 //! Java plugins can take over both non-native cases: [`Resolution::java_class`] names the class
 //! it would load.
@@ -333,12 +333,12 @@ mod tests {
         );
         assert_eq!(native(Kind::Interceptor, "HOST"), Some("host"));
         assert!(matches!(
-            resolve(Kind::Sink, "thrift"),
+            resolve(Kind::Sink, "hbase"),
             Resolution::NotNative(_)
         ));
         assert_eq!(
-            resolve(Kind::Sink, "thrift").java_class(),
-            Some("org.apache.flume.sink.ThriftSink")
+            resolve(Kind::Sink, "hbase").java_class(),
+            Some("org.apache.flume.sink.hbase.HBaseSink")
         );
         assert_eq!(
             resolve(Kind::Sink, "com.example.S").java_class(),

@@ -135,7 +135,7 @@ pub const ROWS: &[Row] = &[
         Source,
         "thrift",
         &["org.apache.flume.source.ThriftSource"],
-        false,
+        true,
         "Thrift RPC server",
     ),
     row(
@@ -227,7 +227,7 @@ pub const ROWS: &[Row] = &[
         Sink,
         "thrift",
         &["org.apache.flume.sink.ThriftSink"],
-        false,
+        true,
         "Thrift RPC client",
     ),
     row(

@@ -10,7 +10,9 @@ pub mod irc;
 pub mod kafka;
 pub mod logger;
 pub mod null;
+pub mod rpc;
 pub mod serializer;
+pub mod thrift;
 
 use std::sync::Arc;
 
@@ -82,6 +84,11 @@ pub fn native(name: &str) -> Option<Native> {
         }),
         "avro" => native_type(None, |name, ctx, channel, env| {
             Ok(Box::new(avro::AvroSink::from_context(
+                name, ctx, channel, env,
+            )?))
+        }),
+        "thrift" => native_type(None, |name, ctx, channel, env| {
+            Ok(Box::new(thrift::ThriftSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),

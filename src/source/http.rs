@@ -92,7 +92,7 @@ impl Handler {
                     headers.insert(k, v);
                 }
                 Ok(vec![Event::with_headers(
-                    headers,
+                    crate::java::hashmap_copy(&headers),
                     Bytes::copy_from_slice(body),
                 )])
             }
@@ -211,7 +211,11 @@ pub fn json_events(content_type: Option<&str>, body: &[u8]) -> Result<Vec<Event>
             None | Some(serde_json::Value::Null) => String::new(),
             Some(v) => gson_string(&v)?.unwrap_or_default(),
         };
-        events.push(Event::with_headers(headers, encode(charset, &body)));
+        // Gson's map keeps the request's order; EventBuilder.withBody copies it.
+        events.push(Event::with_headers(
+            headers.java_copy(),
+            encode(charset, &body),
+        ));
     }
     Ok(events)
 }

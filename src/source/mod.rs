@@ -15,6 +15,7 @@ pub mod seq;
 pub mod spooldir;
 pub mod syslog;
 pub mod taildir;
+pub mod thrift;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -193,6 +194,11 @@ pub fn native(name: &str) -> Option<Native> {
         }),
         "http" => native_type(None, |name, ctx, _| {
             Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
+        }),
+        "thrift" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(thrift::ThriftSource::from_context(
+                name, ctx, env,
+            )?))
         }),
         _ => return None,
     })

@@ -27,4 +27,5 @@ mod metrics;
 mod observed;
 mod sources;
 mod spillable_channel;
+mod thrift_rpc;
 mod vectors_http;

@@ -392,3 +392,202 @@ fn unloadable_hdfs_serializer_fails_every_delivery_and_keeps_the_events() {
         out.path(),
     );
 }
+
+/// §18 "Header order after `EventBuilder.withBody(body, headers)`": the http source's events
+/// live in `new HashMap<>(headers)` (table from the header count, not 16), interceptors put
+/// into it and resize it past 0.75; the logger sink and `header_and_text` iterate that table.
+/// The expected orders come from a Java program run here on the same key sets.
+#[test]
+fn header_order_follows_the_hashmap_event_builder_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    // Request key sets of 0–20 headers, each sent to four sources whose interceptors add
+    // none, one, two or four keys (put in this order).
+    let key_sets: Vec<Vec<String>> = (0..=20)
+        .map(|n| {
+            (0..n)
+                .map(|i| match i % 4 {
+                    0 => format!("k{i}"),
+                    1 => format!("header-{}", i * 37),
+                    2 => format!("X{}y", i * 101),
+                    _ => ["region", "app", "dc", "env", "zone"][i % 5].to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let interceptors: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("static", "key")],
+        &[("static", "key"), ("host", "host")],
+        &[
+            ("static", "key"),
+            ("host", "host"),
+            (
+                "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder",
+                "id",
+            ),
+            ("timestamp", "timestamp"),
+        ],
+    ];
+
+    // Java's orders: a LinkedHashMap (Gson's map keeps the request order), `new
+    // HashMap<>(m)`, then the interceptors' puts. One line per (source, key set).
+    let java = dir.path().join("java");
+    std::fs::create_dir_all(&java).unwrap();
+    let array = |keys: &mut dyn Iterator<Item = &str>| {
+        let quoted: Vec<String> = keys.map(|k| format!("\"{k}\"")).collect();
+        format!("new String[]{{{}}}", quoted.join(","))
+    };
+    let sets: Vec<String> = key_sets
+        .iter()
+        .map(|s| array(&mut s.iter().map(String::as_str)))
+        .collect();
+    let added: Vec<String> = interceptors
+        .iter()
+        .map(|i| array(&mut i.iter().map(|(_, k)| *k)))
+        .collect();
+    write(
+        &java.join("Order.java"),
+        &format!(
+            "import java.util.*;\n\
+             public class Order {{\n\
+               public static void main(String[] a) {{\n\
+                 String[][] sets = {{ {} }};\n\
+                 String[][] added = {{ {} }};\n\
+                 for (String[] add : added) for (String[] set : sets) {{\n\
+                   Map<String, String> request = new LinkedHashMap<>();\n\
+                   for (String k : set) request.put(k, \"v\");\n\
+                   Map<String, String> headers = new HashMap<>(request);\n\
+                   for (String k : add) headers.put(k, \"v\");\n\
+                   System.out.println(String.join(\",\", headers.keySet()));\n\
+                 }}\n\
+               }}\n\
+             }}\n",
+            sets.join(",\n"),
+            added.join(",\n")
+        ),
+    );
+    let javac = std::process::Command::new("javac")
+        .arg("-d")
+        .arg(&java)
+        .arg(java.join("Order.java"))
+        .output()
+        .expect("javac (JDK 17, .ci/apt-packages)");
+    assert!(
+        javac.status.success(),
+        "{}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    let out = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(&java)
+        .arg("Order")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(expected.len(), key_sets.len() * interceptors.len());
+
+    let ports: Vec<u16> = interceptors.iter().map(|_| free_port()).collect();
+    let rolled = dir.path().join("rolled");
+    std::fs::create_dir_all(&rolled).unwrap();
+    let mut conf_text = String::from(
+        "a1.sources = r0 r1 r2 r3\na1.channels = c1 c2\na1.sinks = k1 k2\n\
+         a1.channels.c1.type = memory\na1.channels.c1.capacity = 1000\n\
+         a1.channels.c2.type = memory\na1.channels.c2.capacity = 1000\n\
+         a1.sinks.k1.type = logger\na1.sinks.k1.channel = c1\n\
+         a1.sinks.k2.type = file_roll\na1.sinks.k2.channel = c2\n\
+         a1.sinks.k2.sink.rollInterval = 0\na1.sinks.k2.sink.serializer = header_and_text\n",
+    );
+    conf_text.push_str(&format!(
+        "a1.sinks.k2.sink.directory = {}\n",
+        rolled.display()
+    ));
+    for (s, chain) in interceptors.iter().enumerate() {
+        conf_text.push_str(&format!(
+            "a1.sources.r{s}.type = http\na1.sources.r{s}.port = {}\na1.sources.r{s}.channels = c1 c2\n",
+            ports[s]
+        ));
+        let names: Vec<String> = (0..chain.len()).map(|i| format!("i{i}")).collect();
+        if !names.is_empty() {
+            conf_text.push_str(&format!(
+                "a1.sources.r{s}.interceptors = {}\n",
+                names.join(" ")
+            ));
+        }
+        for (i, (kind, _)) in chain.iter().enumerate() {
+            conf_text.push_str(&format!(
+                "a1.sources.r{s}.interceptors.i{i}.type = {kind}\n"
+            ));
+        }
+    }
+    let conf = dir.path().join("agent.conf");
+    write(&conf, &conf_text);
+    let mut agent = Agent::start("a1", &conf, &[]);
+    for port in &ports {
+        wait_port(*port, Duration::from_secs(20));
+    }
+    for (s, port) in ports.iter().enumerate() {
+        for (n, set) in key_sets.iter().enumerate() {
+            let headers: Vec<String> = set.iter().map(|k| format!("\"{k}\": \"v\"")).collect();
+            let body = format!(
+                "[{{\"headers\": {{{}}}, \"body\": \"#{}\"}}]",
+                headers.join(", "),
+                s * key_sets.len() + n
+            );
+            let (status, _, _) = http(
+                "POST",
+                *port,
+                "/",
+                Some("application/json"),
+                body.as_bytes(),
+            );
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    // Per event (numbered by its body `#i`): the key order inside `{k=v, …}`.
+    let orders = |text: &str, marker: &str| -> Vec<String> {
+        let mut found = vec![String::new(); expected.len()];
+        for line in text.lines() {
+            let Some(at) = line.find(marker) else {
+                continue;
+            };
+            let rest = &line[at + marker.len()..];
+            let Some(end) = rest.find('}') else { continue };
+            let Some(hash) = rest[end..].find('#') else {
+                continue;
+            };
+            let digits: String = rest[end + hash + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let Ok(i) = digits.parse::<usize>() else {
+                continue;
+            };
+            let keys: Vec<&str> = rest[..end]
+                .split(", ")
+                .filter_map(|kv| kv.split_once('=').map(|(k, _)| k))
+                .collect();
+            found[i] = keys.join(",");
+        }
+        found
+    };
+    eventually(Duration::from_secs(30), "every event logged", || {
+        orders(&agent.log(), "headers:{")
+            .iter()
+            .zip(&expected)
+            .all(|(got, want)| got.is_empty() == want.is_empty())
+    });
+    assert_eq!(orders(&agent.log(), "headers:{"), expected, "logger sink");
+    agent.stop();
+    let file = walk(&rolled).pop().expect("a rolled file");
+    let text = std::fs::read_to_string(file).unwrap();
+    assert_eq!(orders(&text, "{"), expected, "header_and_text");
+}

@@ -306,6 +306,86 @@ mod tests {
         assert_eq!(body, "null h msg");
     }
 
+    /// RFC 5424 fractions to milliseconds, as Flume 1.9 computes them, for every fraction
+    /// length each parser accepts. Measured with Flume 1.9.0's `SyslogParser` (multiport) and
+    /// `SyslogUtils` (syslogtcp/udp); `None`: the stamp is not parsed (no `timestamp` header,
+    /// or an invalid event). No floating point in between: `.251` is 251 ms.
+    #[test]
+    fn rfc5424_fraction_milliseconds_are_exact_to_the_digit_flume_keeps() {
+        #[rustfmt::skip]
+        const MEASURED: &[(&str, Option<i64>, Option<i64>)] = &[
+            // fraction, SyslogParser (multiport), SyslogUtils (syslogtcp / syslogudp)
+            ("", Some(0), Some(0)),
+            (".5", Some(500), Some(5)),
+            (".1", Some(100), Some(1)),
+            (".3", Some(300), Some(3)),
+            (".7", Some(700), Some(7)),
+            (".05", Some(50), Some(5)),
+            (".07", Some(70), Some(7)),
+            (".12", Some(120), Some(12)),
+            (".25", Some(250), Some(25)),
+            (".29", Some(290), Some(29)),
+            (".57", Some(570), Some(57)),
+            (".58", Some(580), Some(58)),
+            (".001", Some(1), Some(1)),
+            (".009", Some(9), Some(9)),
+            (".123", Some(123), Some(123)),
+            (".251", Some(251), Some(251)),
+            (".999", Some(999), Some(999)),
+            (".2519", Some(251), Some(251)),
+            (".5000", Some(500), Some(500)),
+            (".9999", Some(999), Some(999)),
+            (".99999", Some(999), Some(999)),
+            (".123456", Some(123), Some(123)),
+            (".251999", Some(251), Some(251)),
+            (".999999", Some(999), Some(999)),
+            (".000001", Some(0), Some(0)),
+            (".1234567", Some(123), None),
+            (".9999999", Some(999), None),
+            (".999999999999999", Some(999), None),
+            // Past 15 digits Flume's `long /= Math.pow(…)` goes through a double.
+            (".9999999999999999", Some(1000), None),
+            (".99999999999999999", Some(1000), None),
+            (".999999999999999999", Some(1000), None),
+            (".9223372036854775807", Some(922), None),
+            (".1234567890123456789", Some(123), None),
+            (".0000000000000000001", Some(0), None),
+            // Past a long: NumberFormatException, an invalid event.
+            (".9223372036854775808", None, None),
+        ];
+        const EPOCH: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        for (fraction, multiport, tcp) in MEASURED {
+            let stamp = format!("2026-01-01T00:00:00{fraction}Z");
+            let got = parser::parse_rfc5424_date(&stamp).ok().map(|t| t - EPOCH);
+            assert_eq!(got, *multiport, "SyslogParser {stamp}");
+
+            let mut config = utils::UtilsConfig::new(2500, None, false);
+            config.clock = std::sync::Arc::new(|| 0);
+            let mut u = utils::SyslogUtils::new(config);
+            let line = format!("<34>1 {stamp} host app - - - hello\n");
+            let mut input = line.as_bytes();
+            let event = u.extract_event(&mut input).expect("one event");
+            let got = event
+                .header("timestamp")
+                .map(|t| t.parse::<i64>().unwrap() - EPOCH);
+            assert_eq!(got, *tcp, "SyslogUtils {stamp}");
+        }
+        // Every fraction of 1 to 5 digits (Flume 1.9 checked the same up to 7 digits):
+        // the first three digits, right-padded with zeros.
+        for len in 1..=5u32 {
+            for v in 0..10i64.pow(len) {
+                let digits = format!("{v:0width$}", width = len as usize);
+                let exact: i64 = format!("{digits}00")[..3].parse().unwrap();
+                let stamp = format!("2026-01-01T00:00:00.{digits}Z");
+                assert_eq!(
+                    parser::parse_rfc5424_date(&stamp),
+                    Ok(EPOCH + exact),
+                    "{stamp}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn java_addresses() {
         assert_eq!(java_host_address("127.0.0.1".parse().unwrap()), "127.0.0.1");

@@ -315,7 +315,8 @@ fn parse_event(shared: &Shared, line: &Line, charset: &JavaCharset) -> Event {
     };
     match shared.parser.parse_message(&msg, shared.keep.as_ref()) {
         Ok(parsed) => {
-            let mut headers = parsed.headers;
+            // SyslogParser builds a HashMap, then EventBuilder.withBody copies it.
+            let mut headers = crate::java::hashmap_copy(&parsed.headers);
             if line.incomplete {
                 headers.insert(EVENT_STATUS.into(), STATUS_INCOMPLETE.into());
             }

@@ -234,8 +234,23 @@ fn joda_iso_prefix(prefix: &str) -> Option<i64> {
     JODA_RFC5424_PREFIX.parse(prefix, &JavaZone::utc()).ok()
 }
 
+/// Flume 1.9's milliseconds of an RFC 5424 fraction (`digits` without the dot): the digits as
+/// a `long` (`None` past its range: Java's NumberFormatException), scaled to three digits the
+/// way Java's `long *= / /= Math.pow(10, n)` does — through a `double`, so that up to 15 digits
+/// this is the exact truncation (`.251` → 251, `.5` → 500, `.251999` → 251) and beyond that
+/// it carries the `double`'s rounding (`.9999999999999999` → 1000), as Flume does.
+fn fraction_millis(digits: &str) -> Option<i64> {
+    let value: i64 = digits.parse().ok()?;
+    let n = digits.len() as i32;
+    Some(match n.cmp(&3) {
+        std::cmp::Ordering::Equal => value,
+        std::cmp::Ordering::Greater => (value as f64 / 10f64.powi(n - 3)) as i64,
+        std::cmp::Ordering::Less => (value as f64 * 10f64.powi(3 - n)) as i64,
+    })
+}
+
 /// `parseRfc5424Date`: the first 19 characters strictly as `yyyy-MM-dd'T'HH:mm:ss` (UTC),
-/// then an optional fraction (as a `float`, times 1000, truncated), then `Z` or `±hh:mm`.
+/// then an optional fraction ([`fraction_millis`]), then `Z` or `±hh:mm`.
 pub fn parse_rfc5424_date(stamp: &str) -> Result<i64, ParseError> {
     if !longer_than(stamp, 0, RFC5424_PREFIX_LEN) {
         return Err(bad(format!(
@@ -264,10 +279,11 @@ pub fn parse_rfc5424_date(stamp: &str) -> Result<i64, ParseError> {
                 "Bad format: Invalid timestamp (fractional portion): {stamp}"
             )));
         }
-        let frac: f32 = stamp[cur..end]
-            .parse()
-            .map_err(|_| bad("bad timestamp format"))?;
-        ts += (frac * 1000f32) as i64;
+        ts += fraction_millis(&stamp[cur + 1..end]).ok_or_else(|| {
+            bad(format!(
+                "Bad format: Invalid timestamp (fractional portion): {stamp}"
+            ))
+        })?;
         cur = end;
     }
     match bytes.get(cur) {

@@ -368,7 +368,11 @@ impl SyslogUtils {
             }
             _ => Bytes::copy_from_slice(&self.buf),
         };
-        Some(Event::with_headers(headers, body))
+        // SyslogUtils builds a HashMap, then EventBuilder.withBody copies it.
+        Some(Event::with_headers(
+            crate::java::hashmap_copy(&headers),
+            body,
+        ))
     }
 
     fn reset(&mut self) {
