@@ -110,6 +110,7 @@ printf '%s\n' "$info" | sed -n '/Package:/,$p'
 check "deb is flume-rs ${version}-1" contains "$info" "Version: ${version}-1"
 depends=$(sed -n 's/^ Depends: //p' <<<"$info")
 check "deb depends on glibc 2.28, libgcc and adduser only" test "$(tr -d ' ' <<<"$depends" | tr ',' '\n' | sort | tr '\n' ',')" = "adduser,libc6(>=2.28),libgcc-s1|libgcc1,"
+check "deb suggests (not depends on) a JRE" grep -q '^ Suggests: .*jre' <<<"$info"
 listing=$(dpkg-deb -c "$deb1")
 for entry in "-rwxr-xr-x (root/root|0/0) .* ./usr/lib/flume-rs/bin/flume-ng$" \
     "-rwxr-xr-x (root/root|0/0) .* ./usr/lib/flume-rs/bin/flume-rs-agent$" \
@@ -154,6 +155,7 @@ check "rpm config files are %config(noreplace)" test "$(rpm -qp --qf '[%{FILEFLA
 scripts=$(rpm -qp --scripts "$rpm1" 2>/dev/null)
 check "rpm %pre creates the user flume" contains "$scripts" "useradd --system --gid flume"
 check "rpm %post registers flume-ng" contains "$scripts" "flume-rs-switch package-installed"
+check "rpm %post makes /etc/flume-rs/plugins.d" contains "$scripts" "install -d -m 0755 /etc/flume-rs/plugins.d"
 check "rpm %post makes the state and log directories, flume's" contains "$scripts" 'install -d -m 0750 -o flume -g flume "$dir"'
 check "rpm %postun removes the package's directories when empty" contains "$scripts" 'rmdir "$dir"' 
 check "rpm %preun stops the service and gives flume-ng back" contains "$scripts" "flume-rs-switch package-removing"
@@ -246,6 +248,7 @@ passwd=$(getent passwd flume) || fail "user flume exists"
 ok "user flume exists: $passwd"
 check "state directory /var/lib/flume-rs is flume's, 0750" test "$(stat -c '%U:%G %a' /var/lib/flume-rs)" = "flume:flume 750"
 check "log directory /var/log/flume-rs is flume's, 0750" test "$(stat -c '%U:%G %a' /var/log/flume-rs)" = "flume:flume 750"
+check "an empty /etc/flume-rs/plugins.d for Java plugins" bash -c '[ -d /etc/flume-rs/plugins.d ] && [ -z "$(ls -A /etc/flume-rs/plugins.d)" ]'
 
 say "systemd-analyze verify"
 unit=/usr/lib/systemd/system/flume-rs-agent.service

@@ -19,6 +19,8 @@ pub const OP_NEW_SINK: i32 = 20;
 pub const OP_SINK_PROCESS: i32 = 21;
 pub const OP_NEW_SOURCE: i32 = 30;
 pub const OP_SOURCE_PROCESS: i32 = 31;
+pub const OP_NEW_SERIALIZER: i32 = 40;
+pub const OP_SERIALIZER_CALL: i32 = 41;
 
 // Upcalls from Java.
 pub const UP_LOG: i32 = 1;

@@ -131,6 +131,12 @@ pub enum SerializerFactory {
     Unloadable {
         class: String,
     },
+    /// A Java `EventSerializer$Builder` class, built for each file with its keys (the
+    /// `serializer.` sub-context, prefix stripped).
+    Java {
+        class: String,
+        context: Vec<(String, String)>,
+    },
 }
 
 impl SerializerFactory {
@@ -139,6 +145,15 @@ impl SerializerFactory {
     pub fn from_context(type_name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let resolution = registry::resolve(registry::Kind::Serializer, type_name);
         let Some(alias) = resolution.row().map(registry::Row::name) else {
+            #[cfg(feature = "jvm")]
+            if crate::jvm::is_class_name(type_name) {
+                // Loaded on the Java classpath when a file is opened, as Flume does; a class
+                // that is not there fails that opening and the events stay in the channel.
+                return Ok(SerializerFactory::Java {
+                    class: type_name.trim().to_string(),
+                    context: ctx.pairs(),
+                });
+            }
             // Flume loads the class when a file is opened: the sink starts and every delivery
             // fails while the events stay in the channel (reference §18).
             return match crate::plugin::load(crate::plugin::ClassRole::Serializer, type_name) {
@@ -220,6 +235,20 @@ impl SerializerFactory {
                 sync_interval,
                 random_sync(),
             )),
+            #[cfg(feature = "jvm")]
+            SerializerFactory::Java {
+                ref class,
+                ref context,
+            } => Box::new(crate::jvm::serializer::JavaSerializer::create(
+                class, context,
+            )?),
+            #[cfg(not(feature = "jvm"))]
+            SerializerFactory::Java { ref class, .. } => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("Class not found: {class} (this build cannot run Java plugins)"),
+                ));
+            }
             SerializerFactory::Unloadable { ref class } => {
                 tracing::error!("Class not found: {class}");
                 return Err(io::Error::new(

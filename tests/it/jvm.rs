@@ -522,3 +522,42 @@ fn missing_source_class_rejects_the_configuration() {
     );
     assert!(!log.contains("Starting Channel c1"), "{log}");
 }
+
+/// A Java event serializer for file_roll: built per file with its `sink.serializer.` keys;
+/// its afterCreate, per-event and beforeClose bytes land in the file in order.
+#[test]
+fn java_serializer_for_file_roll() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.txt");
+    std::fs::write(&input, "alpha\nbeta\n").unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = exec\na1.sources.r1.command = cat {}\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.interceptors = t\na1.sources.r1.interceptors.t.type = static\n\
+             a1.sources.r1.interceptors.t.key = k\na1.sources.r1.interceptors.t.value = v\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k1.sink.serializer = com.example.hosted.CsvSerializer$Builder\n\
+             a1.sinks.k1.sink.serializer.delimiter = ;\n",
+            input.display(),
+            roll.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "two lines", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        files_text(&roll),
+        "# csv\nv;alpha\nv;beta\n# end\n",
+        "{}",
+        agent.log()
+    );
+}

@@ -360,3 +360,30 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn reload_with_new_directories_reopens_the_overflow_and_keeps_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let ch = open(dir.path(), &[]).await;
+    ch.put_batch(events(0..3)).await.unwrap();
+    ch.put_batch(events(3..5)).await.unwrap();
+    let moved = dir.path().join("moved");
+    let (cp, dd) = (
+        moved.join("checkpoint").display().to_string(),
+        moved.join("data").display().to_string(),
+    );
+    let new_dirs = [("checkpointDir", cp.as_str()), ("dataDirs", dd.as_str())];
+    assert!(ch.reconfigure(&ctx(dir.path(), &new_dirs)).unwrap());
+    ch.start().await.unwrap();
+    // The new overflow starts empty; the memory part is kept; new spills go to the new dirs.
+    assert_eq!(ch.overflow_len(), 0);
+    ch.put_batch(events(5..7)).await.unwrap();
+    assert_eq!(take_commit(&ch, 10).await, names(0..3));
+    assert_eq!(take_commit(&ch, 10).await, names(5..7));
+    assert!(moved.join("data").exists());
+    ch.stop().await;
+    // The events of the old directories are still there for a channel configured on them.
+    let old = open(dir.path(), &[]).await;
+    assert_eq!(take_commit(&old, 10).await, names(3..5));
+    old.stop().await;
+}

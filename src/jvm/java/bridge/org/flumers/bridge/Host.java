@@ -41,6 +41,8 @@ public final class Host {
   static final int OP_SINK_PROCESS = 21;
   static final int OP_NEW_SOURCE = 30;
   static final int OP_SOURCE_PROCESS = 31;
+  static final int OP_NEW_SERIALIZER = 40;
+  static final int OP_SERIALIZER_CALL = 41;
 
   // Upcalls into flume-rs.
   static final int UP_LOG = 1;
@@ -165,6 +167,14 @@ public final class Host {
       }
       case OP_SOURCE_PROCESS:
         out.u8(((HostedSource) get(handle)).process());
+        return;
+      case OP_NEW_SERIALIZER: {
+        Class<?> c = load(in.str(), KIND_SERIALIZER);
+        out.i64(put(new HostedSerializer(c, new Context(in.map()))));
+        return;
+      }
+      case OP_SERIALIZER_CALL:
+        ((HostedSerializer) get(handle)).call(in.i32(), in, out);
         return;
       default:
         throw new IllegalArgumentException("unknown bridge operation " + op);
