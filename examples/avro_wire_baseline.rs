@@ -12,8 +12,8 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
 
 use bytes::BytesMut;
+use flume_rs::avro_rpc::{FrameDecoder, Requester, Responder, Status, Step};
 use flume_rs::event::Event;
-use flume_rs::format::avro_rpc::{FrameDecoder, Requester, Responder, Status, Step};
 
 fn cpu_seconds() -> f64 {
     // SAFETY: getrusage only writes the struct we pass.
@@ -81,7 +81,7 @@ fn main() {
         let (mut s, _) = listener.accept().expect("accept");
         let _ = s.set_nodelay(true);
         let responder = Responder::new();
-        let mut conn = flume_rs::format::avro_rpc::Connection::default();
+        let mut conn = flume_rs::avro_rpc::Connection::default();
         let mut decoder = FrameDecoder::new(128 << 20);
         let mut buf = BytesMut::with_capacity(256 * 1024);
         let mut chunk = vec![0u8; 256 * 1024];

@@ -4,9 +4,9 @@
 //! [`source::ChannelProcessor`] (interceptors → selector) → [`channel`]s → sink processors →
 //! [`sink`]s. See `docs/` and the module docs for the Flume behaviour each part mirrors.
 
+pub mod avro_rpc;
 pub mod channel;
 pub mod cli;
-pub mod client;
 pub mod component;
 pub mod config;
 pub mod event;

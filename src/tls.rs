@@ -1,5 +1,8 @@
-//! TLS for the Avro RPC source and sink (`ssl`, `keystore*`, `truststore*`, `trust-all-certs`,
-//! `include-/exclude-protocols`), on the system OpenSSL.
+//! Keystores, truststores and TLS streams for every component that speaks TLS (the Avro RPC
+//! source and client, the http sink; Flume's keys `ssl`, `keystore*`, `truststore*`,
+//! `trust-all-certs`, `include-/exclude-protocols`), on the system OpenSSL: [`Store`] and
+//! [`Protocols`] read the keys, [`acceptor`] / [`accept`] serve, [`connector`] / [`connect`]
+//! dial.
 //!
 //! Keystores are read as PKCS12, which every Java since 9 writes by default. A Java `JKS`
 //! keystore (private keys under Sun's proprietary protection) is refused with the `keytool`

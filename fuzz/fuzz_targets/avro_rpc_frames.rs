@@ -5,7 +5,7 @@
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
-use flume_rs::format::avro_rpc::{
+use flume_rs::avro_rpc::{
     Connection, Frame, FrameDecoder, Inflater, Requester, Responder,
 };
 use libfuzzer_sys::fuzz_target;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::client::rpc::{RpcClient, RpcClientConfig, RpcClientError};
+use crate::avro_rpc::client::{RpcClient, RpcClientConfig, RpcClientError};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};

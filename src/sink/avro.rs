@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use super::rpc::{RpcConnector, RpcSink, RpcSinkClient};
 use crate::channel::ChannelRef;
-use crate::client::rpc::{RpcClient, RpcClientConfig};
+use crate::avro_rpc::client::{RpcClient, RpcClientConfig};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;

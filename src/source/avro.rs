@@ -23,12 +23,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::deliver::{Call as Calls, Counting};
 use super::{Source, SourceContext, SourceError};
-use crate::component::BuildEnv;
-use crate::config::{ConfigError, Context};
-use crate::format::avro_rpc::{
+use crate::avro_rpc::{
     AvroRpcError, Call, Connection, DEFAULT_MAX_FRAME_BYTES, Deflater, FrameDecoder, Inflater,
     Responder, Status, Step,
 };
+use crate::component::BuildEnv;
+use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::tls::{self, Protocols, Store};
 

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{FrameDecoder, MAX_FRAME_BYTES, OutgoingCall, Protocol, Status, ThriftError};
-use crate::client::rpc::{
+use crate::avro_rpc::client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, batch_size_from, sink_target, timeout_from,
 };
 use crate::component::BuildEnv;

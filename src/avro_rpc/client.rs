@@ -18,13 +18,13 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::component::BuildEnv;
-use crate::config::{ConfigError, Context};
-use crate::event::Event;
-use crate::format::avro_rpc::{
+use crate::avro_rpc::{
     AvroRpcError, DEFAULT_MAX_FRAME_BYTES, Deflater, FrameDecoder, Inflater, OutgoingCall, Reply,
     Requester, Status,
 };
+use crate::component::BuildEnv;
+use crate::config::{ConfigError, Context};
+use crate::event::Event;
 use crate::tls::{self, Protocols, Store, TlsError};
 
 pub const DEFAULT_BATCH_SIZE: usize = 100;
