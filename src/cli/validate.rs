@@ -356,6 +356,9 @@ pub fn main(args: &[String]) -> i32 {
         sysprops.extend(env.sysprops);
     }
     sysprops.extend(parsed.sysprops.iter().cloned());
+    // Java classes are resolved as the agent resolves them (a JVM starts if one is named).
+    let env_sh = crate::jvm::settings::read_env_sh(parsed.conf_dir.as_deref());
+    crate::jvm::configure(crate::cli::agent::java_settings(&parsed, &env_sh));
     let options = LoadOptions { sysprops };
     match validate_files(&parsed.conf_files, &name, &options, parsed.conf_dir.clone()) {
         Ok(report) => {

@@ -74,12 +74,9 @@ impl JavaSink {
             .find_map(|k| ctx.peek(k).and_then(|v| v.trim().parse::<usize>().ok()))
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_FETCH);
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            BuildError::Config(ctx.error("type", "a Java sink needs the agent's runtime"))
-        })?;
         let bridge = Arc::new(SinkBridge {
             channel,
-            runtime,
+            runtime: std::sync::OnceLock::new(),
             state: Mutex::new(TakeState {
                 slots: VecDeque::new(),
                 fetch,
@@ -135,6 +132,7 @@ impl Sink for JavaSink {
     }
 
     async fn start(&mut self) -> Result<(), SinkError> {
+        let _ = self.bridge.runtime.set(tokio::runtime::Handle::current());
         self.jvm
             .call(&self.worker, wire::OP_START, self.handle, Vec::new())
             .await
@@ -198,11 +196,17 @@ struct TakeState {
 /// The channel side of a Java sink's transactions (runs on the sink's JVM thread).
 struct SinkBridge {
     channel: ChannelRef,
-    runtime: tokio::runtime::Handle,
+    /// The agent's runtime, known once the sink starts.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
     state: Mutex<TakeState>,
 }
 
 impl SinkBridge {
+    fn block_on<F: std::future::Future>(&self, f: F) -> Result<F::Output, String> {
+        let handle = self.runtime.get().ok_or("the sink is not started")?;
+        Ok(handle.block_on(f))
+    }
+
     fn take(&self) -> Result<Vec<u8>, String> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Out::default();
@@ -214,8 +218,7 @@ impl SinkBridge {
         }
         let fetch = st.fetch;
         let take = self
-            .runtime
-            .block_on(self.channel.take(fetch))
+            .block_on(self.channel.take(fetch))?
             .map_err(|e| e.to_string())?;
         out.events(take.events());
         if !take.is_empty() {
@@ -253,8 +256,10 @@ impl SinkBridge {
             let Some(slot) = st.slots.pop_front() else {
                 break;
             };
-            if let Err(e) = self.runtime.block_on(slot.take.commit()) {
-                result = Err(e.to_string());
+            match self.block_on(slot.take.commit()) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e.to_string()),
+                Err(e) => result = Err(e),
             }
         }
         result

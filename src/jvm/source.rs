@@ -49,11 +49,8 @@ impl JavaSource {
                 format!("cannot load source class {class} (source {name}){at}: {e}"),
             ))
         })?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            BuildError::Config(ctx.error("type", "a Java source needs the agent's runtime"))
-        })?;
         let bridge = Arc::new(SourceBridge {
-            runtime,
+            runtime: std::sync::OnceLock::new(),
             processor: Mutex::new(None),
         });
         let bridge_id = host::register_upcalls(Arc::clone(&bridge) as Arc<dyn Upcalls>);
@@ -122,6 +119,7 @@ impl JavaSource {
 #[async_trait]
 impl Source for JavaSource {
     async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
+        let _ = self.bridge.runtime.set(tokio::runtime::Handle::current());
         *self
             .bridge
             .processor
@@ -179,7 +177,8 @@ impl Drop for JavaSource {
 
 /// Puts of a Java source's ChannelProcessor, on whatever Java thread made them.
 struct SourceBridge {
-    runtime: tokio::runtime::Handle,
+    /// The agent's runtime, known once the source runs.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
     processor: Mutex<Option<Arc<ChannelProcessor>>>,
 }
 
@@ -195,7 +194,8 @@ impl Upcalls for SourceBridge {
             .clone()
             .ok_or("the source is not running")?;
         let events = In::new(input).events().map_err(|e| e.to_string())?;
-        self.runtime
+        let runtime = self.runtime.get().ok_or("the source is not running")?;
+        runtime
             .block_on(processor.process_batch(events))
             .map(|()| Vec::new())
             .map_err(|e| e.to_string())

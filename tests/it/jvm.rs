@@ -561,3 +561,53 @@ fn java_serializer_for_file_roll() {
         agent.log()
     );
 }
+
+/// `flume-ng validate` resolves Java classes as the agent does (it starts a JVM for that):
+/// plugins found in plugins.d are fine, a missing sink class is Flume's whole-configuration
+/// failure, with the class and the class path searched.
+#[test]
+fn validate_resolves_java_classes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("a.conf");
+    let text = format!(
+        "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+         a1.sources.r1.type = com.example.hosted.WordsSource\na1.sources.r1.channels = c1\n\
+         a1.sources.r1.interceptors = i1\na1.sources.r1.interceptors.i1.type = {UPPER}\n\
+         a1.channels.c1.type = memory\n\
+         a1.sinks.k1.type = {FLAKY}\na1.sinks.k1.channel = c1\na1.sinks.k1.file = {}\n",
+        tmp.path().join("out.txt").display()
+    );
+    write(&conf, &text);
+    let plugins = plugins_dir().display().to_string();
+    let conf_s = conf.display().to_string();
+    let mut args = vec![
+        "validate",
+        "-n",
+        "a1",
+        "-f",
+        &conf_s,
+        "--plugins-path",
+        &plugins,
+    ];
+    let lib;
+    if let Some(l) = flume_lib() {
+        lib = format!("{}/*", l.display());
+        args.extend(["-C", &lib]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("OK: Flume would run every component"),
+        "{out}{err}"
+    );
+
+    write(&conf, &text.replace(FLAKY, "com.example.hosted.NoSuchSink"));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("sink class com.example.hosted.NoSuchSink not found on the Java classpath"),
+        "{out}{err}"
+    );
+    assert!(out.contains("a.conf:9"), "{out}{err}");
+    assert!(out.contains("fixtures.jar"), "{out}{err}");
+}
