@@ -21,6 +21,8 @@ mod jars;
 #[cfg(feature = "jvm")]
 mod log;
 #[cfg(feature = "jvm")]
+pub mod metrics;
+#[cfg(feature = "jvm")]
 pub mod serializer;
 #[cfg(feature = "jvm")]
 pub mod sink;

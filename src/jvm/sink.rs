@@ -159,6 +159,14 @@ impl Sink for JavaSink {
         }
     }
 
+    fn metrics(&self) -> Option<Arc<dyn crate::metrics::MetricSource>> {
+        Some(super::metrics::HostedMetrics::new(
+            "SINK",
+            &self.name,
+            Arc::clone(&self.jvm),
+        ))
+    }
+
     async fn stop(&mut self) {
         if let Err(e) = self
             .jvm

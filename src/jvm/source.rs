@@ -118,6 +118,14 @@ impl JavaSource {
 
 #[async_trait]
 impl Source for JavaSource {
+    fn metrics(&self) -> Option<Arc<dyn crate::metrics::MetricSource>> {
+        Some(super::metrics::HostedMetrics::new(
+            "SOURCE",
+            &self.name,
+            Arc::clone(&self.jvm),
+        ))
+    }
+
     async fn run(&mut self, cx: &SourceContext) -> Result<(), SourceError> {
         let _ = self.bridge.runtime.set(tokio::runtime::Handle::current());
         *self

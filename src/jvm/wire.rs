@@ -21,6 +21,7 @@ pub const OP_NEW_SOURCE: i32 = 30;
 pub const OP_SOURCE_PROCESS: i32 = 31;
 pub const OP_NEW_SERIALIZER: i32 = 40;
 pub const OP_SERIALIZER_CALL: i32 = 41;
+pub const OP_METRICS: i32 = 50;
 
 // Upcalls from Java.
 pub const UP_LOG: i32 = 1;

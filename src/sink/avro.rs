@@ -10,8 +10,8 @@
 use async_trait::async_trait;
 
 use super::rpc::{RpcConnector, RpcSink, RpcSinkClient};
-use crate::channel::ChannelRef;
 use crate::avro_rpc::client::{RpcClient, RpcClientConfig};
+use crate::channel::ChannelRef;
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;

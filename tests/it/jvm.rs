@@ -611,3 +611,49 @@ fn validate_resolves_java_classes() {
     assert!(out.contains("a.conf:9"), "{out}{err}");
     assert!(out.contains("fixtures.jar"), "{out}{err}");
 }
+
+/// A Java sink's SinkCounter (Flume's JMX MBean) is in our /metrics JSON under the sink's
+/// name, and its java.util.logging output reaches the agent's log with the logger name.
+#[test]
+fn java_sink_counters_and_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+         a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 40\na1.sources.r1.channels = c1\n\
+         a1.channels.c1.type = memory\n\
+         a1.sinks.k1.type = com.example.hosted.CountingSink\na1.sinks.k1.channel = c1\n\
+         a1.sinks.k1.batchSize = 10\na1.sinks.k1.logEvery = 40\n",
+    );
+    let port = free_port();
+    let port_arg = format!("-Dflume.monitoring.port={port}");
+    let mut agent = start_agent("a1", &conf, &["-Dflume.monitoring.type=http", &port_arg]);
+    let mut json = serde_json::Value::Null;
+    eventually(Duration::from_secs(30), "40 events counted", || {
+        let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        drop(s);
+        let (status, _, body) = http("GET", port, "/metrics", None, b"");
+        json = serde_json::from_slice(&body).unwrap_or_default();
+        status == 200 && json["SINK.k1"]["EventDrainSuccessCount"] == "40"
+    });
+    let sink = &json["SINK.k1"];
+    assert_eq!(sink["Type"], "SINK", "{json}");
+    assert_eq!(sink["EventDrainAttemptCount"], "40", "{json}");
+    assert!(
+        sink["BatchCompleteCount"]
+            .as_str()
+            .is_some_and(|c| c.parse::<u64>().unwrap() >= 4),
+        "{json}"
+    );
+    agent.wait_for("counted 40 events", Duration::from_secs(10));
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("counted 40 events"))
+        .unwrap_or_default();
+    assert!(line.contains("com.example.hosted.CountingSink"), "{log}");
+}

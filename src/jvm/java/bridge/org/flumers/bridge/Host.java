@@ -43,6 +43,7 @@ public final class Host {
   static final int OP_SOURCE_PROCESS = 31;
   static final int OP_NEW_SERIALIZER = 40;
   static final int OP_SERIALIZER_CALL = 41;
+  static final int OP_METRICS = 50;
 
   // Upcalls into flume-rs.
   static final int UP_LOG = 1;
@@ -87,6 +88,7 @@ public final class Host {
   private static void dispatch(int op, long handle, Wire.In in, Wire.Out out) throws Exception {
     switch (op) {
       case OP_INIT:
+        LogForwarder.install();
         out.str(System.getProperty("java.version"));
         out.str(origin(Event.class));
         return;
@@ -168,6 +170,9 @@ public final class Host {
       case OP_SOURCE_PROCESS:
         out.u8(((HostedSource) get(handle)).process());
         return;
+      case OP_METRICS:
+        metrics(in.str(), in.str(), out);
+        return;
       case OP_NEW_SERIALIZER: {
         Class<?> c = load(in.str(), KIND_SERIALIZER);
         out.i64(put(new HostedSerializer(c, new Context(in.map()))));
@@ -179,6 +184,29 @@ public final class Host {
       default:
         throw new IllegalArgumentException("unknown bridge operation " + op);
     }
+  }
+
+  /** The attributes of Flume's MBean org.apache.flume.KIND:type=NAME, as strings (none when
+   * the component registered no counter). */
+  static void metrics(String kind, String name, Wire.Out out) throws Exception {
+    javax.management.MBeanServer server =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    javax.management.ObjectName object =
+        new javax.management.ObjectName("org.apache.flume." + kind + ":type=" + name);
+    if (!server.isRegistered(object)) {
+      out.i32(0);
+      return;
+    }
+    javax.management.MBeanAttributeInfo[] infos = server.getMBeanInfo(object).getAttributes();
+    java.util.Map<String, String> values = new java.util.LinkedHashMap<String, String>();
+    for (javax.management.MBeanAttributeInfo info : infos) {
+      try {
+        values.put(info.getName(), String.valueOf(server.getAttribute(object, info.getName())));
+      } catch (Exception e) {
+        // an attribute that cannot be read is left out, as Flume's JSON reporter does
+      }
+    }
+    out.map(values);
   }
 
   static long put(Object o) {
