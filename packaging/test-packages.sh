@@ -70,7 +70,7 @@ purge_all() {
 
 say "leftovers of an earlier run"
 purge_all
-for path in /usr/bin/flume-ng /etc/alternatives/flume-ng /etc/flume-rs /var/lib/flume-rs /var/log/flume-rs /usr/lib/flume-rs \
+for path in /usr/bin/flume-ng /etc/alternatives/flume-ng /etc/flume-rs /var/lib/flume-rs /var/log/flume-rs /usr/lib/flume-rs /usr/share/flume-rs \
     /etc/sysconfig/flume-rs-agent /etc/sysconfig/flume-rs-agent.rpmsave; do
     absent "$path" || fail "$path exists before the test (not made by this test): refusing to touch it"
 done
@@ -119,7 +119,8 @@ for entry in "-rwxr-xr-x (root/root|0/0) .* ./usr/lib/flume-rs/bin/flume-ng$" \
     "-rw-r--r-- (root/root|0/0) .* ./usr/lib/systemd/system/flume-rs-agent.service$" \
     "-rw-r--r-- (root/root|0/0) .* ./etc/flume-rs/conf/flume-conf.properties$" \
     "-rw-r--r-- (root/root|0/0) .* ./etc/flume-rs/conf/flume-env.sh$" \
-    "-rw-r--r-- (root/root|0/0) .* ./etc/default/flume-rs-agent$"; do
+    "-rw-r--r-- (root/root|0/0) .* ./etc/default/flume-rs-agent$" \
+    "-rw-r--r-- (root/root|0/0) .* ./usr/share/flume-rs/grafana/flume-rs.json$"; do
     check "deb holds ${entry##* ./}" grep -qE -- "^${entry}" <<<"$listing"
 done
 check "deb does not ship /usr/bin/flume-ng (alternatives manage it)" bash -c '! grep -q "\./usr/bin/flume-ng$" <<<"$1"' _ "$listing"
@@ -130,6 +131,8 @@ check "deb conffiles: the three files under /etc" diff <(sort "$work/deb-control
     <(printf '%s\n' /etc/default/flume-rs-agent /etc/flume-rs/conf/flume-conf.properties /etc/flume-rs/conf/flume-env.sh)
 check "deb's flume-conf.properties is the repository's conf/flume-conf.properties" \
     cmp -s "$work/deb-root/etc/flume-rs/conf/flume-conf.properties" conf/flume-conf.properties
+check "deb's Grafana dashboard is the repository's packaging/grafana/flume-rs.json" \
+    cmp -s "$work/deb-root/usr/share/flume-rs/grafana/flume-rs.json" packaging/grafana/flume-rs.json
 check "postinst creates the user and registers flume-ng" grep -q 'flume-rs-switch package-installed' "$work/deb-control/postinst"
 check "postinst neither enables nor starts the service on install" bash -c '! grep -q "deb-systemd-invoke start\|deb-systemd-invoke \$_dh_action" "$1"' _ "$work/deb-control/postinst"
 check "postinst restarts a running service after an upgrade" grep -q 'deb-systemd-invoke try-restart' "$work/deb-control/postinst"
@@ -147,7 +150,8 @@ for entry in "-rwxr-xr-x root:root /usr/lib/flume-rs/bin/flume-ng" \
     "-rwxr-xr-x root:root /usr/bin/flume-rs" \
     "-rwxr-xr-x root:root /usr/sbin/flume-rs-switch" \
     "-rw-r--r-- root:root /usr/lib/systemd/system/flume-rs-agent.service" \
-    "-rw-r--r-- root:root /etc/sysconfig/flume-rs-agent"; do
+    "-rw-r--r-- root:root /etc/sysconfig/flume-rs-agent" \
+    "-rw-r--r-- root:root /usr/share/flume-rs/grafana/flume-rs.json"; do
     check "rpm holds $entry" grep -qxF -- "$entry" <<<"$rpm_files"
 done
 check "rpm -qlp lists the default configuration" bash -c 'rpm -qlp "$1" 2>/dev/null | grep -qx /etc/flume-rs/conf/flume-conf.properties' _ "$rpm1"
@@ -406,7 +410,7 @@ check "flume-ng still runs flume-rs" contains "$(flume-ng version)" "flume-rs ${
 
 say "purge"
 DEBIAN_FRONTEND=noninteractive dpkg --purge flume-rs
-for path in /etc/flume-rs /etc/default/flume-rs-agent /usr/lib/flume-rs /usr/bin/flume-rs /usr/sbin/flume-rs-switch \
+for path in /etc/flume-rs /etc/default/flume-rs-agent /usr/lib/flume-rs /usr/share/flume-rs /usr/bin/flume-rs /usr/sbin/flume-rs-switch \
     "$unit" /var/lib/flume-rs /var/log/flume-rs /usr/bin/flume-ng.java /etc/alternatives/flume-ng; do
     check "purge removed $path" absent "$path"
 done
@@ -469,7 +473,7 @@ rpm_root -e --nodeps flume-rs
 check "rpm -e: %preun gave /usr/bin/flume-ng back to Java Flume" test "$(sha /usr/bin/flume-ng)" = "$java_sha" -a ! -L /usr/bin/flume-ng
 check "rpm -e: no alternatives group, no flume-ng.java left" bash -c '! update-alternatives --query flume-ng >/dev/null 2>&1 && [ ! -e /usr/bin/flume-ng.java ]'
 check "rpm -e: files and empty directories gone, changed settings kept as .rpmsave" bash -c \
-    '[ ! -e /usr/lib/flume-rs ] && [ ! -e /etc/flume-rs ] && [ ! -e /var/lib/flume-rs ] && [ ! -e /var/log/flume-rs ] && [ -f /etc/sysconfig/flume-rs-agent.rpmsave ]'
+    '[ ! -e /usr/lib/flume-rs ] && [ ! -e /usr/share/flume-rs ] && [ ! -e /etc/flume-rs ] && [ ! -e /var/lib/flume-rs ] && [ ! -e /var/log/flume-rs ] && [ -f /etc/sysconfig/flume-rs-agent.rpmsave ]'
 rm -f /etc/sysconfig/flume-rs-agent.rpmsave
 if [ "$sysconfig_existed" = no ]; then rmdir /etc/sysconfig 2>/dev/null || true; fi
 check "the Java package verifies clean" test -z "$(dpkg -V flume-java-standin)"

@@ -1,4 +1,4 @@
-//! `flume-ng`: Flume's launcher words — agent, validate, avro-client, version, help.
+//! `flume-ng`: Flume's launcher words — agent, validate, avro-client, version, help, and `top`.
 
 use flume_rs::cli;
 
@@ -10,6 +10,7 @@ fn main() {
             eprintln!("Warning: The \"node\" command is deprecated. Please use \"agent\" instead.");
             cli::agent::main(&args[1..])
         }
+        Some("top") => cli::top::main(&args[1..]),
         Some("avro-client") => cli::avro_client::main(&args[1..]),
         Some("validate") => cli::validate::main(&args[1..]),
         Some("file-channel") => cli::file_channel::main(&args[1..]),

@@ -4,7 +4,8 @@
 # state and logs in /var/lib/flume-rs and /var/log/flume-rs, and the user flume, stay.
 if [ "$1" -eq 0 ]; then
     for dir in /usr/lib/flume-rs/bin /usr/lib/flume-rs /etc/flume-rs/conf /etc/flume-rs \
-        /usr/share/doc/flume-rs /var/lib/flume-rs /var/log/flume-rs; do
+        /usr/share/doc/flume-rs /usr/share/flume-rs/grafana /usr/share/flume-rs \
+        /var/lib/flume-rs /var/log/flume-rs; do
         rmdir "$dir" 2>/dev/null || :
     done
 fi

@@ -425,8 +425,26 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
                 .and_then(|p| p.trim().parse().ok())
                 .unwrap_or(metrics::http::DEFAULT_PORT);
             let addr = std::net::SocketAddr::from(([0, 0, 0, 0], port));
+            let ready_fill_percentage = match sysprops.get(metrics::health::READY_FILL_PROPERTY) {
+                None => metrics::health::DEFAULT_READY_FILL_PERCENTAGE,
+                Some(v) => match metrics::health::parse_ready_fill(v) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::error!(
+                            "{e}; /ready uses the default, {}%",
+                            metrics::health::DEFAULT_READY_FILL_PERCENTAGE
+                        );
+                        metrics::health::DEFAULT_READY_FILL_PERCENTAGE
+                    }
+                },
+            };
+            let options = metrics::http::Options {
+                format,
+                agent: name.clone(),
+                ready_fill_percentage,
+            };
             if let Err(error) =
-                metrics::http::serve(addr, Arc::clone(&registry), format, shutdown.clone()).await
+                metrics::http::serve(addr, Arc::clone(&registry), options, shutdown.clone()).await
             {
                 tracing::error!(
                     "A fatal error occurred while running. Exception follows. monitoring server cannot bind port {port}: {error}"
@@ -457,6 +475,7 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
         }
     }
     tracing::info!("Stopping agent {name}");
+    registry.health.set_phase(metrics::health::Phase::Stopping);
     agent.stop().await;
     tracing::info!("Agent {name} stopped");
     0

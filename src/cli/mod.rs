@@ -4,6 +4,7 @@ pub mod agent;
 pub mod avro_client;
 pub mod file_channel;
 pub mod logging;
+pub mod top;
 pub mod validate;
 
 /// `flume-ng version`: the first line is what scripts written for Flume parse.
@@ -19,6 +20,7 @@ commands:
   validate                  check a configuration: what Flume would drop or reject, and why
   avro-client               run an avro Flume client
   file-channel dump         print the events of a Java Flume file channel (reads only)
+  top                       a live view of a running agent's metrics (flume-ng top --help)
   version                   show Flume version info
 
 global options:

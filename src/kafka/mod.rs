@@ -70,19 +70,36 @@ pub fn partition_for(
     Ok(default_partition)
 }
 
-/// Settings where librdkafka's default differs from the Java client Flume ships, in ways a
-/// user can observe: which partition a key lands in (Java's murmur2, so Java Flume agents
-/// and ours put the same key in the same partition), how long a send may take before it
-/// fails (Java's `delivery.timeout.ms` of 2 minutes), and how long a record waits for
-/// company: Java's `linger.ms` is 0 and batches what accumulates while a request is in
-/// flight; librdkafka's 5 ms default delays every batch the sink and channel wait for (141 k
-/// events/s against 360 k with 1 ms, and 232 k with 0, in `benches/kafka_throughput.sh`'s sink
-/// flow). The user's own settings override them.
+/// Producer settings where librdkafka's default differs from that of the Java client Flume
+/// 1.9 ships (kafka-clients 2.0.1) in ways a user can observe (the full list, with the ones
+/// that agree, is in docs/kafka.md):
+/// * `partitioner`: Java's murmur2, so Java Flume agents and ours put a key in one partition;
+/// * `acks`: Java's `1` (librdkafka: all); Flume's sink and channel set their own;
+/// * `retries`: Java 2.0.1's `0` (librdkafka: 2147483647): a failed send fails the batch and
+///   the sink or channel takes it again, as in Flume, instead of retrying inside the client;
+/// * `message.timeout.ms`: 2.0.1 has no `delivery.timeout.ms`; a batch that cannot be sent
+///   expires after `request.timeout.ms` (30 s; librdkafka's own local timeout is 300 s);
+/// * `linger.ms = 1` instead of Java's 0: Java sends at once and batches what accumulates
+///   while a request is in flight; librdkafka's 5 ms default delays every batch the sink and
+///   channel wait for (141 k events/s against 360 k with 1 ms, and 232 k with 0, in
+///   `benches/kafka_throughput.sh`'s sink flow), and at 0 it sends many tiny requests. The
+///   records, their order and partitions are the same; a send waits at most 1 ms longer.
+///
+/// The user's own settings override them.
 pub const JAVA_PRODUCER_DEFAULTS: &[(&str, &str)] = &[
     ("partitioner", "murmur2_random"),
-    ("message.timeout.ms", "120000"),
+    ("acks", "1"),
+    ("retries", "0"),
+    ("message.timeout.ms", "30000"),
     ("linger.ms", "1"),
 ];
+
+/// Consumer settings where librdkafka's default differs from kafka-clients 2.0.1's: the group
+/// session timeout (Java 10 s, librdkafka 45 s) decides how long a group waits for a member
+/// that died (an agent killed with -9) before its partitions go to the others or to the
+/// restarted agent. (`heartbeat.interval.ms` 3000, `max.poll.interval.ms` 300000,
+/// `auto.offset.reset` latest agree; Flume sets `enable.auto.commit = false` itself.)
+pub const JAVA_CONSUMER_DEFAULTS: &[(&str, &str)] = &[("session.timeout.ms", "10000")];
 
 /// Producer properties: Java defaults, then Flume's defaults for the component, then the
 /// user's `kafka.producer.*` (translated), then what the component forces.
@@ -103,8 +120,8 @@ pub fn producer_props(
     Ok(props)
 }
 
-/// Consumer properties: Flume's defaults for the component, then the user's
-/// `kafka.consumer.*` (translated).
+/// Consumer properties: Java defaults, then Flume's defaults for the component, then the
+/// user's `kafka.consumer.*` (translated).
 pub fn consumer_props(
     ctx: &Context,
     flume_defaults: &[(&str, &str)],
@@ -113,7 +130,7 @@ pub fn consumer_props(
     let sub = ctx.sub("kafka.consumer.");
     let user = client::translate(&sub, client::Role::Consumer, extra)?;
     let mut props = ClientProps::default();
-    for (k, v) in flume_defaults {
+    for (k, v) in JAVA_CONSUMER_DEFAULTS.iter().chain(flume_defaults) {
         props.set(k, *v);
     }
     for (k, v) in user.entries {
@@ -155,6 +172,44 @@ pub fn brokers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The client properties a component gets when the configuration sets none: Java's
+    /// kafka-clients 2.0.1 defaults where librdkafka's differ, then Flume's own.
+    #[test]
+    fn kafka_client_defaults_are_java_2_0_1s_unless_configured() {
+        let ctx = Context::from_pairs("a1.channels.c1.", Vec::<(String, String)>::new());
+        let consumer = consumer_props(&ctx, &[("auto.offset.reset", "earliest")], &[]).unwrap();
+        assert_eq!(consumer.get("session.timeout.ms"), Some("10000"));
+        assert_eq!(consumer.get("auto.offset.reset"), Some("earliest"));
+        let producer = producer_props(&ctx, &[("acks", "all")], &[]).unwrap();
+        assert_eq!(producer.get("retries"), Some("0"));
+        assert_eq!(producer.get("message.timeout.ms"), Some("30000"));
+        assert_eq!(producer.get("partitioner"), Some("murmur2_random"));
+        assert_eq!(producer.get("linger.ms"), Some("1"));
+        assert_eq!(
+            producer.get("acks"),
+            Some("all"),
+            "Flume's component default wins"
+        );
+        let sink = producer_props(&ctx, &[], &[]).unwrap();
+        assert_eq!(sink.get("acks"), Some("1"), "Java's default");
+
+        // What the configuration sets wins.
+        let ctx = Context::from_pairs(
+            "a1.channels.c1.",
+            [
+                ("kafka.consumer.session.timeout.ms", "30000"),
+                ("kafka.producer.retries", "3"),
+                ("kafka.producer.linger.ms", "0"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let consumer = consumer_props(&ctx, &[], &[]).unwrap();
+        assert_eq!(consumer.get("session.timeout.ms"), Some("30000"));
+        let producer = producer_props(&ctx, &[], &[]).unwrap();
+        assert_eq!(producer.get("retries"), Some("3"));
+        assert_eq!(producer.get("linger.ms"), Some("0"));
+    }
 
     #[test]
     fn topics_split_like_flume() {

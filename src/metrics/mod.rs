@@ -1,6 +1,7 @@
 //! Component counters under Flume's names (`SOURCE.r1`, `CHANNEL.c1`, `SINK.k1`) with Flume's
 //! attribute sets, and the registry that `-Dflume.monitoring.type=http|prometheus` serves.
 
+pub mod health;
 pub mod http;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -263,6 +264,8 @@ impl MetricSource for ChannelMetrics {
 #[derive(Default)]
 pub struct Registry {
     entries: Mutex<Vec<Arc<dyn MetricSource>>>,
+    /// Component statuses for `/ready`.
+    pub health: health::Health,
 }
 
 impl Registry {
@@ -312,12 +315,15 @@ impl Registry {
         serde_json::Value::Object(root).to_string()
     }
 
-    /// The same counters in Prometheus text format: `flume_<kind>_<attribute>{component="name"}`.
-    pub fn to_prometheus(&self) -> String {
+    /// The same counters in Prometheus text format:
+    /// `flume_<kind>_<attribute>{agent="a1",name="<component>"}` (non-numeric attributes left out).
+    pub fn to_prometheus(&self, agent: &str) -> String {
         let mut lines: Vec<String> = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
+        let agent = label_value(agent);
         for source in self.snapshot() {
             let kind = source.kind().to_ascii_lowercase();
+            let name = label_value(source.name());
             for (attr, value) in source.attributes() {
                 let Ok(v) = value.parse::<f64>() else {
                     continue;
@@ -331,7 +337,7 @@ impl Registry {
                 } else {
                     value
                 };
-                lines.push(format!("{metric}{{name=\"{}\"}} {v}", source.name()));
+                lines.push(format!("{metric}{{agent=\"{agent}\",name=\"{name}\"}} {v}"));
             }
         }
         lines.push(String::new());
@@ -425,6 +431,13 @@ fn internal_counter_name(kind: &str, attribute: &str) -> Option<&'static str> {
         "CheckpointBackupWriteErrorCount" => "channel.file.checkpoint.backup.write.error",
         _ => return None,
     })
+}
+
+/// A Prometheus label value: backslash, double quote and line feed escaped.
+fn label_value(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn snake_case(s: &str) -> String {

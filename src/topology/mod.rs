@@ -17,6 +17,7 @@ use crate::channel::{self, ChannelRef};
 use crate::component::{BuildEnv, BuildError, Status};
 use crate::config::{AgentConfig, ConfigError, Diagnostic, Severity};
 use crate::interceptor::InterceptorChain;
+use crate::metrics::health::ComponentStatus;
 use crate::metrics::{MetricSource, Registry};
 use crate::processor::{self, DefaultSinkProcessor, SinkProcessor};
 use crate::registry;
@@ -465,16 +466,25 @@ pub struct Running {
     sink_tasks: Vec<(String, JoinHandle<()>)>,
     metrics: Vec<Arc<dyn MetricSource>>,
     registry: Arc<Registry>,
+    /// `(kind, name)` of every component whose status `/ready` follows.
+    statuses: Vec<(&'static str, String)>,
 }
 
 /// Start in Flume's order: channels, then sinks, then sources.
 pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
     let mut metrics: Vec<Arc<dyn MetricSource>> = Vec::new();
+    let mut statuses: Vec<(&'static str, String)> = Vec::new();
     for c in &built.channels {
         tracing::info!("Starting Channel {}", c.name);
-        if let Err(error) = c.channel.start().await {
-            tracing::error!(channel = %c.name, %error, "channel failed to start");
-        }
+        let status = match c.channel.start().await {
+            Ok(()) => ComponentStatus::Running,
+            Err(error) => {
+                tracing::error!(channel = %c.name, %error, "channel failed to start");
+                ComponentStatus::Failed(format!("failed to start: {error}"))
+            }
+        };
+        registry.health.set("CHANNEL", &c.name, status);
+        statuses.push(("CHANNEL", c.name.clone()));
         if let Some(m) = c.channel.metrics() {
             m.start();
             registry.register(Arc::clone(&m));
@@ -496,9 +506,22 @@ pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
         }
         let token = sink_shutdown.clone();
         let name = runner.name.clone();
+        let kind = if runner.sinks == [runner.name.as_str()] {
+            "SINK"
+        } else {
+            "SINKGROUP"
+        };
+        registry
+            .health
+            .set(kind, &runner.name, ComponentStatus::Starting);
+        statuses.push((kind, runner.name.clone()));
+        let status = StatusReport {
+            registry: Arc::clone(&registry),
+            kind,
+        };
         sink_tasks.push((
             name,
-            tokio::spawn(run_sink(runner.name, runner.processor, token)),
+            tokio::spawn(run_sink(runner.name, runner.processor, token, status)),
         ));
     }
 
@@ -517,7 +540,15 @@ pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
             processor: s.processor,
             shutdown: source_shutdown.clone(),
         };
-        source_tasks.push((s.name, tokio::spawn(run_source(s.source, cx))));
+        registry
+            .health
+            .set("SOURCE", &s.name, ComponentStatus::Starting);
+        statuses.push(("SOURCE", s.name.clone()));
+        let status = StatusReport {
+            registry: Arc::clone(&registry),
+            kind: "SOURCE",
+        };
+        source_tasks.push((s.name, tokio::spawn(run_source(s.source, cx, status))));
     }
 
     Running {
@@ -528,13 +559,27 @@ pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
         sink_tasks,
         metrics,
         registry,
+        statuses,
+    }
+}
+
+/// Where a supervised component reports its status for `/ready`.
+struct StatusReport {
+    registry: Arc<Registry>,
+    kind: &'static str,
+}
+
+impl StatusReport {
+    fn set(&self, name: &str, status: ComponentStatus) {
+        self.registry.health.set(self.kind, name, status);
     }
 }
 
 /// Supervise a source: restart it with a back-off when it fails or panics.
-async fn run_source(mut source: Box<dyn Source>, cx: SourceContext) {
+async fn run_source(mut source: Box<dyn Source>, cx: SourceContext, status: StatusReport) {
     let mut delay = Duration::from_secs(1);
     loop {
+        status.set(&cx.name, ComponentStatus::Running);
         let outcome = AssertUnwindSafe(source.run(&cx)).catch_unwind().await;
         if cx.shutdown.is_cancelled() {
             return;
@@ -542,10 +587,24 @@ async fn run_source(mut source: Box<dyn Source>, cx: SourceContext) {
         match outcome {
             Ok(Ok(())) => return,
             Ok(Err(error)) => {
-                tracing::error!(source = %cx.name, %error, "source failed; restarting in {}s", delay.as_secs())
+                tracing::error!(source = %cx.name, %error, "source failed; restarting in {}s", delay.as_secs());
+                status.set(
+                    &cx.name,
+                    ComponentStatus::Failed(format!(
+                        "failed ({error}); restarting in {}s",
+                        delay.as_secs()
+                    )),
+                );
             }
             Err(_) => {
-                tracing::error!(source = %cx.name, "source panicked; restarting in {}s", delay.as_secs())
+                tracing::error!(source = %cx.name, "source panicked; restarting in {}s", delay.as_secs());
+                status.set(
+                    &cx.name,
+                    ComponentStatus::Failed(format!(
+                        "panicked; restarting in {}s",
+                        delay.as_secs()
+                    )),
+                );
             }
         }
         tokio::select! {
@@ -563,9 +622,17 @@ async fn run_sink(
     name: String,
     mut processor: Box<dyn SinkProcessor>,
     shutdown: CancellationToken,
+    status: StatusReport,
 ) {
-    if let Err(error) = processor.start().await {
-        tracing::error!(sink = %name, %error, "sink failed to start");
+    match processor.start().await {
+        Ok(()) => status.set(&name, ComponentStatus::Running),
+        Err(error) => {
+            tracing::error!(sink = %name, %error, "sink failed to start");
+            status.set(
+                &name,
+                ComponentStatus::Failed(format!("failed to start: {error}")),
+            );
+        }
     }
     let mut backoffs: u32 = 0;
     loop {
@@ -632,6 +699,9 @@ impl Running {
                 tracing::info!("{line}");
             }
             self.registry.unregister(m.kind(), m.name());
+        }
+        for (kind, name) in &self.statuses {
+            self.registry.health.remove(kind, name);
         }
     }
 }

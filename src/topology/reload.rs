@@ -10,6 +10,7 @@ use super::{FatalError, Running};
 use crate::component::BuildEnv;
 use crate::config::{self, AgentConfig, LoadError, LoadOptions, Severity};
 use crate::metrics::Registry;
+use crate::metrics::health::Phase;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -68,6 +69,22 @@ impl Agent {
     /// Load, build and start. On error nothing from this configuration runs (the previous one,
     /// if any, keeps running).
     pub async fn load(&mut self) -> Result<(), AgentError> {
+        let result = self.load_inner().await;
+        let health = &self.registry.health;
+        match &result {
+            Ok(()) if self.running.is_some() => health.set_phase(Phase::Running),
+            Ok(()) => health.set_phase(Phase::Idle(format!(
+                "no configuration for agent {}",
+                self.name
+            ))),
+            // A failed reload keeps the running configuration.
+            Err(_) if self.running.is_some() => {}
+            Err(error) => health.set_phase(Phase::Idle(error.to_string())),
+        }
+        result
+    }
+
+    async fn load_inner(&mut self) -> Result<(), AgentError> {
         self.mtimes = mtimes(&self.files);
         let cfg = config::load_agent(&self.files, &self.name, &self.options)?;
         log_diagnostics(&cfg);

@@ -895,3 +895,73 @@ fn two_agents_in_one_group_share_the_partitions() {
         "both agents delivered: {delivered:?}"
     );
 }
+
+/// Kafka client defaults are kafka-clients 2.0.1's where librdkafka's differ: with no
+/// `session.timeout.ms` configured, an agent restarted after `kill -9` waits out its dead
+/// group member for Java's 10 s session timeout, not librdkafka's 45 s, before its sink
+/// delivers again from the Kafka channel.
+#[test]
+fn kafka_channel_restarted_after_kill_9_delivers_within_the_java_session_timeout() {
+    let broker = broker();
+    let channel_topic = unique_topic("sess-chan");
+    let out = unique_topic("sess-out");
+    broker.create_topic(&channel_topic, 1);
+    broker.create_topic(&out, 1);
+    let first: Vec<Value> = (0..50)
+        .map(
+            |i| json!({"avro_event": {"headers": {}, "body_hex": hex(format!("a{i}").as_bytes())}}),
+        )
+        .collect();
+    broker.produce(&channel_topic, &first);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.channels = c1\na1.sinks = k1\n\
+             a1.channels.c1.type = org.apache.flume.channel.kafka.KafkaChannel\n\
+             a1.channels.c1.kafka.bootstrap.servers = {b}\na1.channels.c1.kafka.topic = {channel_topic}\n\
+             a1.channels.c1.kafka.consumer.group.id = sess\n\
+             a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.kafka.bootstrap.servers = {b}\na1.sinks.k1.kafka.topic = {out}\n\
+             a1.sinks.k1.flumeBatchSize = 10\n",
+            b = broker.bootstrap,
+        ),
+    );
+    let port = free_port();
+    let mon = [
+        "-Dflume.monitoring.type=http".to_string(),
+        format!("-Dflume.monitoring.port={port}"),
+    ];
+    let mon: Vec<&str> = mon.iter().map(String::as_str).collect();
+    let mut agent = Agent::start("a1", &conf, &mon);
+    eventually(
+        Duration::from_secs(60),
+        "the first events delivered",
+        || metric(port, "SINK.k1", "EventDrainSuccessCount") >= 50,
+    );
+    agent.kill9();
+    let second: Vec<Value> = (0..20)
+        .map(
+            |i| json!({"avro_event": {"headers": {}, "body_hex": hex(format!("b{i}").as_bytes())}}),
+        )
+        .collect();
+    broker.produce(&channel_topic, &second);
+    let restarted = std::time::Instant::now();
+    let mut agent = Agent::start("a1", &conf, &mon);
+    eventually(
+        Duration::from_secs(60),
+        "the restarted agent delivers",
+        || metric(port, "SINK.k1", "EventDrainSuccessCount") > 0,
+    );
+    let waited = restarted.elapsed();
+    assert_eq!(agent.stop(), Some(0));
+    // The group waits out the dead member for the session timeout (10 s) plus a rebalance:
+    // about 23 s here; with `session.timeout.ms = 45000` (librdkafka's default) nothing was
+    // delivered within 60 s.
+    assert!(
+        waited < Duration::from_secs(40),
+        "first delivery {waited:?} after the restart"
+    );
+    eprintln!("first delivery {waited:?} after the restart");
+}

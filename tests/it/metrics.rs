@@ -132,7 +132,7 @@ fn prometheus_serves_the_same_counters() {
         let (status, _, body) = http("GET", port, "/metrics", None, b"");
         let text = String::from_utf8_lossy(&body).to_string();
         status == 200
-            && text.contains("flume_source_event_accepted_count{name=\"r1\"} 7")
+            && text.contains("flume_source_event_accepted_count{agent=\"a1\",name=\"r1\"} 7")
             && text.contains("# TYPE flume_channel_channel_size gauge")
     });
 }
