@@ -5,6 +5,7 @@
 //! [`sink`]s. See `docs/` and the module docs for the Flume behaviour each part mirrors.
 
 pub mod avro_rpc;
+pub mod bucket_path;
 pub mod channel;
 pub mod cli;
 pub mod component;

@@ -59,7 +59,7 @@ fn now_ms() -> i64 {
 /// Check a `header_rules` value; `Err` says why not.
 fn check_rule(rule: &str, value: Option<&str>, before: i64, after: i64) -> Result<(), String> {
     let value = value.ok_or_else(|| format!("header missing (rule: {rule})"))?;
-    let local = crate::format::bucket_path::local_host();
+    let local = crate::interceptor::host::local_host();
     if rule.contains("millis") {
         let ms: i64 = value
             .parse()
@@ -231,8 +231,7 @@ fn interceptor_vectors() {
     for case in cases {
         let id = case["id"].as_str().unwrap_or("?");
         // The host rules need a resolvable local host, as Flume's tests do.
-        if case["interceptor"] == "host"
-            && crate::format::bucket_path::local_host().address.is_none()
+        if case["interceptor"] == "host" && crate::interceptor::host::local_host().address.is_none()
         {
             println!(
                 "SKIPPED {id}: this machine's host name does not resolve, so Flume's host interceptor sets nothing either"

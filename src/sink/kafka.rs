@@ -132,12 +132,8 @@ pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, S
             // Flume escapes the topic with BucketPath: `%{header}`, and `%Y`-style escapes that
             // need the event's `timestamp` header (a missing one fails the batch, as in Flume).
             None => Arc::from(
-                crate::format::bucket_path::escape(
-                    &config.topic,
-                    &event.headers,
-                    &Default::default(),
-                )
-                .map_err(|e| format!("kafka.topic {}: {e}", config.topic))?,
+                crate::bucket_path::escape(&config.topic, &event.headers, &Default::default())
+                    .map_err(|e| format!("kafka.topic {}: {e}", config.topic))?,
             ),
         }
     } else {

@@ -6,6 +6,7 @@ pub mod blocking;
 pub mod channel_processor;
 pub mod deliver;
 pub mod exec;
+pub mod gson;
 pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;

@@ -141,7 +141,7 @@ a1.sinks.kalert.sink.serializer = avro_event
     assert_eq!(agent.stop(), Some(0));
     let log = agent.log();
 
-    let host = flume_rs::format::bucket_path::local_host()
+    let host = flume_rs::interceptor::host::local_host()
         .address
         .clone()
         .expect("this host resolves");

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::bucket_path::{EscapeOptions, EscapePattern, RoundUnit, Rounding, Zone};
 use crate::config::{ConfigError, Context};
-use crate::format::bucket_path::{EscapeOptions, EscapePattern, RoundUnit, Rounding, Zone};
 use crate::format::codec::Codec;
 use crate::format::sequence_file::ValueClass;
 use crate::sink::serializer::SerializerFactory;

@@ -2,7 +2,7 @@
 //! per-event path on HDFS, S3 or the local file system (reference §11.5).
 //!
 //! Per transaction: take up to `hdfs.batchSize` events; for each, escape `hdfs.path` and
-//! `hdfs.filePrefix` ([`crate::format::bucket_path`]) and append it to that bucket's file
+//! `hdfs.filePrefix` ([`crate::bucket_path`]) and append it to that bucket's file
 //! ([`bucket::BucketWriter`]); flush every touched bucket; commit. A storage failure (or a call
 //! over `hdfs.callTimeout`) rolls the transaction back and backs off; an event whose path cannot
 //! be escaped (no `timestamp` header for a `%Y`) rolls back and fails — the event stays at the
@@ -31,12 +31,12 @@ use async_trait::async_trait;
 use self::bucket::{BucketError, BucketWriter, Shared};
 use self::config::HdfsSinkConfig;
 use super::{Sink, SinkError};
+use crate::bucket_path::{EscapeError, EscapePattern};
 use crate::channel::ChannelRef;
 use crate::component::{BuildEnv, Status};
 use crate::config::hadoop::HadoopConf;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::format::bucket_path::{EscapeError, EscapePattern};
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
 use crate::storage::{Storage, redact};
 
