@@ -133,13 +133,16 @@ pub fn resolve_target(args: &TopArgs) -> Target {
     if let Some(name) = &args.name
         && let Some((pid, props)) = find_agent_process(name, args.conf_file.as_deref())
     {
-        let (port, origin) = match monitoring_port(&props) {
+        let (port, mut origin) = match monitoring_port(&props) {
             Some(p) => (p, format!("-Dflume.monitoring.port of process {pid}")),
             None => (
                 default,
                 format!("process {pid} has no -Dflume.monitoring.port: the default"),
             ),
         };
+        if !props.iter().any(|(k, _)| k == "flume.monitoring.type") {
+            origin.push_str(", but it has no -Dflume.monitoring.type: no monitoring server");
+        }
         return Target { host, port, origin };
     }
     let mut props = Vec::new();
