@@ -1295,3 +1295,184 @@ fn agent_warns_about_unknown_keys_once_after_build() {
     assert!(!log.contains("a1.sources.r1.type: unknown"), "{log}");
     assert!(!log.contains("a1.sinks.k1.channel: unknown"), "{log}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start lines: `compat-fixtures/start-lines/<case>/` holds a configuration (`agent.conf`, or
+// `reference` + `replace`, see below), the
+// command-line arguments (`args`), optional environment variables (`env`, `NAME=value` lines)
+// and `expected-start-lines.txt`: the lifecycle lines Flume 1.9.0 logged when started on the
+// same configuration. `@FREE_PORT@` and `@TMPDIR@` in `agent.conf` and `env` become a free port
+// and a fresh temporary folder for each run.
+
+const START_KINDS: [&str; 3] = ["CHANNEL", "SINK", "SOURCE"];
+
+/// The lifecycle line in a log line, and its kind, if it is one.
+fn start_line(line: &str) -> Option<(usize, String)> {
+    for (kind, word) in START_KINDS.iter().zip(["Channel", "Sink", "Source"]) {
+        let starting = format!("Starting {word} ");
+        if let Some(at) = line.find(&starting) {
+            return Some((
+                START_KINDS.iter().position(|k| k == kind)?,
+                line[at..].to_string(),
+            ));
+        }
+        let started = format!("Component type: {kind}, name: ");
+        if let Some(at) = line.find(&started)
+            && line.ends_with(" started")
+        {
+            return Some((
+                START_KINDS.iter().position(|k| k == kind)?,
+                line[at..].to_string(),
+            ));
+        }
+    }
+    None
+}
+
+fn start_line_sets(lines: &[(usize, String)]) -> Vec<std::collections::BTreeSet<String>> {
+    let mut sets = vec![std::collections::BTreeSet::new(); START_KINDS.len()];
+    for (kind, line) in lines {
+        sets[*kind].insert(line.clone());
+    }
+    sets
+}
+
+fn run_start_lines_case(case: &Path) -> Result<(), String> {
+    let read =
+        |name: &str| std::fs::read_to_string(case.join(name)).map_err(|e| format!("{name}: {e}"));
+    let expected_text = read("expected-start-lines.txt")?;
+    let mut expected = Vec::new();
+    for (n, line) in expected_text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        expected.push(start_line(line).ok_or_else(|| {
+            format!(
+                "expected-start-lines.txt:{}: not a lifecycle line: {line:?}",
+                n + 1
+            )
+        })?);
+    }
+    let args: Vec<String> = read("args")?
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if !args.iter().any(|a| a == "-n" || a == "--name") {
+        return Err("args: no -n AGENT".into());
+    }
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let port = free_port().to_string();
+    let fill = |text: &str| {
+        text.replace("@FREE_PORT@", &port)
+            .replace("@TMPDIR@", &tmp.path().join("data").display().to_string())
+    };
+    std::fs::create_dir_all(tmp.path().join("data")).map_err(|e| e.to_string())?;
+    let conf = tmp.path().join("agent.conf");
+    // Either the case's own `agent.conf`, or `reference`: a file under the shared reference
+    // folder (Flume's example configurations), with the `replace` lines (`FROM => TO`) applied.
+    let mut text = match read("reference") {
+        Ok(rel) => {
+            let path = shared_reference().join(rel.trim());
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        Err(_) => read("agent.conf")?,
+    };
+    for line in std::fs::read_to_string(case.join("replace"))
+        .unwrap_or_default()
+        .lines()
+    {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (from, to) = line
+            .split_once(" => ")
+            .ok_or_else(|| format!("replace: not `FROM => TO`: {line:?}"))?;
+        if !text.contains(from) {
+            return Err(format!("replace: {from:?} is not in the configuration"));
+        }
+        text = text.replace(from, to);
+    }
+    std::fs::write(&conf, fill(&text)).map_err(|e| e.to_string())?;
+    let env_text = std::fs::read_to_string(case.join("env")).unwrap_or_default();
+    let mut cmd = Command::new(flume_ng());
+    cmd.current_dir(tmp.path())
+        .args(["agent", "-f"])
+        .arg(&conf)
+        .arg("--no-reload-conf")
+        .arg("-Dflume.root.logger=INFO,console")
+        .args(&args);
+    for line in env_text.lines().filter(|l| !l.trim().is_empty()) {
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("env: not NAME=value: {line:?}"))?;
+        cmd.env(k.trim(), fill(v));
+    }
+    let mut agent = Agent::spawn(cmd);
+    // Wait for every expected line, then a little longer for lines that should not come.
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let log = agent.log();
+        if expected.iter().all(|(_, l)| log.contains(l.as_str())) {
+            break;
+        }
+        if let Ok(Some(_)) = agent.child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let exited_alone = matches!(agent.child.try_wait(), Ok(Some(_)));
+    agent.stop();
+    let log = agent.log();
+    // The signal handler is installed once start-up is over: its line proves no start was cut.
+    if !exited_alone && !log.contains("Stopping agent") {
+        return Err(format!("agent did not finish starting; log:\n{log}"));
+    }
+    let actual: Vec<(usize, String)> = log.lines().filter_map(start_line).collect();
+    let mut problems = Vec::new();
+    let (want, got) = (start_line_sets(&expected), start_line_sets(&actual));
+    for (k, kind) in START_KINDS.iter().enumerate() {
+        let missing: Vec<_> = want[k].difference(&got[k]).collect();
+        let extra: Vec<_> = got[k].difference(&want[k]).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            problems.push(format!("{kind}: missing {missing:?}, unexpected {extra:?}"));
+        }
+    }
+    if let Some(w) = actual.windows(2).find(|w| w[1].0 < w[0].0) {
+        problems.push(format!(
+            "order: {:?} after {:?} (Flume starts channels, then sinks, then sources)",
+            w[1].1, w[0].1
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\n--- log\n{log}", problems.join("\n")))
+    }
+}
+
+#[test]
+fn config_start_lines_match_flume() {
+    let root = repo().join("compat-fixtures/start-lines");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 12,
+        "start-line cases missing in {}",
+        root.display()
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            run_start_lines_case(case)
+                .err()
+                .map(|e| format!("{}: {e}", case.display()))
+        })
+        .collect();
+    println!("start-line cases: {}", cases.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
