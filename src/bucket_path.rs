@@ -11,14 +11,15 @@
 //!   and unknown letters. Then rounding (`hdfs.round*`, calendar-field based, in the zone), then
 //!   the `SimpleDateFormat` pattern of the letter, formatted in the zone with English names.
 //!
-//! Written by hand: no crate implements Flume's rules. Dates are computed with chrono and
-//! chrono-tz; time zones are resolved as `java.util.TimeZone.getTimeZone` does (unknown ids
-//! become GMT).
+//! Written by hand: no crate implements Flume's rules. Dates, patterns and zones are Java's
+//! time model of [`crate::java::date`] (the same formatter as the syslog sources' and the
+//! regex extractor's); time zones are resolved as `java.util.TimeZone.getTimeZone` does
+//! (unknown ids become GMT).
 
-use chrono::{Datelike, NaiveDateTime, Offset, TimeZone as _, Timelike};
-use chrono_tz::Tz;
+use std::sync::OnceLock;
 
 use crate::event::Headers;
+use crate::java::date::{Dialect, JavaDateFormat};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EscapeError {
@@ -91,191 +92,13 @@ pub struct Rounding {
     pub value: u32,
 }
 
-/// A time zone as Java sees one: a tz database zone or a fixed offset in milliseconds
-/// (`GMT+05:30` custom ids, and `SimpleTimeZone`s in tests).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Zone {
-    Tz(Tz),
-    OffsetMillis(i64),
-}
-
-impl Default for Zone {
-    /// The JVM default zone of this process (no `-Duser.timezone`).
-    fn default() -> Self {
-        Zone::jvm_default(None)
-    }
-}
-
-impl Zone {
-    pub const UTC: Zone = Zone::Tz(Tz::UTC);
-
-    /// `TimeZone.getTimeZone(id)`: a known id, a Java short id (`PST`, `IST`…), or a custom
-    /// `GMT[+-]h[h][[:]mm]` id; `None` where Java silently falls back to GMT.
-    pub fn parse_java(id: &str) -> Option<Zone> {
-        if let Some(offset) = parse_custom_gmt(id) {
-            return Some(Zone::OffsetMillis(offset));
-        }
-        let name = java_short_id(id).unwrap_or(id);
-        name.parse::<Tz>().ok().map(Zone::Tz)
-    }
-
-    /// `TimeZone.getTimeZone(id)` including its fallback: unknown ids become GMT.
-    pub fn java(id: &str) -> Zone {
-        Zone::parse_java(id).unwrap_or(Zone::Tz(Tz::GMT))
-    }
-
-    /// The JVM's default zone: `-Duser.timezone`, else `TZ`, else `/etc/localtime`
-    /// (`/etc/timezone`), else UTC.
-    pub fn jvm_default(user_timezone: Option<&str>) -> Zone {
-        if let Some(id) = user_timezone.map(str::trim).filter(|s| !s.is_empty()) {
-            return Zone::java(id);
-        }
-        if let Ok(tz) = std::env::var("TZ") {
-            let id = tz.trim_start_matches(':');
-            if id.starts_with('/') {
-                // TZ=":/etc/localtime" or a zoneinfo file: the zone it links to.
-                if let Some(zone) = zone_of_file(std::path::Path::new(id)) {
-                    return zone;
-                }
-            } else if !id.is_empty() {
-                return Zone::java(id);
-            }
-        }
-        if let Some(zone) = zone_of_file(std::path::Path::new("/etc/localtime")) {
-            return zone;
-        }
-        if let Ok(text) = std::fs::read_to_string("/etc/timezone")
-            && let Some(zone) = Zone::parse_java(text.trim())
-        {
-            return zone;
-        }
-        Zone::UTC
-    }
-
-    /// Offset from UTC in milliseconds at the instant `utc_ms`.
-    fn offset_at(self, utc_ms: i64) -> i64 {
-        match self {
-            Zone::OffsetMillis(ms) => ms,
-            Zone::Tz(tz) => {
-                let Some(utc) = chrono::DateTime::from_timestamp_millis(utc_ms) else {
-                    return 0;
-                };
-                tz.offset_from_utc_datetime(&utc.naive_utc())
-                    .fix()
-                    .local_minus_utc() as i64
-                    * 1000
-            }
-        }
-    }
-
-    /// The instant of a wall-clock time, resolved as a lenient `GregorianCalendar` does:
-    /// an ambiguous time (clocks set back) takes the standard-time reading, a skipped time
-    /// (clocks set forward) moves forward by the gap.
-    fn wall_to_utc(self, wall_ms: i64) -> i64 {
-        match self {
-            Zone::OffsetMillis(ms) => wall_ms - ms,
-            Zone::Tz(tz) => {
-                let Some(naive) = naive_from_millis(wall_ms) else {
-                    return wall_ms;
-                };
-                match tz.from_local_datetime(&naive) {
-                    chrono::LocalResult::Single(t) => t.timestamp_millis(),
-                    chrono::LocalResult::Ambiguous(_, later) => later.timestamp_millis(),
-                    chrono::LocalResult::None => {
-                        // In a gap: interpret with the offset in force before the gap.
-                        let before = self.offset_at(wall_ms - 86_400_000);
-                        wall_ms - before
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn naive_from_millis(ms: i64) -> Option<NaiveDateTime> {
-    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
-}
-
-/// The zone a zoneinfo file (or a link to one) names: `…/zoneinfo/Europe/Paris`.
-fn zone_of_file(path: &std::path::Path) -> Option<Zone> {
-    let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
-    let target = target.to_string_lossy();
-    let (_, id) = target.rsplit_once("zoneinfo/")?;
-    Zone::parse_java(id)
-}
-
-/// Java's custom ids: `GMT+h`, `GMT+hh`, `GMT+hhmm`, `GMT+hh:mm` (hours ≤ 23, minutes ≤ 59).
-fn parse_custom_gmt(id: &str) -> Option<i64> {
-    let rest = id.strip_prefix("GMT")?;
-    let (sign, rest) = match rest.as_bytes().first()? {
-        b'+' => (1, &rest[1..]),
-        b'-' => (-1, &rest[1..]),
-        _ => return None,
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let (hours, minutes) = if let Some((h, m)) = rest.split_once(':') {
-        if !digits(h) || h.len() > 2 || !digits(m) || m.len() != 2 {
-            return None;
-        }
-        (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?)
-    } else {
-        if !digits(rest) {
-            return None;
-        }
-        match rest.len() {
-            1 | 2 => (rest.parse::<i64>().ok()?, 0),
-            3 => (
-                rest[..1].parse::<i64>().ok()?,
-                rest[1..].parse::<i64>().ok()?,
-            ),
-            4 => (
-                rest[..2].parse::<i64>().ok()?,
-                rest[2..].parse::<i64>().ok()?,
-            ),
-            _ => return None,
-        }
-    };
-    if hours > 23 || minutes > 59 {
-        return None;
-    }
-    Some(sign * (hours * 60 + minutes) * 60_000)
-}
-
-/// The JDK's old three-letter ids (`ZoneInfoFile` with `sun.timezone.ids.oldmapping` unset)
-/// that the tz database does not know under the same name.
-fn java_short_id(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "ACT" => "Australia/Darwin",
-        "AET" => "Australia/Sydney",
-        "AGT" => "America/Argentina/Buenos_Aires",
-        "ART" => "Africa/Cairo",
-        "AST" => "America/Anchorage",
-        "BET" => "America/Sao_Paulo",
-        "BST" => "Asia/Dhaka",
-        "CAT" => "Africa/Harare",
-        "CNT" => "America/St_Johns",
-        "CST" => "America/Chicago",
-        "CTT" => "Asia/Shanghai",
-        "EAT" => "Africa/Addis_Ababa",
-        "ECT" => "Europe/Paris",
-        "IET" => "America/Indiana/Indianapolis",
-        "IST" => "Asia/Kolkata",
-        "JST" => "Asia/Tokyo",
-        "MIT" => "Pacific/Apia",
-        "NET" => "Asia/Yerevan",
-        "NST" => "Pacific/Auckland",
-        "PLT" => "Asia/Karachi",
-        "PNT" => "America/Phoenix",
-        "PRT" => "America/Puerto_Rico",
-        "PST" => "America/Los_Angeles",
-        "SST" => "Pacific/Guadalcanal",
-        "VST" => "Asia/Ho_Chi_Minh",
-        _ => return None,
-    })
-}
+/// Zones are Java's ([`JavaZone`]): `hdfs.timeZone` is read with
+/// [`JavaZone::from_java_id`] (unknown ids become GMT), its absence means the JVM default zone
+/// ([`crate::java::date::jvm_default_zone`]).
+pub use crate::java::date::JavaZone as Zone;
 
 /// How `%x` escapes get and treat their time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EscapeOptions {
     /// `hdfs.timeZone` (or the JVM default zone).
     pub zone: Zone,
@@ -285,6 +108,18 @@ pub struct EscapeOptions {
     pub use_local_timestamp: bool,
     /// A fixed clock for tests; `None` reads the system clock.
     pub now_ms: Option<i64>,
+}
+
+impl Default for EscapeOptions {
+    /// The JVM default zone of this process, no rounding, the event's timestamp.
+    fn default() -> Self {
+        EscapeOptions {
+            zone: crate::java::date::default_zone(),
+            rounding: None,
+            use_local_timestamp: false,
+            now_ms: None,
+        }
+    }
 }
 
 /// One piece of a parsed pattern.
@@ -424,7 +259,7 @@ impl EscapePattern {
                         Some(t) => t,
                         None => time.insert(TimeFields::new(headers, opts, now)?),
                     };
-                    t.format(*c, out);
+                    t.format(*c, &opts.zone, out);
                 }
             }
         }
@@ -450,15 +285,52 @@ fn parse_java_long(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-/// The timestamp of one event and its calendar fields in the zone, after rounding.
+/// The `SimpleDateFormat` pattern of each `%x` letter that formats a date (reference §11.5.1).
+const LETTER_PATTERNS: &[(u8, &str)] = &[
+    (b'a', "EEE"),
+    (b'A', "EEEE"),
+    (b'b', "MMM"),
+    (b'B', "MMMM"),
+    (b'c', "EEE MMM d HH:mm:ss yyyy"),
+    (b'd', "dd"),
+    (b'e', "d"),
+    (b'D', "MM/dd/yy"),
+    (b'H', "HH"),
+    (b'I', "hh"),
+    (b'j', "DDD"),
+    (b'k', "H"),
+    (b'l', "h"),
+    (b'm', "MM"),
+    (b'M', "mm"),
+    (b'n', "M"),
+    (b'p', "a"),
+    (b'S', "ss"),
+    (b'y', "yy"),
+    (b'Y', "yyyy"),
+    (b'z', "ZZZ"),
+];
+
+/// The compiled format of a `%x` letter, or `None` for the letters that are not dates.
+fn letter_format(c: u8) -> Option<&'static JavaDateFormat> {
+    static FORMATS: OnceLock<Vec<(u8, JavaDateFormat)>> = OnceLock::new();
+    FORMATS
+        .get_or_init(|| {
+            LETTER_PATTERNS
+                .iter()
+                .filter_map(|&(c, p)| JavaDateFormat::simple(p).ok().map(|f| (c, f)))
+                .collect()
+        })
+        .iter()
+        .find(|(l, _)| *l == c)
+        .map(|(_, f)| f)
+}
+
+/// The timestamp of one event, after rounding.
 struct TimeFields {
     /// `%t`: the header text (or the clock value).
     raw: String,
     /// Rounded instant, ms.
     utc_ms: i64,
-    /// Wall clock in the zone.
-    wall: NaiveDateTime,
-    offset_ms: i64,
 }
 
 impl TimeFields {
@@ -474,130 +346,42 @@ impl TimeFields {
             (header.clone(), ts)
         };
         let utc_ms = match opts.rounding {
-            Some(rounding) => round_down(ts, rounding, opts.zone)?,
+            Some(rounding) => round_down(ts, rounding, &opts.zone)?,
             None => ts,
         };
-        let offset_ms = opts.zone.offset_at(utc_ms);
-        let wall = naive_from_millis(utc_ms.saturating_add(offset_ms))
-            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
-        Ok(TimeFields {
-            raw,
-            utc_ms,
-            wall,
-            offset_ms,
-        })
+        Ok(TimeFields { raw, utc_ms })
     }
 
-    fn format(&self, c: u8, out: &mut String) {
-        use std::fmt::Write;
-        let w = &self.wall;
-        let hour12 = match w.hour() % 12 {
-            0 => 12,
-            h => h,
-        };
-        let _ = match c {
-            b'%' => out.write_str("%"),
-            b'a' => out.write_str(&DAYS[w.weekday().num_days_from_monday() as usize][..3]),
-            b'A' => out.write_str(DAYS[w.weekday().num_days_from_monday() as usize]),
-            b'b' => out.write_str(&MONTHS[w.month0() as usize][..3]),
-            b'B' => out.write_str(MONTHS[w.month0() as usize]),
-            b'c' => write!(
-                out,
-                "{} {} {} {:02}:{:02}:{:02} {}",
-                &DAYS[w.weekday().num_days_from_monday() as usize][..3],
-                &MONTHS[w.month0() as usize][..3],
-                w.day(),
-                w.hour(),
-                w.minute(),
-                w.second(),
-                Year(w.year())
-            ),
-            b'd' => write!(out, "{:02}", w.day()),
-            b'e' => write!(out, "{}", w.day()),
-            b'D' => write!(
-                out,
-                "{:02}/{:02}/{:02}",
-                w.month(),
-                w.day(),
-                w.year().rem_euclid(100)
-            ),
-            b'H' => write!(out, "{:02}", w.hour()),
-            b'I' => write!(out, "{hour12:02}"),
-            b'j' => write!(out, "{:03}", w.ordinal()),
-            b'k' => write!(out, "{}", w.hour()),
-            b'l' => write!(out, "{hour12}"),
-            b'm' => write!(out, "{:02}", w.month()),
-            b'M' => write!(out, "{:02}", w.minute()),
-            b'n' => write!(out, "{}", w.month()),
-            b'p' => out.write_str(if w.hour() < 12 { "AM" } else { "PM" }),
-            b's' => write!(out, "{}", self.utc_ms / 1000),
-            b'S' => write!(out, "{:02}", w.second()),
-            b't' => out.write_str(&self.raw),
-            b'y' => write!(out, "{:02}", w.year().rem_euclid(100)),
-            b'Y' => write!(out, "{}", Year(w.year())),
-            b'z' => {
-                let minutes = self.offset_ms / 60_000;
-                let sign = if minutes < 0 { '-' } else { '+' };
-                let m = minutes.abs();
-                write!(out, "{sign}{:04}", (m / 60) * 100 + m % 60)
-            }
+    fn format(&self, c: u8, zone: &Zone, out: &mut String) {
+        match c {
+            b'%' => out.push('%'),
+            b's' => out.push_str(&(self.utc_ms / 1000).to_string()),
+            b't' => out.push_str(&self.raw),
             // Unknown letters expand to nothing (after the timestamp was required).
-            _ => Ok(()),
-        };
+            c => {
+                if let Some(f) = letter_format(c) {
+                    f.format_into(self.utc_ms, zone, out);
+                }
+            }
+        }
     }
 }
-
-/// `yyyy`: at least 4 digits (years before 1 AD are out of scope).
-struct Year(i32);
-
-impl std::fmt::Display for Year {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}", self.0)
-    }
-}
-
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// `TimestampRoundDownUtil.roundDownTimeStamp{Seconds,Minutes,Hours}`: in the zone, the unit's
 /// calendar field becomes `field - field % value` and the smaller fields become zero.
-pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, EscapeError> {
+pub fn round_down(ts: i64, rounding: Rounding, zone: &Zone) -> Result<i64, EscapeError> {
     if ts <= 0 {
         return Err(EscapeError::NonPositiveTimestamp(ts));
     }
     let value = rounding.value.max(1) as i64;
-    let wall_ms = ts + zone.offset_at(ts);
-    let Some(wall) = naive_from_millis(wall_ms) else {
-        return Ok(ts);
-    };
-    let (second, minute, hour) = (
-        wall.second() as i64,
-        wall.minute() as i64,
-        wall.hour() as i64,
+    let wall_ms = ts + zone.offset_ms_at(ts);
+    let ms_of_day = wall_ms.rem_euclid(86_400_000);
+    let (hour, minute, second) = (
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
     );
-    let day_start = wall_ms - wall_ms.rem_euclid(86_400_000);
+    let day_start = wall_ms - ms_of_day;
     let rounded_wall = match rounding.unit {
         RoundUnit::Second => {
             day_start + hour * 3_600_000 + minute * 60_000 + (second - second % value) * 1000
@@ -605,7 +389,10 @@ pub fn round_down(ts: i64, rounding: Rounding, zone: Zone) -> Result<i64, Escape
         RoundUnit::Minute => day_start + hour * 3_600_000 + (minute - minute % value) * 60_000,
         RoundUnit::Hour => day_start + (hour - hour % value) * 3_600_000,
     };
-    Ok(zone.wall_to_utc(rounded_wall))
+    // A lenient `GregorianCalendar`: standard time in an overlap, the offset before a gap.
+    Ok(zone
+        .local_to_utc(rounded_wall, Dialect::Simple)
+        .unwrap_or(rounded_wall))
 }
 
 fn static_value(key: &str) -> Result<&'static str, EscapeError> {
@@ -647,9 +434,11 @@ mod tests {
     /// test-only `SimpleTimeZone(1, …)` written as "custom: raw UTC offset +1 ms".
     fn vector_zone(input: &serde_json::Value) -> Zone {
         match input["timeZone"].as_str() {
-            Some(s) if s.starts_with("custom: raw UTC offset +1 ms") => Zone::OffsetMillis(1),
-            Some(id) => Zone::java(id),
-            None => Zone::java(input["jvm_default_tz"].as_str().unwrap_or("UTC")),
+            Some(s) if s.starts_with("custom: raw UTC offset +1 ms") => {
+                Zone::fixed("custom-timezone", 1)
+            }
+            Some(id) => Zone::from_java_id(id),
+            None => Zone::from_java_id(input["jvm_default_tz"].as_str().unwrap_or("UTC")),
         }
     }
 
@@ -732,8 +521,8 @@ mod tests {
                 unit: RoundUnit::parse(input["unit"].as_str().unwrap()).unwrap(),
                 value: input["value"].as_u64().unwrap() as u32,
             };
-            let zone = Zone::java(input["tz"].as_str().unwrap());
-            let out = round_down(input["timestamp"].as_i64().unwrap(), rounding, zone);
+            let zone = Zone::from_java_id(input["tz"].as_str().unwrap());
+            let out = round_down(input["timestamp"].as_i64().unwrap(), rounding, &zone);
             assert_eq!(
                 out,
                 Ok(case["expected"]["output"].as_i64().unwrap()),
@@ -747,7 +536,7 @@ mod tests {
     #[test]
     fn timestamp_errors() {
         let opts = EscapeOptions {
-            zone: Zone::UTC,
+            zone: Zone::utc(),
             ..Default::default()
         };
         for pattern in ["%%", "%Q", "/x/%Y"] {
@@ -792,7 +581,7 @@ mod tests {
     #[test]
     fn parsing_edges() {
         let opts = EscapeOptions {
-            zone: Zone::UTC,
+            zone: Zone::utc(),
             ..Default::default()
         };
         let h = headers(&[("timestamp", "1340459193234"), ("h", "v")]);
@@ -820,26 +609,31 @@ mod tests {
 
     #[test]
     fn java_time_zones() {
-        assert_eq!(Zone::java("UTC"), Zone::UTC);
-        assert_eq!(Zone::java("No/Such_Zone"), Zone::Tz(Tz::GMT));
+        let offset = |id: &str| Zone::from_java_id(id).offset_ms_at(0);
+        let region = |id: &str| match Zone::from_java_id(id) {
+            Zone::Region { tz, .. } => Some(tz),
+            Zone::Fixed { .. } => None,
+        };
+        assert_eq!(Zone::from_java_id("UTC"), Zone::utc());
+        assert_eq!(Zone::from_java_id("No/Such_Zone"), Zone::gmt());
         assert_eq!(
-            Zone::java("utc"),
-            Zone::Tz(Tz::GMT),
+            Zone::from_java_id("utc"),
+            Zone::gmt(),
             "ids are case-sensitive"
         );
-        assert_eq!(Zone::java("GMT+05:30"), Zone::OffsetMillis(19_800_000));
-        assert_eq!(Zone::java("GMT-8"), Zone::OffsetMillis(-28_800_000));
-        assert_eq!(Zone::java("GMT+0530"), Zone::OffsetMillis(19_800_000));
-        assert_eq!(Zone::java("GMT+24"), Zone::Tz(Tz::GMT));
-        assert_eq!(Zone::java("PST"), Zone::Tz(Tz::America__Los_Angeles));
-        assert_eq!(Zone::java("IST"), Zone::Tz(Tz::Asia__Kolkata));
+        assert_eq!(offset("GMT+05:30"), 19_800_000);
+        assert_eq!(offset("GMT-8"), -28_800_000);
+        assert_eq!(offset("GMT+0530"), 19_800_000);
+        assert_eq!(Zone::from_java_id("GMT+24"), Zone::gmt());
+        assert_eq!(region("PST"), Some(chrono_tz::Tz::America__Los_Angeles));
+        assert_eq!(region("IST"), Some(chrono_tz::Tz::Asia__Kolkata));
         assert_eq!(
-            Zone::jvm_default(Some("Asia/Tokyo")),
-            Zone::Tz(Tz::Asia__Tokyo)
+            crate::java::date::jvm_default_zone(Some("Asia/Tokyo")).id(),
+            "Asia/Tokyo"
         );
         let h = headers(&[("timestamp", "1340459193234")]);
         let opts = EscapeOptions {
-            zone: Zone::java("GMT+05:30"),
+            zone: Zone::from_java_id("GMT+05:30"),
             ..Default::default()
         };
         assert_eq!(escape("%H:%M %z", &h, &opts).as_deref(), Ok("19:16 +0530"));
@@ -850,17 +644,17 @@ mod tests {
         // Los Angeles, 2014-11-02: 01:00–02:00 local happens twice (PDT 08:00Z–09:00Z, then
         // PST 09:00Z–10:00Z). Rounding to the hour sets the wall clock to 01:00, which a
         // lenient GregorianCalendar reads as standard time (09:00Z) — also for 01:30 PDT.
-        let la = Zone::Tz(Tz::America__Los_Angeles);
+        let la = Zone::from_java_id("America/Los_Angeles");
         let hour = Rounding {
             unit: RoundUnit::Hour,
             value: 1,
         };
         assert_eq!(
-            round_down(1_414_920_600_000, hour, la),
+            round_down(1_414_920_600_000, hour, &la),
             Ok(1_414_918_800_000)
         );
         assert_eq!(
-            round_down(1_414_917_000_000, hour, la),
+            round_down(1_414_917_000_000, hour, &la),
             Ok(1_414_918_800_000)
         );
     }
@@ -868,7 +662,7 @@ mod tests {
     #[test]
     fn local_timestamp_and_t() {
         let opts = EscapeOptions {
-            zone: Zone::UTC,
+            zone: Zone::utc(),
             use_local_timestamp: true,
             now_ms: Some(1_583_020_799_000),
             ..Default::default()
@@ -878,7 +672,7 @@ mod tests {
             Ok("1583020799000 1583020799 20200229")
         );
         let opts = EscapeOptions {
-            zone: Zone::UTC,
+            zone: Zone::utc(),
             rounding: Some(Rounding {
                 unit: RoundUnit::Minute,
                 value: 10,
@@ -912,7 +706,7 @@ mod tests {
             let mut h = Headers::new();
             h.insert("ab".into(), value.clone());
             h.insert("timestamp".into(), "1340459193234".into());
-            let opts = EscapeOptions { zone: Zone::UTC, ..Default::default() };
+            let opts = EscapeOptions { zone: Zone::utc(), ..Default::default() };
             let out = escape(&pattern, &h, &opts);
             // Literal parts that form escapes themselves make the model inapplicable.
             if parts.iter().all(|(p, name)| name.is_some() || !p.contains('%')) {
@@ -934,7 +728,7 @@ mod tests {
                 h.insert("timestamp".into(), ts.to_string());
             }
             for rounding in [None, Some(Rounding { unit: RoundUnit::Hour, value: 5 })] {
-                for zone in [Zone::UTC, Zone::java("America/Los_Angeles"), Zone::OffsetMillis(1)] {
+                for zone in [Zone::utc(), Zone::from_java_id("America/Los_Angeles"), Zone::fixed("custom-timezone", 1)] {
                     let opts = EscapeOptions { zone, rounding, ..Default::default() };
                     let _ = escape(&pattern, &h, &opts);
                 }

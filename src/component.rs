@@ -51,3 +51,12 @@ pub fn native_row(kind: Kind, type_name: &str, ctx: &Context) -> Result<&'static
 pub fn not_native(row: &Row, ctx: &Context) -> BuildError {
     BuildError::Config(ctx.error("type", registry::not_native_message(row)))
 }
+
+/// Run blocking work (starting the JVM, loading Java classes) from async code: on the
+/// multi-thread runtime the worker hands its other tasks away first.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}

@@ -13,6 +13,7 @@ fn main() {
         Some("top") => cli::top::main(&args[1..]),
         Some("avro-client") => cli::avro_client::main(&args[1..]),
         Some("validate") => cli::validate::main(&args[1..]),
+        Some("file-channel") => cli::file_channel::main(&args[1..]),
         Some("version") => {
             print!("{}", cli::version());
             0

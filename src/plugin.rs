@@ -54,3 +54,9 @@ pub fn load(role: ClassRole, class: &str) -> Result<Hosted, ClassNotFound> {
         class: class.trim().to_string(),
     })
 }
+
+/// True when `type_name` names a Java class (a dotted name) rather than an alias.
+pub fn is_class_name(type_name: &str) -> bool {
+    let t = type_name.trim();
+    t.contains('.') && !t.starts_with('.') && !t.ends_with('.') && !t.contains(char::is_whitespace)
+}

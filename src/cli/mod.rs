@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod avro_client;
+pub mod file_channel;
 pub mod logging;
 pub mod top;
 pub mod validate;
@@ -18,6 +19,7 @@ commands:
   agent                     run a Flume agent
   validate                  check a configuration: what Flume would drop or reject, and why
   avro-client               run an avro Flume client
+  file-channel dump         print the events of a Java Flume file channel (reads only)
   top                       a live view of a running agent's metrics (flume-ng top --help)
   version                   show Flume version info
 
@@ -51,4 +53,10 @@ avro-client options:
   --help,-h                 display help text
 
   Either --rpcProps or both --host and --port must be specified.
+
+file-channel dump options:
+  --checkpointDir <dir>     the Java channel's checkpointDir
+  --dataDirs <dir>[,<dir>]  its dataDirs
+  prints one JSON line per event, in take order: {\"headers\": {...}, \"body\": \"...\"}
+  (\"bodyBase64\" when the body is not UTF-8)
 ";

@@ -52,6 +52,11 @@ pub trait HostedInterceptor: Send + Sync {
     async fn intercept_batch(&self, events: Vec<Event>) -> Result<Vec<Event>, InterceptorError>;
 }
 
+/// Builds a hosted interceptor from a builder class name. The agent passes the plugin host's
+/// ([`InterceptorChain::from_source_context_with`]), so that this module does not depend on it.
+pub type HostedBuilder =
+    fn(&str, &str, &Context) -> Result<Box<dyn HostedInterceptor>, ConfigError>;
+
 /// One link of a chain.
 pub enum Link {
     Native(Box<dyn Interceptor>),
@@ -111,6 +116,15 @@ impl InterceptorChain {
     /// Build the chain from a source's context (`interceptors`, `interceptors.<name>.*`).
     /// Any error drops the owning source, as in Flume.
     pub fn from_source_context(ctx: &Context) -> Result<Self, ConfigError> {
+        Self::from_source_context_with(ctx, None)
+    }
+
+    /// [`InterceptorChain::from_source_context`], with the builder of hosted (Java)
+    /// interceptors for class names no built-in type has.
+    pub fn from_source_context_with(
+        ctx: &Context,
+        hosted: Option<HostedBuilder>,
+    ) -> Result<Self, ConfigError> {
         let Some(list) = ctx.get("interceptors").map(str::to_string) else {
             return Ok(InterceptorChain::default());
         };
@@ -123,7 +137,7 @@ impl InterceptorChain {
                     format!("Interceptor.Type not specified for {name}"),
                 ));
             };
-            links.push(build_link(&type_name, name, &sub)?);
+            links.push(build_link(&type_name, name, &sub, hosted)?);
         }
         Ok(InterceptorChain::from_links(links))
     }
@@ -213,20 +227,26 @@ pub fn resolve(type_name: &str) -> Result<&'static str, String> {
     ))
 }
 
-/// One link: a built-in interceptor, else (with the `jvm` feature) a Java `Interceptor$Builder`
-/// class on the Java classpath.
-pub fn build_link(type_name: &str, name: &str, ctx: &Context) -> Result<Link, ConfigError> {
+/// One link: a built-in interceptor, else (when `hosted` is given) a Java
+/// `Interceptor$Builder` class on the Java classpath.
+pub fn build_link(
+    type_name: &str,
+    name: &str,
+    ctx: &Context,
+    hosted: Option<HostedBuilder>,
+) -> Result<Link, ConfigError> {
     match resolve(type_name) {
         Ok(_) => Ok(Link::Native(build(type_name, name, ctx)?)),
         Err(message) => {
-            #[cfg(feature = "jvm")]
-            if crate::jvm::is_class_name(type_name) && !is_near_miss(type_name) {
-                let hosted = crate::jvm::interceptor::JavaInterceptor::build(type_name, name, ctx)
-                    .map_err(|mut e| {
-                        e.message.push_str("; Flume removes the source");
-                        e
-                    })?;
-                return Ok(Link::Hosted(Box::new(hosted)));
+            if let Some(build_hosted) = hosted
+                && crate::plugin::is_class_name(type_name)
+                && !is_near_miss(type_name)
+            {
+                let hosted = build_hosted(type_name, name, ctx).map_err(|mut e| {
+                    e.message.push_str("; Flume removes the source");
+                    e
+                })?;
+                return Ok(Link::Hosted(hosted));
             }
             Err(ctx.error("type", message))
         }
@@ -235,7 +255,6 @@ pub fn build_link(type_name: &str, name: &str, ctx: &Context) -> Result<Link, Co
 
 /// A built-in builder class written in another case or without `$Builder`: Flume would not
 /// load it, and neither is it a plugin of the site's.
-#[cfg(feature = "jvm")]
 fn is_near_miss(type_name: &str) -> bool {
     let t = type_name.trim();
     registry::rows(registry::Kind::Interceptor)

@@ -1668,11 +1668,17 @@ pub fn default_zone() -> JavaZone {
 /// Set the JVM default zone from `-Duser.timezone` (None or empty: the system zone). An id
 /// Java does not know gives the system's current offset as a `GMT±hh:mm` zone, as the JVM does.
 pub fn init_default_zone(user_timezone: Option<&str>) {
-    let zone = match user_timezone.map(str::trim).filter(|s| !s.is_empty()) {
+    set_default_zone(jvm_default_zone(user_timezone));
+}
+
+/// The zone the JVM picks as its default (`TimeZone.setDefaultZone`): `-Duser.timezone`, else
+/// the platform's zone (`TZ`, else `/etc/localtime`), else GMT; an id Java does not know gives
+/// the system's current offset as a `GMT±hh:mm` zone.
+pub fn jvm_default_zone(user_timezone: Option<&str>) -> JavaZone {
+    match user_timezone.map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) => JavaZone::try_from_java_id(id).unwrap_or_else(system_gmt_offset_zone),
         None => system_zone(),
-    };
-    set_default_zone(zone);
+    }
 }
 
 /// Replace the JVM default zone (`TimeZone.setDefault`).
@@ -1705,7 +1711,8 @@ fn system_zone() -> JavaZone {
     {
         return z;
     }
-    system_gmt_offset_zone()
+    // No platform zone id: the JVM takes "GMT".
+    JavaZone::gmt()
 }
 
 /// `GMT±hh:mm` from the C library's current local offset (`GMT` for zero).

@@ -65,6 +65,15 @@ pub fn avro_map_headers(mut wire: Headers) -> Headers {
     hashmap_copy(&string_map)
 }
 
+/// The headers of a `ThriftFlumeEvent` (entries in wire order) as Flume's thrift source hands
+/// them on: the generated reader puts them into `new HashMap<>(2 * n)`, and
+/// `EventBuilder.withBody` copies that.
+pub fn thrift_map_headers(mut wire: Headers) -> Headers {
+    let n = wire.len();
+    wire.set_java_table(JavaTable::with_capacity(2 * n));
+    hashmap_copy(&wire)
+}
+
 /// Indexes of `names` in the iteration order of a `java.util.HashSet` (or `HashMap` keys)
 /// filled with them in this order: Flume keeps source channels, sink-group members and
 /// failover sinks in such sets, and some behaviour follows that order.

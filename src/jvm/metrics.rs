@@ -55,7 +55,7 @@ impl MetricSource for HostedMetrics {
     fn attributes(&self) -> Vec<(&'static str, String)> {
         let mut payload = Out::default();
         payload.str(&self.kind.to_ascii_lowercase()).str(&self.name);
-        let answer = crate::topology::blocking(|| {
+        let answer = crate::component::blocking(|| {
             self.jvm
                 .call_blocking(self.jvm.admin(), wire::OP_METRICS, 0, payload.into_vec())
         });

@@ -84,8 +84,4 @@ pub fn hosted_class(kind: crate::registry::Kind, type_name: &str) -> Option<Stri
     }
 }
 
-/// True when `type_name` names a Java class (a dotted name) rather than an alias.
-pub fn is_class_name(type_name: &str) -> bool {
-    let t = type_name.trim();
-    t.contains('.') && !t.starts_with('.') && !t.ends_with('.') && !t.contains(char::is_whitespace)
-}
+pub use crate::plugin::is_class_name;

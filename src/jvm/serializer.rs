@@ -30,7 +30,7 @@ impl JavaSerializer {
     /// A serializer for a new file. Fails as Flume's factory does when the class cannot be
     /// loaded: the file is not opened and the sink's events stay in the channel.
     pub fn create(class: &str, pairs: &[(String, String)]) -> io::Result<Self> {
-        let jvm = crate::topology::blocking(super::get).map_err(|e| {
+        let jvm = crate::component::blocking(super::get).map_err(|e| {
             io::Error::other(format!("cannot load event serializer class {class}: {e}"))
         })?;
         let mut payload = Out::default();
@@ -38,7 +38,7 @@ impl JavaSerializer {
             .str(class)
             .map(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let worker = jvm.worker("serializer");
-        let answer = crate::topology::blocking(|| {
+        let answer = crate::component::blocking(|| {
             jvm.call_blocking(&worker, wire::OP_NEW_SERIALIZER, 0, payload.into_vec())
         })
         .map_err(|e| {
@@ -61,7 +61,7 @@ impl JavaSerializer {
         if what == WRITE_AND_FLUSH {
             payload.events(events);
         }
-        let answer = crate::topology::blocking(|| {
+        let answer = crate::component::blocking(|| {
             self.jvm.call_blocking(
                 &self.worker,
                 wire::OP_SERIALIZER_CALL,

@@ -128,15 +128,6 @@ pub fn build(
 ) -> Result<Box<dyn Sink>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
-    #[cfg(feature = "jvm")]
-    if let Some(class) = crate::jvm::hosted_class(Kind::Sink, type_name) {
-        return Ok(Box::new(crate::jvm::sink::JavaSink::build(
-            &class,
-            &config.name,
-            ctx,
-            channel,
-        )?));
-    }
     let row = crate::component::native_row(Kind::Sink, type_name, ctx)?;
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, channel, env),

@@ -59,6 +59,18 @@ pub trait EventSerializer: Send {
     fn supports_reopen(&self) -> bool;
 }
 
+/// Creates a Java serializer (an `EventSerializer$Builder` class, its `serializer.` keys) for a
+/// new file. The plugin host installs it ([`install_java_serializers`]) when an agent is built,
+/// so that the sinks do not depend on the host.
+pub type JavaSerializers = fn(&str, &[(String, String)]) -> io::Result<Box<dyn EventSerializer>>;
+
+static JAVA_SERIALIZERS: std::sync::OnceLock<JavaSerializers> = std::sync::OnceLock::new();
+
+/// Install the plugin host's serializer factory (the first one installed stays).
+pub fn install_java_serializers(create: JavaSerializers) {
+    let _ = JAVA_SERIALIZERS.set(create);
+}
+
 /// The Avro schema `avro_event` writes (`FlumeEventAvroEventSerializer.SCHEMA`, as Java's
 /// `Schema.toString()` prints it: record `Event`, no namespace).
 pub const AVRO_EVENT_SCHEMA: &str = r#"{"type":"record","name":"Event","fields":[{"name":"headers","type":{"type":"map","values":"string"}},{"name":"body","type":"bytes"}]}"#;
@@ -146,7 +158,7 @@ impl SerializerFactory {
         let resolution = registry::resolve(registry::Kind::Serializer, type_name);
         let Some(alias) = resolution.row().map(registry::Row::name) else {
             #[cfg(feature = "jvm")]
-            if crate::jvm::is_class_name(type_name) {
+            if crate::plugin::is_class_name(type_name) {
                 // Loaded on the Java classpath when a file is opened, as Flume does; a class
                 // that is not there fails that opening and the events stay in the channel.
                 crate::jvm::note_needed();
@@ -236,20 +248,18 @@ impl SerializerFactory {
                 sync_interval,
                 random_sync(),
             )),
-            #[cfg(feature = "jvm")]
             SerializerFactory::Java {
                 ref class,
                 ref context,
-            } => Box::new(crate::jvm::serializer::JavaSerializer::create(
-                class, context,
-            )?),
-            #[cfg(not(feature = "jvm"))]
-            SerializerFactory::Java { ref class, .. } => {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("Class not found: {class} (this build cannot run Java plugins)"),
-                ));
-            }
+            } => match JAVA_SERIALIZERS.get() {
+                Some(create) => create(class, context)?,
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("Class not found: {class} (this build cannot run Java plugins)"),
+                    ));
+                }
+            },
             SerializerFactory::Unloadable { ref class } => {
                 tracing::error!("Class not found: {class}");
                 return Err(io::Error::new(

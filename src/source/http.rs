@@ -171,46 +171,20 @@ pub fn json_events(content_type: Option<&str>, body: &[u8]) -> Result<Vec<Event>
     let text = decode(charset, body).ok_or_else(|| {
         HandlerError::BadRequest("request body is not valid text in the request charset".into())
     })?;
-    if text.trim().is_empty() {
-        // Gson returns null for an empty document and Flume fails with a NullPointerException.
-        return Err(HandlerError::Internal(
-            "request body is empty: expected a JSON array of events".into(),
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| HandlerError::BadRequest(format!("Request has invalid JSON Syntax: {e}")))?;
-    let serde_json::Value::Array(items) = value else {
-        return Err(HandlerError::BadRequest(
-            "Request has invalid JSON Syntax: expected a JSON array of events".into(),
-        ));
-    };
-    let mut events = Vec::with_capacity(items.len());
-    for item in items {
-        let serde_json::Value::Object(mut obj) = item else {
-            return Err(HandlerError::BadRequest(
-                "Request has invalid JSON Syntax: every event must be a JSON object".into(),
-            ));
-        };
+    let parsed = super::gson::events(&text).map_err(|e| match e {
+        super::gson::GsonError::Syntax(m) => HandlerError::BadRequest(m),
+        super::gson::GsonError::Internal(m) => HandlerError::Internal(m),
+    })?;
+    let mut events = Vec::with_capacity(parsed.len());
+    for parsed in parsed {
         let mut headers = Headers::new();
-        match obj.remove("headers") {
-            None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::Object(map)) => {
-                for (k, v) in map {
-                    if let Some(v) = gson_string(&v)? {
-                        headers.insert(k, v);
-                    }
-                }
-            }
-            Some(_) => {
-                return Err(HandlerError::BadRequest(
-                    "Request has invalid JSON Syntax: headers must be an object".into(),
-                ));
+        // A Java null header value has no place in an event here; it is left out.
+        for (k, v) in parsed.headers.into_iter().flatten() {
+            if let Some(v) = v {
+                headers.insert(k, v);
             }
         }
-        let body = match obj.remove("body") {
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(v) => gson_string(&v)?.unwrap_or_default(),
-        };
+        let body = parsed.body.unwrap_or_default();
         // Gson's map keeps the request's order; EventBuilder.withBody copies it.
         events.push(Event::with_headers(
             headers.java_copy(),
@@ -218,20 +192,6 @@ pub fn json_events(content_type: Option<&str>, body: &[u8]) -> Result<Vec<Event>
         ));
     }
     Ok(events)
-}
-
-/// How Gson reads a JSON value into a `String` field: strings as is, numbers and booleans as
-/// their text, null as null; objects and arrays are a syntax error.
-fn gson_string(v: &serde_json::Value) -> Result<Option<String>, HandlerError> {
-    match v {
-        serde_json::Value::String(s) => Ok(Some(s.clone())),
-        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
-        serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
-        serde_json::Value::Null => Ok(None),
-        _ => Err(HandlerError::BadRequest(
-            "Request has invalid JSON Syntax: expected a string".into(),
-        )),
-    }
 }
 
 fn decode(charset: Unicode, body: &[u8]) -> Option<String> {
@@ -470,6 +430,95 @@ fn error_page(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// JSONHandler reads requests with Gson 2.2.2's lenient reader. Each row was run through
+    /// Flume 1.9.0's own `JSONHandler.getEvents` (Gson 2.2.2 from its lib/): the answer (200,
+    /// 400 for `HTTPBadRequestException`, 500 for any other exception) and, for 200, each
+    /// event's headers in the iteration order of its `HashMap` and its body.
+    #[test]
+    fn json_handler_accepts_what_gsons_lenient_reader_accepts() {
+        #[rustfmt::skip]
+        const MEASURED: &[(&str, u16, &[(&[(&str, &str)], &str)])] = &[
+            ("[{headers:{k: v}, body: 'text'}]", 200, &[(&[("k", "v")], "text")]),
+            ("[{'headers':{'a':'b'},'body':'x'}]", 200, &[(&[("a", "b")], "x")]),
+            ("[{\"headers\":{\"a\":\"b\"},\"body\":\"x\"}]", 200, &[(&[("a", "b")], "x")]),
+            ("[{body: hello world}]", 400, &[]),
+            ("// c\n[{\"body\":\"a\"}]", 200, &[(&[], "a")]),
+            ("# c\n[{\"body\":\"a\"}]", 200, &[(&[], "a")]),
+            ("/* c */[{\"body\":/* x */\"a\"}]", 200, &[(&[], "a")]),
+            ("[{\"body\"=\"a\"}]", 200, &[(&[], "a")]),
+            ("[{\"body\"=>\"a\"}]", 200, &[(&[], "a")]),
+            ("[{\"headers\":{\"a\":\"b\"};\"body\":\"x\"}]", 200, &[(&[("a", "b")], "x")]),
+            ("[{\"body\":\"a\"};{\"body\":\"b\"}]", 200, &[(&[], "a"), (&[], "b")]),
+            ("[{\"body\":\"a\"},]", 500, &[]),
+            ("[,{\"body\":\"a\"}]", 500, &[]),
+            ("[]", 200, &[]),
+            ("{\"body\":\"x\"}", 400, &[]),
+            ("[{\"body\":\"x\"}] [1]", 400, &[]),
+            ("[{\"body\":\"x\"}]   ", 200, &[(&[], "x")]),
+            ("[{\"body\":\"x\"}] // trailing comment", 400, &[]),
+            ("null", 500, &[]),
+            ("   ", 500, &[]),
+            ("[{\"body\": 123}]", 200, &[(&[], "123")]),
+            ("[{\"body\": 1.50e+3}]", 200, &[(&[], "1.50e+3")]),
+            ("[{\"body\": true}]", 200, &[(&[], "true")]),
+            ("[{\"body\": TRUE}]", 200, &[(&[], "true")]),
+            ("[{\"body\": NULL}]", 200, &[(&[], "")]),
+            ("[{\"body\": null}]", 200, &[(&[], "")]),
+            ("[{\"body\": {\"a\":1}}]", 400, &[]),
+            ("[{\"headers\":{\"a\":\"1\",\"a\":\"2\"},\"body\":\"x\"}]", 400, &[]),
+            ("[{\"headers\":{\"a\":null,\"a\":\"2\"},\"body\":\"x\"}]", 200, &[(&[("a", "2")], "x")]),
+            ("[{\"headers\":[[\"a\",\"b\"],[\"c\",\"d\"]],\"body\":\"x\"}]", 200, &[(&[("a", "b"), ("c", "d")], "x")]),
+            ("[{\"foo\":{\"bar\":[1,2,{}]},\"body\":\"x\"}]", 200, &[(&[], "x")]),
+            ("[{\"body\":\"a\",\"body\":\"b\"}]", 200, &[(&[], "b")]),
+            (")]}'\n[{\"body\":\"x\"}]", 200, &[(&[], "x")]),
+            ("[{\"body\":\"\\x41\"}]", 200, &[(&[], "x41")]),
+            ("[{\"body\":\"\\u0041\\t\"}]", 200, &[(&[], "A\t")]),
+            ("[{\"body\":\"\\uZZZZ\"}]", 500, &[]),
+            ("[{\"body\":\"a", 400, &[]),
+            ("[{\"body\":'it\\'s'}]", 200, &[(&[], "it's")]),
+            ("[{\"headers\":{k1:v1,k2:0x1F,k3:-1},\"body\":NaN}]", 200, &[(&[("k3", "-1"), ("k1", "v1"), ("k2", "0x1F")], "NaN")]),
+            ("[{\"headers\":{\"a\":[1]},\"body\":\"x\"}]", 400, &[]),
+            ("[[]]", 400, &[]),
+            ("[{\"Body\":\"x\"}]", 200, &[(&[], "")]),
+            ("[{\"body\":\"x\"}", 400, &[]),
+            ("[{\"body\":\"x\"}]]", 400, &[]),
+            ("[{: \"x\"}]", 400, &[]),
+            ("[{\"body\" \"x\"}]", 400, &[]),
+            ("[null]", 500, &[]),
+            ("\"abc\"", 400, &[]),
+            ("[{\"body\":a/b}]", 400, &[]),
+            ("[{\"body\":a#b}]", 400, &[]),
+            ("[{\"headers\":{\"a b\":\"c\"},\"body\":\"x\"}]", 200, &[(&[("a b", "c")], "x")]),
+            ("[{\"headers\":{a b:\"c\"},\"body\":\"x\"}]", 400, &[]),
+            ("[{\"body\":\"\\uD83D\\uDE00\"}]", 200, &[(&[], "😀")]),
+            ("[{\"headers\":{\"t\":true,\"f\":False,\"n\":5},\"body\":\"x\"}]", 200, &[(&[("t", "true"), ("f", "false"), ("n", "5")], "x")]),
+        ];
+        for (input, status, events) in MEASURED {
+            let got = json_events(None, input.as_bytes());
+            match (status, &got) {
+                (200, Ok(got)) => {
+                    let got: Vec<(Vec<(&str, &str)>, String)> = got
+                        .iter()
+                        .map(|e| {
+                            (
+                                crate::java::hashmap_order(&e.headers),
+                                String::from_utf8_lossy(&e.body).into_owned(),
+                            )
+                        })
+                        .collect();
+                    let want: Vec<(Vec<(&str, &str)>, String)> = events
+                        .iter()
+                        .map(|(h, b)| (h.to_vec(), b.to_string()))
+                        .collect();
+                    assert_eq!(got, want, "{input:?}");
+                }
+                (400, Err(HandlerError::BadRequest(_))) | (500, Err(HandlerError::Internal(_))) => {
+                }
+                _ => panic!("{input:?}: Flume answers {status}, we give {got:?}"),
+            }
+        }
+    }
 
     #[test]
     fn json_handler_basics() {

@@ -6,6 +6,7 @@ pub mod blocking;
 pub mod channel_processor;
 pub mod deliver;
 pub mod exec;
+pub mod gson;
 pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;
@@ -208,14 +209,6 @@ pub fn native(name: &str) -> Option<Native> {
 pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>, BuildError> {
     let type_name = config.type_name.as_deref().unwrap_or("");
     let ctx = &config.context;
-    #[cfg(feature = "jvm")]
-    if let Some(class) = crate::jvm::hosted_class(Kind::Source, type_name) {
-        return Ok(Box::new(crate::jvm::source::JavaSource::build(
-            &class,
-            &config.name,
-            ctx,
-        )?));
-    }
     let row = crate::component::native_row(Kind::Source, type_name, ctx)?;
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, env),

@@ -332,7 +332,8 @@ fn read_events(i: &mut dyn TInputProtocol) -> thrift::Result<Vec<Event>> {
     Ok(events)
 }
 
-/// `ThriftFlumeEvent`. Headers are inserted in wire order, as the avro source inserts them.
+/// `ThriftFlumeEvent`, its headers ordered as Flume's `EventBuilder.withBody` leaves them
+/// ([`crate::java::thrift_map_headers`]).
 fn read_event(i: &mut dyn TInputProtocol) -> thrift::Result<Event> {
     i.read_struct_begin()?;
     let mut headers: Option<Headers> = None;
@@ -350,17 +351,39 @@ fn read_event(i: &mut dyn TInputProtocol) -> thrift::Result<Event> {
         i.read_field_end()?;
     }
     i.read_struct_end()?;
-    let Some(headers) = headers else {
-        return Err(protocol_error(
-            "Required field 'headers' was not present! Struct: ThriftFlumeEvent".into(),
-        ));
+    let (Some(headers), Some(body)) = (&headers, &body) else {
+        // libthrift's `validate()`: headers are checked first; the message shows the struct.
+        let missing = if headers.is_none() { "headers" } else { "body" };
+        return Err(protocol_error(format!(
+            "Required field '{missing}' was not present! Struct: {}",
+            java_struct_text(headers.as_ref(), body.as_deref())
+        )));
     };
-    let Some(body) = body else {
-        return Err(protocol_error(
-            "Required field 'body' was not present! Struct: ThriftFlumeEvent".into(),
-        ));
-    };
+    let (headers, body) = (headers.clone(), body.clone());
+    let headers = crate::java::thrift_map_headers(headers);
     Ok(Event { headers, body })
+}
+
+/// `ThriftFlumeEvent.toString()`: `ThriftFlumeEvent(headers:{k=v}, body:68 69)`, the body as
+/// libthrift's `TBaseHelper.toString(ByteBuffer)` prints it (at most 128 bytes, then `...`).
+fn java_struct_text(headers: Option<&Headers>, body: Option<&[u8]>) -> String {
+    let headers = match headers {
+        None => "null".to_string(),
+        Some(h) => {
+            let mut table = h.clone();
+            table.set_java_table(crate::event::JavaTable::with_capacity(2 * h.len()));
+            crate::java::hashmap_to_string(&table)
+        }
+    };
+    let body = match body {
+        None => "null".to_string(),
+        Some(b) => {
+            let text: Vec<String> = b.iter().take(128).map(|x| format!("{x:02X}")).collect();
+            let more = if b.len() > 128 { "..." } else { "" };
+            format!("{}{more}", text.join(" "))
+        }
+    };
+    format!("ThriftFlumeEvent(headers:{headers}, body:{body})")
 }
 
 fn read_headers(i: &mut dyn TInputProtocol) -> thrift::Result<Headers> {
@@ -687,7 +710,10 @@ mod tests {
             } => {
                 assert_eq!(seq, 5);
                 assert_eq!(kind, ApplicationErrorKind::ProtocolError);
-                assert!(message.contains("'headers'"), "{message}");
+                assert_eq!(
+                    message,
+                    "Required field 'headers' was not present! Struct: ThriftFlumeEvent(headers:null, body:78)"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -2,6 +2,7 @@
 //! (what is dropped at build time, reference §2.4), start order channels → sinks → sources,
 //! stop in reverse, supervision with restart back-off, and reload with channel reuse.
 
+mod build;
 pub mod reload;
 
 use std::collections::HashMap;
@@ -24,6 +25,9 @@ use crate::registry;
 use crate::selector;
 use crate::sink::{self, Sink};
 use crate::source::{self, ChannelProcessor, Source, SourceContext};
+use build::{
+    build_channels, build_sink_runners, build_sinks, build_sources, remove_unconnected_channels,
+};
 
 /// A channel as built, with what identifies it for reuse across reloads.
 #[derive(Clone)]
@@ -103,297 +107,20 @@ pub fn build(
     if !cfg.valid {
         return Err(FatalError::InvalidAgent(cfg.name.clone()));
     }
-    let agent = &cfg.name;
-    let mut diags = Vec::new();
-
     check_types(cfg)?;
-
-    // Channels.
-    let mut channels: Vec<BuiltChannel> = Vec::new();
-    for c in &cfg.channels {
-        let subject = format!("{agent}.channels.{}", c.name);
-        let row = registry::resolve(
-            registry::Kind::Channel,
-            c.type_name.as_deref().unwrap_or(""),
-        )
-        .row();
-        let alias = row.map_or("", registry::Row::name);
-        if row.is_some_and(registry::Row::is_reusable)
-            && let Some(old) = reuse.iter().find(|o| o.name == c.name && o.alias == alias)
-        {
-            match old.channel.reconfigure(&c.context) {
-                Ok(true) => {
-                    channels.push(old.clone());
-                    continue;
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    dropped(
-                        &mut diags,
-                        "Channel",
-                        &c.name,
-                        subject,
-                        e.without_origin(),
-                        e.origin.clone(),
-                        &c.context,
-                    );
-                    continue;
-                }
-            }
-        }
-        match channel::build(c, env) {
-            Ok(ch) => channels.push(BuiltChannel {
-                name: c.name.clone(),
-                alias,
-                channel: ch,
-            }),
-            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
-            Err(BuildError::Config(e)) => dropped(
-                &mut diags,
-                "Channel",
-                &c.name,
-                subject,
-                e.without_origin(),
-                e.origin.clone(),
-                &c.context,
-            ),
-        }
-    }
-    let find_channel = |name: &str| {
-        channels
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.channel.clone())
-    };
-
-    // Sources.
-    let mut sources = Vec::new();
-    for s in &cfg.sources {
-        let subject = format!("{agent}.sources.{}", s.component.name);
-        let names: Vec<String> = s
-            .channels
-            .iter()
-            .filter(|n| find_channel(n).is_some())
-            .cloned()
-            .collect();
-        if names.is_empty() {
-            dropped(
-                &mut diags,
-                "Source",
-                &s.component.name,
-                subject,
-                format!(
-                    "Source {} is not connected to a channel (its channels {} were removed)",
-                    s.component.name,
-                    s.channels.join(" ")
-                ),
-                s.component.type_origin(),
-                &s.component.context,
-            );
-            continue;
-        }
-        let refs: Vec<ChannelRef> = names.iter().filter_map(|n| find_channel(n)).collect();
-        let ctx = &s.component.context;
-        let built = (|| -> Result<(Box<dyn Source>, ChannelProcessor), BuildError> {
-            let src = source::build(&s.component, env)?;
-            let interceptors = InterceptorChain::from_source_context(ctx)?;
-            let sel = selector::build(&ctx.sub("selector."), &names)?;
-            Ok((src, ChannelProcessor::new(refs.clone(), interceptors, sel)))
-        })();
-        let (src, processor) = match built {
-            Ok(b) => b,
-            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
-            Err(BuildError::Config(e)) => {
-                dropped(
-                    &mut diags,
-                    "Source",
-                    &s.component.name,
-                    subject,
-                    e.without_origin(),
-                    e.origin.clone(),
-                    ctx,
-                );
-                continue;
-            }
-        };
-        if let Some(batch) = src.batch_size()
-            && let Some((ch, cap)) = refs.iter().find_map(|c| {
-                c.transaction_capacity()
-                    .filter(|cap| batch > *cap)
-                    .map(|cap| (c.name().to_string(), cap))
-            })
-        {
-            let msg = format!(
-                "Incompatible source and channel settings defined. source's batch size is greater than the channels transaction capacity. Source: {}, batch size = {batch}, channel {ch}, transaction capacity = {cap}",
-                s.component.name
-            );
-            dropped(
-                &mut diags,
-                "Source",
-                &s.component.name,
-                subject,
-                msg,
-                batch_origin(ctx),
-                ctx,
-            );
-            continue;
-        }
-        sources.push(BuiltSource {
-            name: s.component.name.clone(),
-            source: src,
-            processor: Arc::new(processor),
-        });
-    }
-
-    // Sinks.
-    let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
-    let mut sink_order: Vec<String> = Vec::new();
-    let mut configured_sinks: Vec<String> = Vec::new();
-    for k in &cfg.sinks {
-        let subject = format!("{agent}.sinks.{}", k.component.name);
-        let Some(ch) = find_channel(&k.channel) else {
-            dropped(
-                &mut diags,
-                "Sink",
-                &k.component.name,
-                subject,
-                format!(
-                    "Sink {} is not connected to a channel (its channel {} was removed)",
-                    k.component.name, k.channel
-                ),
-                k.component.context.origin("channel"),
-                &k.component.context,
-            );
-            continue;
-        };
-        let built = match sink::build(&k.component, ch.clone(), env) {
-            Ok(s) => s,
-            Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
-            Err(BuildError::Config(e)) => {
-                dropped(
-                    &mut diags,
-                    "Sink",
-                    &k.component.name,
-                    subject,
-                    e.without_origin(),
-                    e.origin.clone(),
-                    &k.component.context,
-                );
-                continue;
-            }
-        };
-        if let Some(batch) = built.batch_size()
-            && let Some(cap) = ch.transaction_capacity().filter(|cap| batch > *cap)
-        {
-            let msg = format!(
-                "Incompatible sink and channel settings defined. sink's batch size is greater than the channels transaction capacity. Sink: {}, batch size = {batch}, channel {}, transaction capacity = {cap}",
-                k.component.name, k.channel
-            );
-            dropped(
-                &mut diags,
-                "Sink",
-                &k.component.name,
-                subject,
-                msg,
-                batch_origin(&k.component.context),
-                &k.component.context,
-            );
-            continue;
-        }
-        sink_order.push(k.component.name.clone());
-        configured_sinks.push(k.component.name.clone());
-        sinks.insert(k.component.name.clone(), built);
-    }
-
-    // Sink groups: their sinks are taken out of the stand-alone pool first.
-    let mut sink_runners = Vec::new();
-    let mut grouped: Vec<(String, crate::config::Context, Vec<String>)> = Vec::new();
-    for g in &cfg.sinkgroups {
-        for s in &g.sinks {
-            if !sinks.contains_key(s) {
-                return Err(FatalError::GroupSinkMissing {
-                    group: g.component.name.clone(),
-                    sink: s.clone(),
-                });
-            }
-        }
-        grouped.push((
-            g.component.name.clone(),
-            g.component.context.clone(),
-            g.sinks.clone(),
-        ));
-    }
-    for (group, ctx, members) in grouped {
-        let group_sinks: Vec<Box<dyn Sink>> =
-            members.iter().filter_map(|s| sinks.remove(s)).collect();
-        let metrics = group_sinks.iter().filter_map(|s| s.metrics()).collect();
-        match processor::build_group(&ctx, group_sinks) {
-            Ok(p) => sink_runners.push(BuiltSinkRunner {
-                name: group,
-                sinks: members,
-                processor: p,
-                metrics,
-            }),
-            Err(e) => dropped(
-                &mut diags,
-                "SinkGroup",
-                &group,
-                format!("{agent}.sinkgroups.{group}"),
-                format!(
-                    "{}; its sinks {} will not run",
-                    e.without_origin(),
-                    members.join(" ")
-                ),
-                e.origin.clone(),
-                &ctx,
-            ),
-        }
-    }
-    for name in sink_order {
-        if let Some(s) = sinks.remove(&name) {
-            let metrics = s.metrics().into_iter().collect();
-            sink_runners.push(BuiltSinkRunner {
-                name: name.clone(),
-                sinks: vec![name],
-                processor: Box::new(DefaultSinkProcessor::new(s)),
-                metrics,
-            });
-        }
-    }
-
-    // Channels nothing is connected to are removed. A sink counts once it was configured,
-    // even if its group then failed (Flume adds it to the channel's components first).
-    let used: Vec<String> = sources
-        .iter()
-        .flat_map(|s| s.processor.channels().iter().map(|c| c.name().to_string()))
-        .chain(
-            cfg.sinks
-                .iter()
-                .filter(|k| configured_sinks.contains(&k.component.name))
-                .map(|k| k.channel.clone()),
-        )
-        .collect();
-    channels.retain(|c| {
-        let keep = used.contains(&c.name);
-        if !keep {
-            tracing::warn!(
-                "Channel {} has no components connected and has been removed.",
-                c.name
-            );
-            let origin = cfg.channel(&c.name).and_then(|cc| cc.type_origin());
-            diags.push(Diagnostic::new(
-                Severity::Dropped,
-                origin,
-                format!("{agent}.channels.{}", c.name),
-                format!(
-                    "Channel {} has no components connected and has been removed.",
-                    c.name
-                ),
-            ));
-        }
-        keep
+    #[cfg(feature = "jvm")]
+    sink::serializer::install_java_serializers(|class, context| {
+        Ok(Box::new(crate::jvm::serializer::JavaSerializer::create(
+            class, context,
+        )?))
     });
-
+    let mut diags = Vec::new();
+    let mut channels = build_channels(cfg, env, reuse, &mut diags)?;
+    let sources = build_sources(cfg, env, &channels, &mut diags)?;
+    let sinks = build_sinks(cfg, env, &channels, &mut diags)?;
+    let configured_sinks = sinks.order.clone();
+    let sink_runners = build_sink_runners(cfg, sinks, &mut diags)?;
+    remove_unconnected_channels(cfg, &mut channels, &sources, &configured_sinks, &mut diags);
     Ok(Built {
         channels,
         sources,
@@ -402,14 +129,7 @@ pub fn build(
     })
 }
 
-/// Run blocking work (starting the JVM, loading Java classes) from async code: on the
-/// multi-thread runtime the worker hands its other tasks away first.
-pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
-}
+pub use crate::component::blocking;
 
 /// Unknown types anywhere reject the whole configuration, before anything is built.
 fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {

@@ -17,6 +17,7 @@ mod hdfs_sink;
 mod health;
 mod http_sink;
 mod irc_sink;
+mod java_file_channel;
 #[cfg(feature = "jvm")]
 mod jvm;
 mod jvm_api;

@@ -128,8 +128,7 @@ impl FileChannelConfig {
         }
         let max_file_size = ctx
             .long("maxFileSize", DEFAULT_MAX_FILE_SIZE)?
-            .min(DEFAULT_MAX_FILE_SIZE)
-            .max(0) as u64;
+            .clamp(0, DEFAULT_MAX_FILE_SIZE) as u64;
         let minimum_required_space = ctx
             .long("minimumRequiredSpace", DEFAULT_MINIMUM_REQUIRED_SPACE)?
             .max(FLOOR_MINIMUM_REQUIRED_SPACE) as u64;

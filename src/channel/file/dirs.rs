@@ -78,6 +78,7 @@ pub fn java_layout(dir: &Path, is_checkpoint_dir: bool) -> Vec<String> {
                         | "inflightputs"
                         | "inflighttakes"
                         | "queueset"
+                        | "backupComplete"
                 )
             } else {
                 is_java_log_name(&name)
@@ -95,28 +96,6 @@ fn is_java_log_name(name: &str) -> bool {
     };
     let digits = rest.strip_suffix(".meta").unwrap_or(rest);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-pub fn refuse_java_layout(
-    dir: &Path,
-    is_checkpoint_dir: bool,
-    channel: &str,
-) -> Result<(), String> {
-    let found = java_layout(dir, is_checkpoint_dir);
-    if found.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<&str> = found.iter().take(4).map(String::as_str).collect();
-    Err(format!(
-        "{} holds a file channel written by Java Flume ({}{}). flume-rs keeps its own log format and cannot read Java's, and will not mix the two: drain that channel with Java Flume first (or move its files away), then start again [channel={channel}]",
-        dir.display(),
-        shown.join(", "),
-        if found.len() > shown.len() {
-            ", …"
-        } else {
-            ""
-        }
-    ))
 }
 
 /// Bytes available to an unprivileged user on the file system of `dir` (Java's

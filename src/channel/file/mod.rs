@@ -16,6 +16,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod dirs;
+pub mod java;
 pub mod log;
 pub mod record;
 pub mod replay;
@@ -329,11 +330,12 @@ impl FileChannel {
             }
         }
         let mut locks = Vec::new();
-        for (d, is_checkpoint) in &all_dirs {
+        for (d, _) in &all_dirs {
             dirs::create(d, name)?;
             locks.push(dirs::lock(d, name)?);
-            dirs::refuse_java_layout(d, *is_checkpoint, name)?;
         }
+        // A Java Flume file channel in these directories is taken over first.
+        java::migrate::take_over(cfg, name)?;
         let replayed = replay::replay(
             name,
             &cfg.checkpoint_dir,

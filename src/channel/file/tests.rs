@@ -200,7 +200,7 @@ async fn second_channel_on_the_same_dirs_does_not_start() {
 }
 
 #[tokio::test]
-async fn java_layout_is_refused() {
+async fn unreadable_java_layout_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     std::fs::write(dir.path().join("data/log-3"), b"java").unwrap();
@@ -208,19 +208,163 @@ async fn java_layout_is_refused() {
     let ch = channel(dir.path(), &[]);
     let err = ch.start().await.unwrap_err().to_string();
     assert!(
-        err.contains("written by Java Flume (log-3, log-3.meta)"),
+        err.contains("Cannot take over the Java Flume file channel")
+            && err.contains("log-3.meta")
+            && err.contains("Nothing was changed"),
         "{err}"
     );
+    assert_eq!(
+        std::fs::read(dir.path().join("data/log-3")).unwrap(),
+        b"java"
+    );
+    assert!(
+        segment_files(dir.path())
+            .iter()
+            .all(|f| !f.starts_with("segment-"))
+    );
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("checkpoint")).unwrap();
-    std::fs::write(dir.path().join("checkpoint/checkpoint.meta"), b"java").unwrap();
-    let err = channel(dir.path(), &[])
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("checkpoint.meta"), "{err}");
+fn java_ctx(root: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "checkpointDir",
+            root.join("checkpoint").display().to_string(),
+        ),
+        (
+            "dataDirs",
+            format!(
+                "{},{}",
+                root.join("data1").display(),
+                root.join("data2").display()
+            ),
+        ),
+        ("capacity", "10000".into()),
+        ("transactionCapacity", "1000".into()),
+    ]
+}
+
+async fn open_java(root: &Path) -> FileChannel {
+    let pairs = java_ctx(root);
+    let extra: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    open(root, &extra).await
+}
+
+async fn drain_summaries(ch: &FileChannel) -> Vec<(Vec<(String, String)>, String)> {
+    let mut out = Vec::new();
+    loop {
+        let t = ch.take(1000).await.unwrap();
+        if t.is_empty() {
+            return out;
+        }
+        for e in t.events() {
+            let mut h: Vec<(String, String)> = e
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            h.sort();
+            out.push((h, String::from_utf8(e.body.to_vec()).unwrap()));
+        }
+        t.commit().await.unwrap();
+    }
+}
+
+fn backups(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("flume-java-backup-")
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// The Java channel's events come out of this channel, in order, once; the Java files are kept
+/// aside; a restart finds the take-over done.
+#[tokio::test]
+async fn java_channel_is_taken_over_once() {
+    use super::java::tests::{expected, extract};
+    for state in ["queued", "partly-taken", "killed-in-flight"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = extract(state, tmp.path());
+        let ch = open_java(&root).await;
+        let want = expected(state);
+        let got = drain_summaries(&ch).await;
+        assert_eq!(got, want, "{state}");
+        ch.stop().await;
+        for d in ["checkpoint", "data1", "data2"] {
+            let b = backups(&root.join(d));
+            assert_eq!(b.len(), 1, "{state} {d}");
+            assert!(std::fs::read_dir(&b[0]).unwrap().count() > 0);
+        }
+        assert!(
+            !std::fs::read_dir(root.join("data1")).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("log-"))
+        );
+        let ch = open_java(&root).await;
+        assert!(drain_summaries(&ch).await.is_empty(), "{state}");
+        ch.stop().await;
+    }
+}
+
+/// A take-over interrupted after its marker is finished at the next start; one interrupted
+/// before it is done again from the Java files. Either way every event comes out once.
+#[tokio::test]
+async fn interrupted_take_over_loses_and_duplicates_nothing() {
+    use super::java::tests::{expected, extract};
+    let want = expected("partly-taken");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = extract("partly-taken", tmp.path());
+    let ch = open_java(&root).await;
+    ch.stop().await;
+    drop(ch);
+    // Back to "segments written, marker written, nothing moved yet".
+    let mut backup_name = String::new();
+    for d in ["checkpoint", "data1", "data2"] {
+        let dir = root.join(d);
+        let b = backups(&dir).pop().unwrap();
+        backup_name = b.file_name().unwrap().to_string_lossy().into_owned();
+        for e in std::fs::read_dir(&b).unwrap() {
+            let e = e.unwrap();
+            std::fs::rename(e.path(), dir.join(e.file_name())).unwrap();
+        }
+        std::fs::remove_dir(&b).unwrap();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("segment-") {
+                std::fs::rename(e.path(), dir.join(format!("{name}.migrating"))).unwrap();
+            }
+            if name.starts_with("flume-rs-checkpoint") {
+                std::fs::remove_file(e.path()).unwrap();
+            }
+        }
+    }
+    let marker = root.join("checkpoint").join(super::java::migrate::MARKER);
+    std::fs::write(&marker, format!("backup={backup_name}\nevents=1800\n")).unwrap();
+    let ch = open_java(&root).await;
+    assert!(!marker.exists());
+    assert_eq!(drain_summaries(&ch).await, want);
+    ch.stop().await;
+    drop(ch);
+
+    // Interrupted before the marker: stray .migrating files, Java files in place.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = extract("partly-taken", tmp.path());
+    std::fs::write(
+        root.join("data1/segment-0000000001.flog.migrating"),
+        b"partial",
+    )
+    .unwrap();
+    let ch = open_java(&root).await;
+    assert_eq!(drain_summaries(&ch).await, want);
+    ch.stop().await;
 }
 
 fn segment_files(dir: &Path) -> Vec<String> {

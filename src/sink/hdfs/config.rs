@@ -175,14 +175,14 @@ impl HdfsSinkConfig {
         }
         let rounding = rounding(ctx)?;
         let zone = match ctx.get("hdfs.timeZone") {
-            Some(id) => Zone::parse_java(id).unwrap_or_else(|| {
+            Some(id) => Zone::try_from_java_id(id).unwrap_or_else(|| {
                 tracing::warn!(
                     key = %ctx.full_key("hdfs.timeZone"),
                     "unknown time zone \"{id}\": using GMT, as Flume does"
                 );
-                Zone::java(id)
+                Zone::from_java_id(id)
             }),
-            None => Zone::jvm_default(user_timezone),
+            None => crate::java::date::jvm_default_zone(user_timezone),
         };
         let escape = EscapeOptions {
             zone,
@@ -306,7 +306,7 @@ mod tests {
         assert_eq!(c.call_timeout, Some(Duration::from_millis(30_000)));
         assert_eq!(c.close_tries, UNLIMITED_CLOSE_TRIES);
         assert_eq!(c.max_open_files, 5000);
-        assert_eq!(c.escape.zone, Zone::UTC);
+        assert_eq!(c.escape.zone, Zone::utc());
     }
 
     #[test]
@@ -406,6 +406,6 @@ mod tests {
         assert_eq!(c.write_format, Err("text".into()));
         assert!(config(&[("hdfs.batchSize", "0")]).is_err());
         let c = config(&[("hdfs.timeZone", "Mars/Base")]).unwrap();
-        assert_eq!(c.escape.zone, Zone::java("GMT"));
+        assert_eq!(c.escape.zone, Zone::gmt());
     }
 }
