@@ -161,7 +161,6 @@ impl SerializerFactory {
             if crate::plugin::is_class_name(type_name) {
                 // Loaded on the Java classpath when a file is opened, as Flume does; a class
                 // that is not there fails that opening and the events stay in the channel.
-                crate::jvm::note_needed();
                 return Ok(SerializerFactory::Java {
                     class: type_name.trim().to_string(),
                     context: ctx.pairs(),
