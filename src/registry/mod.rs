@@ -15,8 +15,7 @@
 //! 3. Add one arm to its kind's constructor match (`source::native`, `channel::native`,
 //!    `sink::native`, …), which pairs the alias with the constructor and the property table.
 //!
-//! `cargo test --lib registry` checks the rows; `cargo test --lib properties_doc` regenerates
-//! `docs/properties.md` (see its failure message).
+//! `cargo test --lib registry` checks the rows.
 //!
 //! Resolution ([`resolve`]) gives [`Resolution::Native`] for a type flume-rs runs,
 //! [`Resolution::NotNative`] for a Flume built-in it does not run (hbase, hive, …), and

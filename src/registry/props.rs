@@ -1,8 +1,7 @@
 //! Property tables: every key a component type reads, declared once next to its config
 //! struct. A table drives parsing (the `Context` getters take a [`Prop`] and use its name,
-//! legacy names and default), the "unknown property — did you mean …?" check, the "accepted,
-//! no effect here" report of `flume-ng validate` and of the agent's start-up log, and the
-//! generated `docs/properties.md`.
+//! legacy names and default); its status and prefixes are what the "unknown property" check,
+//! the "accepted, no effect here" report and a generated reference are to be built from.
 //!
 //! ```ignore
 //! pub const BATCH_SIZE: Prop = Prop::int("batchSize", 100, "events per transaction");

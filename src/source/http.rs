@@ -219,7 +219,7 @@ fn decode(charset: Unicode, body: &[u8]) -> Option<String> {
                 .ok()
         }
         Unicode::Utf32 => {
-            if body.len() % 4 != 0 {
+            if !body.len().is_multiple_of(4) {
                 return None;
             }
             body.chunks(4)
@@ -435,10 +435,17 @@ mod tests {
     /// Flume 1.9.0's own `JSONHandler.getEvents` (Gson 2.2.2 from its lib/): the answer (200,
     /// 400 for `HTTPBadRequestException`, 500 for any other exception) and, for 200, each
     /// event's headers in the iteration order of its `HashMap` and its body.
+    /// (request, Flume's status, events: headers in iteration order and body)
+    type Row = (
+        &'static str,
+        u16,
+        &'static [(&'static [(&'static str, &'static str)], &'static str)],
+    );
+
     #[test]
     fn json_handler_accepts_what_gsons_lenient_reader_accepts() {
         #[rustfmt::skip]
-        const MEASURED: &[(&str, u16, &[(&[(&str, &str)], &str)])] = &[
+        const MEASURED: &[Row] = &[
             ("[{headers:{k: v}, body: 'text'}]", 200, &[(&[("k", "v")], "text")]),
             ("[{'headers':{'a':'b'},'body':'x'}]", 200, &[(&[("a", "b")], "x")]),
             ("[{\"headers\":{\"a\":\"b\"},\"body\":\"x\"}]", 200, &[(&[("a", "b")], "x")]),
