@@ -27,8 +27,9 @@ fn flume_lib() -> Option<PathBuf> {
 pub fn plugins_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let root =
-            std::env::temp_dir().join(format!("flume-rs-jvm-fixtures-{}", std::process::id()));
+        // Under target/ (rebuilt by each test run), not left behind in /tmp.
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("jvm-host-fixtures");
+        let _ = std::fs::remove_dir_all(&root);
         let classes = root.join("classes");
         let lib = root.join("plugins.d/fixtures/lib");
         std::fs::create_dir_all(&classes).unwrap();
