@@ -505,14 +505,8 @@ fn note_unused_java_options(args: &AgentArgs) {
     }
 }
 
-#[cfg(feature = "jvm")]
 fn jvm_started() -> bool {
-    crate::jvm::is_started()
-}
-
-#[cfg(not(feature = "jvm"))]
-fn jvm_started() -> bool {
-    false
+    crate::jvm::is_needed()
 }
 
 /// SIGTERM/SIGINT → shutdown; SIGHUP → reload at once (used by `systemctl reload`).

@@ -471,8 +471,12 @@ impl Jvm {
     pub fn describe(&self, e: &JavaError, what: &str, class: &str) -> String {
         match e.kind {
             wire::ERR_CLASS_NOT_FOUND => format!(
-                "{what} class {class} not found on the Java classpath (searched: {}; plugins.d folders: {})",
-                summarize(&self.class_path_string),
+                "{what} class {class} not found on the Java classpath (searched: {}, and flume-rs's bundled jars; plugins.d folders: {})",
+                if self.classpath.entries.is_empty() {
+                    "no folder or jar of the site's".to_string()
+                } else {
+                    summarize(&self.classpath.joined())
+                },
                 self.classpath
                     .plugin_dirs
                     .iter()

@@ -39,6 +39,27 @@ pub use settings::JavaSettings;
 #[cfg(not(feature = "jvm"))]
 pub fn configure(_settings: JavaSettings) {}
 
+static NEEDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A configuration named a Java class that is loaded later (a serializer, at the first file).
+pub fn note_needed() {
+    NEEDED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True when a JVM runs or a configured Java class will start one.
+pub fn is_needed() -> bool {
+    NEEDED.load(std::sync::atomic::Ordering::Relaxed) || {
+        #[cfg(feature = "jvm")]
+        {
+            is_started()
+        }
+        #[cfg(not(feature = "jvm"))]
+        {
+            false
+        }
+    }
+}
+
 /// Kinds whose Java classes this build can host.
 pub fn hosts(kind: crate::registry::Kind) -> bool {
     use crate::registry::Kind;

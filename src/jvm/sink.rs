@@ -95,7 +95,10 @@ impl JavaSink {
             .call_blocking(&worker, wire::OP_NEW_SINK, 0, payload.into_vec())
             .map_err(|e| {
                 host::unregister_upcalls(bridge_id);
-                let message = format!("{}{at}", jvm.describe(&e, "sink", class));
+                let mut message = format!("{}{at}", jvm.describe(&e, "sink", class));
+                if let Some(alias) = crate::registry::closest(crate::registry::Kind::Sink, class) {
+                    message.push_str(&format!("; the closest built-in type is \"{alias}\""));
+                }
                 match e.kind {
                     wire::ERR_CLASS_NOT_FOUND | wire::ERR_WRONG_KIND | wire::ERR_LINKAGE => {
                         BuildError::UnknownType(ctx.error("type", message))

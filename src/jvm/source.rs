@@ -66,7 +66,11 @@ impl JavaSource {
             .call_blocking(&worker, wire::OP_NEW_SOURCE, 0, payload.into_vec())
             .map_err(|e| {
                 host::unregister_upcalls(bridge_id);
-                let message = format!("{}{at}", jvm.describe(&e, "source", class));
+                let mut message = format!("{}{at}", jvm.describe(&e, "source", class));
+                if let Some(alias) = crate::registry::closest(crate::registry::Kind::Source, class)
+                {
+                    message.push_str(&format!("; the closest built-in type is \"{alias}\""));
+                }
                 match e.kind {
                     wire::ERR_CLASS_NOT_FOUND | wire::ERR_WRONG_KIND | wire::ERR_LINKAGE => {
                         BuildError::UnknownType(ctx.error("type", message))

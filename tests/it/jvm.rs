@@ -27,8 +27,9 @@ fn flume_lib() -> Option<PathBuf> {
 pub fn plugins_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let root =
-            std::env::temp_dir().join(format!("flume-rs-jvm-fixtures-{}", std::process::id()));
+        // Under target/ (rebuilt by each test run), not left behind in /tmp.
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("jvm-host-fixtures");
+        let _ = std::fs::remove_dir_all(&root);
         let classes = root.join("classes");
         let lib = root.join("plugins.d/fixtures/lib");
         std::fs::create_dir_all(&classes).unwrap();
@@ -656,4 +657,54 @@ fn java_sink_counters_and_logs() {
         .find(|l| l.contains("counted 40 events"))
         .unwrap_or_default();
     assert!(line.contains("com.example.hosted.CountingSink"), "{log}");
+}
+
+/// The same Java serializer for the hdfs sink (DataStream): one serializer per file, the
+/// `serializer.` keys, its header, lines and trailer in the closed file.
+#[test]
+fn java_serializer_for_hdfs_data_stream() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.txt");
+    std::fs::write(&input, "alpha\nbeta\n").unwrap();
+    let out = tmp.path().join("hdfs");
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = exec\na1.sources.r1.command = cat {}\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.interceptors = t\na1.sources.r1.interceptors.t.type = static\n\
+             a1.sources.r1.interceptors.t.key = k\na1.sources.r1.interceptors.t.value = v\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = hdfs\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.hdfs.path = file://{}\na1.sinks.k1.hdfs.fileType = DataStream\n\
+             a1.sinks.k1.hdfs.rollCount = 0\na1.sinks.k1.hdfs.rollInterval = 0\n\
+             a1.sinks.k1.hdfs.rollSize = 0\na1.sinks.k1.hdfs.batchSize = 2\n\
+             a1.sinks.k1.serializer = com.example.hosted.CsvSerializer$Builder\n\
+             a1.sinks.k1.serializer.delimiter = |\n",
+            input.display(),
+            out.display()
+        ),
+    );
+    let mut agent = start_agent("a1", &conf, &[]);
+    // The file is closed (renamed from .tmp, beforeClose written) when the agent stops: a
+    // count roll happens only when a third event arrives, as in Flume's BucketWriter.
+    let closed = || -> Option<String> {
+        let entries: Vec<PathBuf> = std::fs::read_dir(&out)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.to_string_lossy().ends_with(".tmp"))
+            .collect();
+        (entries.len() == 1).then(|| std::fs::read_to_string(&entries[0]).unwrap_or_default())
+    };
+    agent.wait_for("Creating file://", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        closed().unwrap_or_default(),
+        "# csv\nv|alpha\nv|beta\n# end\n",
+        "{}",
+        agent.log()
+    );
 }
