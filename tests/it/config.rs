@@ -1370,12 +1370,24 @@ fn run_start_lines_case(case: &Path) -> Result<(), String> {
     let conf = tmp.path().join("agent.conf");
     // Either the case's own `agent.conf`, or `reference`: a file under the shared reference
     // folder (Flume's example configurations), with the `replace` lines (`FROM => TO`) applied.
-    let mut text = match read("reference") {
-        Ok(rel) => {
-            let path = shared_reference().join(rel.trim());
+    // `fixture` names a `compat-fixtures/config/` folder whose `agent.conf` is used the same way.
+    let source = if let Ok(rel) = read("reference") {
+        Some(shared_reference().join(rel.trim()))
+    } else if let Ok(name) = read("fixture") {
+        Some(
+            repo()
+                .join("compat-fixtures/config")
+                .join(name.trim())
+                .join("agent.conf"),
+        )
+    } else {
+        None
+    };
+    let mut text = match source {
+        Some(path) => {
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?
         }
-        Err(_) => read("agent.conf")?,
+        None => read("agent.conf")?,
     };
     for line in std::fs::read_to_string(case.join("replace"))
         .unwrap_or_default()
