@@ -579,11 +579,20 @@ fn encryption_and_java_layouts_are_refused_with_reasons() {
     std::fs::write(dirs.data.join("log-1.meta"), b"").unwrap();
     write(&conf, &config(free_port(), &dirs, true, ""));
     let mut agent = Agent::start("a1", &conf, &[]);
+    // Empty `log-1`/`log-1.meta` look like Java Flume's layout but cannot be read: the
+    // take-over refuses them, names the file and leaves everything in place.
     agent.wait_for(
-        "written by Java Flume (log-1, log-1.meta)",
+        "Cannot take over the Java Flume file channel",
         Duration::from_secs(20),
     );
     agent.stop();
+    let log = agent.log();
+    assert!(
+        log.contains("log-1") && log.contains("Nothing was changed"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read(dirs.data.join("log-1")).unwrap(), b"");
+    assert_eq!(std::fs::read(dirs.data.join("log-1.meta")).unwrap(), b"");
 }
 
 /// Through `-Dflume.monitoring.type=http`: the file channel's attributes with Flume's values.
