@@ -109,7 +109,11 @@ impl Agent {
                 return Ok(None);
             }
             let built = super::build(&cfg, &env, &reuse)?;
-            for key in config::unread_keys(&cfg) {
+            let keys = config::key_findings(&cfg, super::property_table);
+            for key in keys.unknown {
+                tracing::warn!("{key}");
+            }
+            for key in keys.no_effect {
                 tracing::warn!("{key}");
             }
             for note in config::value_notes(&cfg) {
