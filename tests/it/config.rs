@@ -235,29 +235,12 @@ fn substitute_throwing_types(props: &mut Vec<(String, String)>) -> Vec<String> {
 
 #[test]
 fn config_validation_vectors() {
-    let path = repo().join("compat-fixtures/vectors/config_validation.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    let (mut ran, mut skipped) = (0, Vec::new());
-    for case in cases {
-        let id = case["id"].as_str().unwrap();
-        match run_validation_case(case) {
-            Ok(()) => ran += 1,
-            Err(Skip(reason)) => {
-                println!("skipped: config_validation {id}: {reason}");
-                skipped.push(id.to_string());
-            }
-        }
-    }
-    println!(
-        "config_validation: {ran} cases run, {} skipped",
-        skipped.len()
-    );
-    assert_eq!(ran + skipped.len(), cases.len());
-    assert!(
-        skipped.is_empty(),
-        "every case is expressible with this build: {skipped:?}"
-    );
+    let check = |case: &flume_rs::vectors::Case| match run_validation_case(case.value) {
+        Ok(()) => flume_rs::vectors::Outcome::Pass,
+        Err(Skip(reason)) => flume_rs::vectors::Outcome::Fail(format!("not run: {reason}")),
+    };
+    flume_rs::vectors::run("config_validation.json", &[("flume configuration", &check)])
+        .assert_ok();
 }
 
 struct Skip(String);
@@ -497,23 +480,11 @@ fn effect(
 
 #[test]
 fn substitution_vectors() {
-    let path = repo().join("compat-fixtures/vectors/substitution.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    let (mut ran, mut skipped) = (0, 0);
-    for case in cases {
-        let id = case["id"].as_str().unwrap();
-        match run_substitution_case(case) {
-            Ok(()) => ran += 1,
-            Err(Skip(reason)) => {
-                println!("skipped: substitution {id}: {reason}");
-                skipped += 1;
-            }
-        }
-    }
-    println!("substitution: {ran} cases run, {skipped} skipped");
-    assert_eq!(ran + skipped, cases.len());
-    assert!(skipped <= 1);
+    let check = |case: &flume_rs::vectors::Case| match run_substitution_case(case.value) {
+        Ok(()) => flume_rs::vectors::Outcome::Pass,
+        Err(Skip(reason)) => flume_rs::vectors::Outcome::Differs(reason),
+    };
+    flume_rs::vectors::run("substitution.json", &[("substitution", &check)]).assert_ok();
 }
 
 fn run_substitution_case(case: &Value) -> Result<(), Skip> {
