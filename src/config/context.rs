@@ -378,6 +378,12 @@ impl Context {
             .collect()
     }
 
+    /// True when a getter read `key` (local to this sub-context) and it exists.
+    pub fn was_read(&self, key: &str) -> bool {
+        let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.read.contains(&self.local(key))
+    }
+
     /// Mark a key as read without using it (keys consumed by the topology itself).
     pub fn mark_read(&self, key: &str) {
         let _ = self.entry(key);

@@ -151,7 +151,7 @@ pub(super) fn build_sources(
                 &s.component.name,
                 subject,
                 msg,
-                batch_origin(ctx),
+                batch_origin(s.component.kind, s.component.type_name.as_deref(), ctx),
                 ctx,
             );
             continue;
@@ -282,7 +282,11 @@ pub(super) fn build_sinks(
                 &k.component.name,
                 subject,
                 msg,
-                batch_origin(&k.component.context),
+                batch_origin(
+                    k.component.kind,
+                    k.component.type_name.as_deref(),
+                    &k.component.context,
+                ),
                 &k.component.context,
             );
             continue;

@@ -160,18 +160,48 @@ fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
     Ok(())
 }
 
-/// Where a batch-size mismatch is best shown: the batch size key if written, else the type.
-fn batch_origin(ctx: &crate::config::Context) -> Option<crate::config::Origin> {
-    [
-        "batchSize",
-        "batch-size",
-        "sink.batchSize",
-        "hdfs.batchSize",
-        "flumeBatchSize",
-    ]
-    .iter()
-    .find_map(|k| ctx.origin(k))
-    .or_else(|| ctx.origin("type"))
+/// Where a batch-size mismatch is best shown: the batch-size key of the component's property
+/// table (any of its names) if written, else the type.
+fn batch_origin(
+    kind: crate::config::Kind,
+    type_name: Option<&str>,
+    ctx: &crate::config::Context,
+) -> Option<crate::config::Origin> {
+    crate::config::keys::table_of(kind, type_name.unwrap_or(""), property_table)
+        .and_then(|t| t.batch_key())
+        .map(|p| p.names().find_map(|k| ctx.origin(k)))
+        .unwrap_or_else(|| {
+            // Types whose property table is still to be written.
+            [
+                "batchSize",
+                "batch-size",
+                "sink.batchSize",
+                "hdfs.batchSize",
+                "flumeBatchSize",
+            ]
+            .iter()
+            .find_map(|k| ctx.origin(k))
+        })
+        .or_else(|| ctx.origin("type"))
+}
+
+/// The property table of the native type `name` of `kind` (see [`registry::TableLookup`]):
+/// each kind's module pairs its types with their tables; `None` when a type has none yet.
+pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static registry::PropTable> {
+    use registry::Kind;
+    match kind {
+        Kind::Source => source::native(name)?.props,
+        Kind::Channel => channel::native(name)?.props,
+        Kind::Sink => sink::native(name)?.props,
+        // No tables yet.
+        Kind::Selector
+        | Kind::Interceptor
+        | Kind::Deserializer
+        | Kind::HttpHandler
+        | Kind::ConfigFilter
+        | Kind::Serializer
+        | Kind::SinkProcessor => None,
+    }
 }
 
 /// How long a stop may take before in-flight work is abandoned (and rolled back).

@@ -99,7 +99,11 @@ impl Agent {
         let built = if cfg.valid {
             // Building may start the JVM and load Java classes (blocking work).
             let built = super::blocking(|| super::build(&cfg, &self.env, &reuse))?;
-            for key in config::unread_keys(&cfg) {
+            let keys = config::key_findings(&cfg, super::property_table);
+            for key in keys.unknown {
+                tracing::warn!("{key}");
+            }
+            for key in keys.no_effect {
                 tracing::warn!("{key}");
             }
             for note in config::value_notes(&cfg) {

@@ -856,6 +856,52 @@ fn compat_fixture_cases() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Every key a component's build reads is declared in its property table (or a
+/// sub-component's), for every `compat-fixtures/config/<case>/`: the key check then never
+/// calls a key that is read unknown.
+#[test]
+fn tables_cover_every_key_the_build_reads() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("compat-fixtures/config"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("agent.conf").exists())
+        .collect();
+    cases.sort();
+    let mut gaps = Vec::new();
+    let mut built = 0;
+    for case in &cases {
+        let args = fixture_args(case);
+        let Ok(parsed) = flume_rs::cli::agent::parse_args(&args) else {
+            continue;
+        };
+        let Some(agent) = parsed.name.clone() else {
+            continue;
+        };
+        let env = fixed_env(&parsed.sysprops, &fixture_env(case));
+        let files: Vec<PathBuf> = fixture_files(case).iter().map(|f| case.join(f)).collect();
+        let Ok(props) = config::read_properties(&files, &env) else {
+            continue;
+        };
+        let cfg = validate::build_agent(&agent, &props, &env);
+        let build_env = BuildEnv {
+            agent: agent.clone(),
+            ..Default::default()
+        };
+        if topology::build(&cfg, &build_env, &[]).is_ok() {
+            built += 1;
+        }
+        for gap in config::keys::table_gaps(&cfg, topology::property_table) {
+            gaps.push(format!("{}: {gap}", case.display()));
+        }
+    }
+    assert!(built >= 10, "only {built} fixtures built");
+    assert!(
+        gaps.is_empty(),
+        "keys read by the build but missing from the property table:\n{}",
+        gaps.join("\n")
+    );
+}
+
 fn fixture_files(case: &Path) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(case)
         .unwrap()
