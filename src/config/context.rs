@@ -388,6 +388,16 @@ impl Context {
     pub fn mark_read(&self, key: &str) {
         let _ = self.entry(key);
     }
+
+    /// Every `(key, value)` of the whole component (whatever the sub-context), without
+    /// marking anything read: what a reload compares to decide whether the component changed.
+    /// Values may be secrets: compare them, never show them.
+    pub fn all_values(&self) -> Vec<(String, String)> {
+        self.entries
+            .iter()
+            .map(|(k, e)| (k.clone(), e.value.clone()))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
