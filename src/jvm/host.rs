@@ -37,7 +37,7 @@ impl From<jni::errors::Error> for JavaError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{class}: {message}")]
+#[error("{class}: {message}{}", if *.kind == wire::ERR_LINKAGE || .class.contains("NoClassDefFound") { missing_hint(.message) } else { "" })]
 pub struct JavaError {
     pub kind: i32,
     pub class: String,
@@ -134,6 +134,7 @@ fn start(settings: &JavaSettings) -> Result<Arc<Jvm>, JvmError> {
         entries.push(jars::api_jar().map_err(JvmError::Jar)?);
     }
     entries.push(jars::bridge_jar().map_err(JvmError::Jar)?);
+    entries.extend(system_jars(&classpath.entries));
     let class_path_string = join(&entries);
     let mut options: Vec<String> = vec![
         // Signals stay the agent's: SIGTERM/SIGINT/SIGHUP are not the JVM's to handle.
@@ -221,6 +222,54 @@ fn start(settings: &JavaSettings) -> Result<Arc<Jvm>, JvmError> {
         api_origin,
         admin: Worker { jobs },
     }))
+}
+
+/// Where Debian-style distributions install Java libraries (`FLUME_RS_SYSTEM_JARS` overrides).
+pub const SYSTEM_JARS: &str = "/usr/share/java";
+
+/// Libraries Flume's lib always had, which plugins count on: added last on the classpath from
+/// the system's Java library folder when the site's classpath has none (a site's own copy
+/// always wins), else a warning saying what will fail. Returns the jars to append.
+fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    const NEEDS: &[(&str, &str, &str, &str)] = &[
+        (
+            "com/google/common/collect/ImmutableMap.class",
+            "guava.jar",
+            "Guava (com.google.common)",
+            "Context.getParameters()/getSubProperties() and plugins using Guava fail with NoClassDefFoundError: com/google/common/…; put a guava jar in the plugin's libext/ or install Guava (Debian: libguava-java)",
+        ),
+        (
+            "javax/servlet/http/HttpServletRequest.class",
+            "servlet-api.jar",
+            "servlet API (javax.servlet)",
+            "HTTP source handler classes cannot be hosted; put a servlet-api jar in the plugin's libext/ or install it (Debian: libservlet-api-java)",
+        ),
+    ];
+    let dir = std::env::var_os("FLUME_RS_SYSTEM_JARS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| SYSTEM_JARS.into());
+    let classes: Vec<&str> = NEEDS.iter().map(|n| n.0).collect();
+    let present = super::jarscan::find(site, &classes);
+    let mut add = Vec::new();
+    for ((_, jar, what, without), present) in NEEDS.iter().zip(present) {
+        if present {
+            continue;
+        }
+        let path = dir.join(jar);
+        if path.is_file() {
+            tracing::info!(
+                "No {what} on the Java classpath: adding {} (last, as Flume's lib always had one)",
+                path.display()
+            );
+            add.push(path);
+        } else {
+            tracing::warn!(
+                "No {what} on the Java classpath and no {}: {without}",
+                path.display()
+            );
+        }
+    }
+    add
 }
 
 /// Options a JVM takes (the launcher passes these on; anything else is for the agent).
@@ -486,11 +535,29 @@ impl Jvm {
             ),
             wire::ERR_WRONG_KIND => format!("{what} class {class}: {}", e.message),
             wire::ERR_LINKAGE => format!(
-                "{what} class {class} cannot be loaded: a class it needs is missing from the classpath ({}: {})",
-                e.class, e.message
+                "{what} class {class} cannot be loaded: a class it needs is missing from the classpath ({}: {}){}",
+                e.class,
+                e.message,
+                missing_hint(&e.message)
             ),
             _ => format!("{what} {class}: {}: {}", e.class, e.message),
         }
+    }
+}
+
+/// What to do about a missing class of a library plugins commonly expect.
+pub fn missing_hint(message: &str) -> &'static str {
+    let m = message.replace('.', "/");
+    if m.contains("com/google/common/") {
+        "; that is Guava, which Flume's lib always had: put a guava jar in the plugin's libext/ or install Guava (Debian: libguava-java, /usr/share/java/guava.jar)"
+    } else if m.contains("javax/servlet/") {
+        "; that is the servlet API: put a servlet-api jar in the plugin's libext/ or install it (Debian: libservlet-api-java, /usr/share/java/servlet-api.jar)"
+    } else if m.contains("org/slf4j/") {
+        "; that is slf4j-api, which Flume's lib always had: put slf4j-api in the plugin's libext/"
+    } else if m.contains("org/apache/log4j/") {
+        "; that is log4j 1.2, which Flume's lib always had: put log4j-1.2 in the plugin's libext/"
+    } else {
+        ""
     }
 }
 
