@@ -208,3 +208,81 @@ fn http_handler_without_servlet_api_is_a_clear_error() {
         assert!(log.contains(needle), "missing {needle:?} in:\n{log}");
     }
 }
+
+fn guava_conf(tmp: &Path) -> PathBuf {
+    let out = tmp.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let conf = tmp.join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 1\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.interceptors = g\n\
+             a1.sources.r1.interceptors.g.type = com.example.hosted.GuavaInterceptor$Builder\n\
+             a1.sources.r1.interceptors.g.size = 3\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k1.sink.serializer = header_and_text\n",
+            out.display()
+        ),
+    );
+    conf
+}
+
+/// A plugin calling `Context.getParameters()` (Guava's ImmutableMap) and using Guava itself
+/// runs with the bundled plugin API: with no Guava on the site's classpath, the system's
+/// (/usr/share/java/guava.jar) is added last, as Flume's lib always had one.
+#[test]
+fn plugin_using_guava_gets_a_guava() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = guava_conf(tmp.path());
+    let mut agent = start_agent("a1", &conf, &[]);
+    let out = tmp.path().join("out");
+    eventually(Duration::from_secs(40), "the event written", || {
+        !files_text(&out).is_empty()
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(
+        files_text(&out),
+        "{params=size=3,type=com.example.hosted.GuavaInterceptor$Builder} 0\n",
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "No Guava (com.google.common) on the Java classpath: adding /usr/share/java/guava.jar"
+        ),
+        "{log}"
+    );
+}
+
+/// No Guava anywhere: the interceptor cannot be configured, and the error names the missing
+/// class, says it is Guava and where to get one; the source is removed, nothing panics.
+#[test]
+fn plugin_using_guava_without_one_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = guava_conf(tmp.path());
+    let mut cmd = std::process::Command::new(flume_ng());
+    cmd.args(["agent", "-n", "a1", "-f"])
+        .arg(&conf)
+        .args(["--no-reload-conf", "-Dflume.root.logger=INFO,console"])
+        .arg("--plugins-path")
+        .arg(plugins_dir())
+        .env("FLUME_RS_SYSTEM_JARS", tmp.path().join("no-share"));
+    let agent = Agent::spawn(cmd);
+    agent.wait_for("Starting Sink k1", Duration::from_secs(40));
+    let log = agent.log();
+    for needle in [
+        "No Guava (com.google.common) on the Java classpath and no",
+        "com/google/common/collect/ImmutableMap",
+        "that is Guava",
+        "libguava-java",
+        "a.conf:8",
+        "Source r1 has been removed",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in:\n{log}");
+    }
+    assert!(!log.contains("panicked"), "{log}");
+}
