@@ -140,6 +140,8 @@ fn start(settings: &JavaSettings) -> Result<Arc<Jvm>, JvmError> {
         // Signals stay the agent's: SIGTERM/SIGINT/SIGHUP are not the JVM's to handle.
         "-Xrs".to_string(),
         format!("-Djava.class.path={class_path_string}"),
+        // Hosted code's log lines above the agent's level are not sent (Logs.java).
+        format!("-Dflume.rs.log.level={}", log_level()),
     ];
     if !classpath.library_path.is_empty() {
         options.push(format!(
@@ -248,9 +250,25 @@ fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     let dir = std::env::var_os("FLUME_RS_SYSTEM_JARS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| SYSTEM_JARS.into());
-    let classes: Vec<&str> = NEEDS.iter().map(|n| n.0).collect();
+    const SLF4J_API: &str = "org/slf4j/LoggerFactory.class";
+    const SLF4J_BINDING: &str = "org/slf4j/impl/StaticLoggerBinder.class";
+    let mut classes: Vec<&str> = NEEDS.iter().map(|n| n.0).collect();
+    classes.extend([SLF4J_API, SLF4J_BINDING]);
     let present = super::jarscan::find(site, &classes);
     let mut add = Vec::new();
+    if present[NEEDS.len()] && !present[NEEDS.len() + 1] {
+        // slf4j-api without a binding (Flume's lib had slf4j-log4j12): ours forwards to the log.
+        match jars::slf4j_jar() {
+            Ok(jar) => {
+                tracing::info!(
+                    "slf4j-api without a binding on the Java classpath: adding flume-rs's ({}), so plugins' slf4j output reaches this log",
+                    jar.display()
+                );
+                add.push(jar);
+            }
+            Err(e) => tracing::warn!("plugins' slf4j output is lost: {e}"),
+        }
+    }
     for ((_, jar, what, without), present) in NEEDS.iter().zip(present) {
         if present {
             continue;
@@ -270,6 +288,18 @@ fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         }
     }
     add
+}
+
+/// The agent's most verbose level, as the bridge numbers levels (1 error … 5 trace).
+fn log_level() -> u8 {
+    use tracing::level_filters::LevelFilter;
+    match LevelFilter::current() {
+        LevelFilter::OFF | LevelFilter::ERROR => 1,
+        LevelFilter::WARN => 2,
+        LevelFilter::INFO => 3,
+        LevelFilter::DEBUG => 4,
+        _ => 5,
+    }
 }
 
 /// Options a JVM takes (the launcher passes these on; anything else is for the agent).

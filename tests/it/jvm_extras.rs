@@ -286,3 +286,140 @@ fn plugin_using_guava_without_one_is_a_clear_error() {
     }
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A `plugins.d` with the fixtures' jar and `libext/` holding the given jars of the system's
+/// Java library folder, as a site ships a plugin's dependencies.
+fn plugins_with_libext(tmp: &Path, libext: &[&str]) -> PathBuf {
+    let root = tmp.join("plugins.d");
+    let lib = root.join("p/lib");
+    let ext = root.join("p/libext");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::create_dir_all(&ext).unwrap();
+    std::os::unix::fs::symlink(
+        plugins_dir().join("fixtures/lib/fixtures.jar"),
+        lib.join("fixtures.jar"),
+    )
+    .unwrap();
+    for jar in libext {
+        let src = Path::new(crate::jvm::SYSTEM_JARS).join(jar);
+        assert!(
+            src.is_file(),
+            "{} missing (see .ci/apt-packages)",
+            src.display()
+        );
+        std::os::unix::fs::symlink(&src, ext.join(jar)).unwrap();
+    }
+    root
+}
+
+fn logging_agent(tmp: &Path, builder: &str, libext: &[&str]) -> Agent {
+    let plugins = plugins_with_libext(tmp, libext);
+    let out = tmp.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let conf = tmp.join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 3\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.interceptors = l\n\
+             a1.sources.r1.interceptors.l.type = {builder}\n\
+             a1.sources.r1.interceptors.l.word = hello\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n",
+            out.display()
+        ),
+    );
+    let mut cmd = std::process::Command::new(flume_ng());
+    cmd.args(["agent", "-n", "a1", "-f"])
+        .arg(&conf)
+        .args(["--no-reload-conf", "-Dflume.root.logger=INFO,console"])
+        .arg("--plugins-path")
+        .arg(&plugins)
+        .current_dir(tmp);
+    Agent::spawn(cmd)
+}
+
+/// The line of `log` holding `needle`, which must also name `logger` and be at `level`.
+fn assert_logged(log: &str, needle: &str, level: &str, logger: &str) {
+    let line = log
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?} in:\n{log}"));
+    assert!(line.contains(level), "{level} expected: {line}");
+    assert!(line.contains(logger), "logger {logger} expected: {line}");
+}
+
+/// A plugin logging through slf4j with only slf4j-api in its libext/ (no binding, which Flume's
+/// lib provided): flume-rs's binding is added and the lines reach the agent's log with their
+/// logger name, level, slf4j's {} formatting and the exception's stack; DEBUG lines stay out at
+/// INFO.
+#[test]
+fn plugin_slf4j_output_reaches_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let agent = logging_agent(
+        tmp.path(),
+        "com.example.hosted.LoggingInterceptor$Builder",
+        &["slf4j-api.jar"],
+    );
+    agent.wait_for("slf4j-stack-marker", Duration::from_secs(40));
+    std::thread::sleep(Duration::from_millis(300));
+    let log = agent.log();
+    assert!(log.contains("slf4j-api without a binding"), "{log}");
+    let logger = "com.example.hosted.LoggingInterceptor";
+    assert_logged(&log, "slf4j says hello and 42", "INFO", logger);
+    assert_logged(&log, "slf4j warning with an exception", "WARN", logger);
+    assert!(
+        log.contains("java.lang.IllegalStateException: slf4j-stack-marker"),
+        "{log}"
+    );
+    assert!(!log.contains("slf4j debug line"), "{log}");
+    assert!(!log.contains("StaticLoggerBinder"), "{log}");
+}
+
+/// A plugin logging through the log4j 1.x API (log4j in its libext/): the lines reach the
+/// agent's log with their logger name and level; log4j writes no file of its own.
+#[test]
+fn plugin_log4j_output_reaches_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let agent = logging_agent(
+        tmp.path(),
+        "com.example.hosted.Log4jInterceptor$Builder",
+        &["log4j-1.2.jar"],
+    );
+    agent.wait_for("log4j-stack-marker", Duration::from_secs(40));
+    std::thread::sleep(Duration::from_millis(300));
+    let log = agent.log();
+    let logger = "com.example.log4j.Plugin";
+    assert_logged(&log, "log4j says hello", "INFO", logger);
+    assert_logged(&log, "log4j error with an exception", "ERROR", logger);
+    assert!(
+        log.contains("java.lang.IllegalStateException: log4j-stack-marker"),
+        "{log}"
+    );
+    assert!(!log.contains("log4j debug line"), "{log}");
+    assert!(!log.contains("log4j:WARN"), "{log}");
+    assert!(!tmp.path().join("logs").exists(), "log4j wrote files");
+}
+
+/// Flume's own arrangement (slf4j-api, slf4j-log4j12 and log4j, as in Flume's lib): slf4j goes
+/// to log4j, whose output reaches the agent's log; flume-rs's binding is not added.
+#[test]
+fn plugin_slf4j_through_log4j_reaches_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let agent = logging_agent(
+        tmp.path(),
+        "com.example.hosted.LoggingInterceptor$Builder",
+        &["slf4j-api.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"],
+    );
+    agent.wait_for("slf4j-stack-marker", Duration::from_secs(40));
+    std::thread::sleep(Duration::from_millis(300));
+    let log = agent.log();
+    assert!(!log.contains("slf4j-api without a binding"), "{log}");
+    let logger = "com.example.hosted.LoggingInterceptor";
+    assert_logged(&log, "slf4j says hello and 42", "INFO", logger);
+    assert_logged(&log, "slf4j warning with an exception", "WARN", logger);
+    assert!(!log.contains("slf4j debug line"), "{log}");
+    assert!(!log.contains("log4j:WARN"), "{log}");
+}
