@@ -119,7 +119,10 @@ mod tests {
         let names = jar_entries(&jar).unwrap();
         assert!(names.contains(&"org/x/A.class".to_string()), "{names:?}");
         assert_eq!(
-            find(&[jar.clone()], &["org/x/A.class", "org/x/B.class"]),
+            find(
+                std::slice::from_ref(&jar),
+                &["org/x/A.class", "org/x/B.class"]
+            ),
             vec![true, false]
         );
         assert_eq!(
