@@ -320,3 +320,311 @@ fn fault_thrift_collector_killed_behind_failover() {
 fn fault_thrift_collector_killed_behind_load_balance() {
     collector_killed_and_restarted("thrift", "load_balance");
 }
+
+// ---------------------------------------------------------------------------------------
+// Overload: 500 clients into a full channel.
+
+fn varint(n: i64) -> Vec<u8> {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    let mut out = Vec::new();
+    loop {
+        if z & !0x7f != 0 {
+            out.push((z as u8 & 0x7f) | 0x80);
+            z >>= 7;
+        } else {
+            out.push(z as u8);
+            return out;
+        }
+    }
+}
+
+fn avro_string(b: &[u8]) -> Vec<u8> {
+    let mut out = varint(b.len() as i64);
+    out.extend_from_slice(b);
+    out
+}
+
+/// One Netty-framed Avro `appendBatch` call with the Java client's handshake (as
+/// compat-fixtures/golden/tools/inject.py builds it), events without headers.
+fn avro_append_batch(bodies: &[String]) -> Vec<u8> {
+    let hash = [
+        0x86, 0xaa, 0xda, 0xe2, 0xc4, 0x54, 0x74, 0xc0, 0xfe, 0x93, 0xff, 0xd0, 0xf2, 0x35, 0x0a,
+        0x65,
+    ];
+    let mut p = Vec::new();
+    p.extend_from_slice(&hash);
+    p.push(0);
+    p.extend_from_slice(&hash);
+    p.extend_from_slice(&[2, 0, 0]);
+    p.extend(avro_string(b"appendBatch"));
+    p.extend(varint(bodies.len() as i64));
+    for b in bodies {
+        p.push(0); // no headers
+        p.extend(avro_string(b.as_bytes()));
+    }
+    p.push(0);
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&1i32.to_be_bytes());
+    frame.extend_from_slice(&1i32.to_be_bytes());
+    frame.extend_from_slice(&(p.len() as i32).to_be_bytes());
+    frame.extend(p);
+    frame
+}
+
+/// Send one appendBatch on a new connection: `Some(true)` for OK, `Some(false)` for FAILED,
+/// `None` when no answer came.
+fn avro_send(port: u16, bodies: &[String]) -> Option<bool> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    s.write_all(&avro_append_batch(bodies)).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // serial, count, then (length, data) per buffer; the status is the payload's last byte.
+        if buf.len() >= 12 {
+            let count = u32::from_be_bytes(buf[4..8].try_into().unwrap()) as usize;
+            let mut at = 8;
+            let mut payload = Vec::new();
+            let mut complete = true;
+            for _ in 0..count {
+                if buf.len() < at + 4 {
+                    complete = false;
+                    break;
+                }
+                let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+                if buf.len() < at + 4 + len {
+                    complete = false;
+                    break;
+                }
+                payload.extend_from_slice(&buf[at + 4..at + 4 + len]);
+                at += 4 + len;
+            }
+            if complete {
+                // Status enum: OK = 0, FAILED = 1 (zig-zag 2).
+                return payload.last().map(|s| *s == 0);
+            }
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Peak resident set (VmHWM) of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A refused 400 MB POST: answered 413 before its body is read, whatever the budget holds.
+fn huge_post(port: u16) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let size: u64 = 400_000_000;
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    let chunk = vec![b' '; 1 << 20];
+    // Write until the server answers and closes (at most the whole body).
+    for _ in 0..(size >> 20) {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn fault_overload_500_clients_into_a_full_channel() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const PER_TYPE: u64 = 125;
+    const EVENTS: u64 = 20;
+    const PAD: usize = 256 << 10;
+    let dir = tempfile::tempdir().unwrap();
+    let (hp, np, yp, vp, cp, ma) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = h n y v\na.channels = c1\na.sinks = k1\n\
+             a.sources.h.type = http\na.sources.h.bind = 127.0.0.1\na.sources.h.port = {hp}\na.sources.h.channels = c1\n\
+             a.sources.n.type = netcat\na.sources.n.bind = 127.0.0.1\na.sources.n.port = {np}\na.sources.n.channels = c1\n\
+             a.sources.y.type = syslogtcp\na.sources.y.host = 127.0.0.1\na.sources.y.port = {yp}\na.sources.y.channels = c1\n\
+             a.sources.v.type = avro\na.sources.v.bind = 127.0.0.1\na.sources.v.port = {vp}\na.sources.v.channels = c1\n\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000\na.channels.c1.transactionCapacity = 100\na.channels.c1.keep-alive = 1\n\
+             a.sinks.k1.type = avro\na.sinks.k1.hostname = 127.0.0.1\na.sinks.k1.port = {cp}\na.sinks.k1.batch-size = 100\na.sinks.k1.channel = c1\n"
+        ),
+    );
+    let budget = 8u64 << 20;
+    let agent = start_with_metrics(
+        "a",
+        &a,
+        ma,
+        &[&format!("-Dflume.sources.memoryBudget={budget}")],
+    );
+    for p in [hp, np, yp, vp] {
+        wait_port(p, Duration::from_secs(20));
+    }
+    assert_eq!(huge_post(hp), Some(413), "a 400 MB POST");
+
+    // Five hundred clients; each sends its events until every one of them is accepted
+    // (syslog has no reply: it sends once, and the source drops what the channel refuses,
+    // as Flume's does).
+    let refused = Arc::new([0, 0, 0, 0].map(|_: i32| AtomicU64::new(0)));
+    let id = |t: u64, c: u64, i: u64| (t * PER_TYPE + c) * EVENTS + i;
+    let mut clients = Vec::new();
+    for c in 0..PER_TYPE {
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            // http: one batch, a large field the JSON handler reads and drops.
+            let events: Vec<String> = (0..EVENTS)
+                .map(|i| format!("{{\"body\":\"{}\"}}", id(0, c, i)))
+                .collect();
+            let body = format!(
+                "[{{\"pad\":\"{}\",{}]",
+                "p".repeat(PAD),
+                &events.join(",")[1..]
+            );
+            while post(hp, body.as_bytes()) != Some(200) {
+                r[0].fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }));
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", np)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut reader = std::io::BufReader::new(s.try_clone().unwrap());
+            for i in 0..EVENTS {
+                loop {
+                    s.write_all(format!("{}\n", id(1, c, i)).as_bytes())
+                        .unwrap();
+                    let mut reply = String::new();
+                    std::io::BufRead::read_line(&mut reader, &mut reply).unwrap();
+                    if reply == "OK\n" {
+                        break;
+                    }
+                    assert!(reply.starts_with("FAILED"), "netcat reply {reply:?}");
+                    r[1].fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }));
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            let bodies: Vec<String> = (0..EVENTS).map(|i| id(2, c, i).to_string()).collect();
+            loop {
+                match avro_send(vp, &bodies) {
+                    Some(true) => break,
+                    Some(false) => {
+                        r[2].fetch_add(1, Ordering::Relaxed);
+                    }
+                    None => {
+                        r[3].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }));
+        clients.push(std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", yp)).unwrap();
+            for i in 0..EVENTS {
+                let _ = s.write_all(format!("<13>{}\n", id(3, c, i)).as_bytes());
+            }
+        }));
+    }
+    // Every kind of client meets the full channel.
+    eventually(Duration::from_secs(120), "refusals of each kind", || {
+        (0..3).all(|t| refused[t].load(Ordering::Relaxed) >= 10)
+    });
+    // Then the downstream collector comes up and the channel drains: every client gets through.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let b = dir.path().join("b.conf");
+    write(
+        &b,
+        &format!(
+            "b.sources = r1\nb.channels = c1\nb.sinks = k1\n\
+             b.sources.r1.type = avro\nb.sources.r1.bind = 127.0.0.1\nb.sources.r1.port = {cp}\nb.sources.r1.channels = c1\n\
+             b.channels.c1.type = memory\nb.channels.c1.capacity = 100000\nb.channels.c1.transactionCapacity = 1000\n\
+             b.sinks.k1.type = file_roll\nb.sinks.k1.channel = c1\nb.sinks.k1.sink.directory = {}\nb.sinks.k1.sink.rollInterval = 0\n",
+            out.display()
+        ),
+    );
+    let started = Instant::now();
+    let _b = Agent::start("b", &b, &[]);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    for c in clients {
+        while !c.is_finished() {
+            assert!(Instant::now() < deadline, "a client never got through");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        c.join().expect("client");
+    }
+    let recovered = started.elapsed();
+    let rss = peak_rss_kib(agent.child.id());
+    let acked = 3 * PER_TYPE * EVENTS;
+    eventually(
+        Duration::from_secs(60),
+        "acknowledged events written",
+        || Tally::of(acked, rolled_lines(&out)).lost == 0,
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let lines = rolled_lines(&out);
+    let syslog: Vec<String> = lines
+        .iter()
+        .filter_map(|l| {
+            // Syslog bodies keep the line as sent when it has no syslog header.
+            let n: u64 = l.trim().trim_start_matches("<13>").parse().ok()?;
+            (n >= acked).then(|| (n - acked).to_string())
+        })
+        .collect();
+    let tally = Tally::of(acked, lines.into_iter().filter(|l| !l.starts_with("<13>")));
+    let syslog = Tally::of(PER_TYPE * EVENTS, syslog);
+    tally.print("overload_http_netcat_avro", recovered);
+    syslog.print("overload_syslog_dropped_when_full", recovered);
+    eprintln!(
+        "FIGURES overload: refusals http {} netcat {} avro {} (avro unanswered {}); peak RSS {} MiB with a {} MiB budget",
+        refused[0].load(Ordering::Relaxed),
+        refused[1].load(Ordering::Relaxed),
+        refused[2].load(Ordering::Relaxed),
+        refused[3].load(Ordering::Relaxed),
+        rss / 1024,
+        budget >> 20
+    );
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.duplicated, 0);
+    assert_eq!(tally.foreign, 0);
+    assert_eq!(syslog.duplicated, 0);
+    // Without the budget, 125 requests in flight hold 125 × 256 KiB and the events parsed
+    // from them; with it, at most the budget.
+    assert!(
+        rss < 160 * 1024,
+        "peak RSS {} MiB with a {} MiB budget",
+        rss / 1024,
+        budget >> 20
+    );
+    assert!(agent.log().contains("HTTP request refused"));
+}
