@@ -258,10 +258,10 @@ mod tests {
             b.try_reserve(400 << 10, b.max_request()),
             Err(Refusal::Exhausted { .. })
         ));
-        let second = b.try_reserve(300 << 10, b.max_request()).unwrap();
+        let second = b.try_reserve(324 << 10, b.max_request()).unwrap();
         assert_eq!(b.in_use(), 1 << 20);
         drop(first);
-        assert_eq!(b.in_use(), 300 << 10);
+        assert_eq!(b.in_use(), 324 << 10);
         drop(second);
         assert_eq!(b.in_use(), 0);
     }
