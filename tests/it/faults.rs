@@ -628,3 +628,211 @@ fn fault_overload_500_clients_into_a_full_channel() {
     );
     assert!(agent.log().contains("HTTP request refused"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Local disk full.
+
+/// A full disk for one agent: a small tmpfs the test mounts (root with the right to mount),
+/// else the agent's file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored so writes fail with EFBIG)
+/// lowered to 0 and raised again on the running process.
+enum FullDisk {
+    Tmpfs { mount: PathBuf },
+    FileSizeLimit,
+}
+
+impl FullDisk {
+    fn prepare(dir: &Path) -> FullDisk {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if mounted {
+            FullDisk::Tmpfs {
+                mount: dir.to_path_buf(),
+            }
+        } else {
+            eprintln!(
+                "cannot mount a tmpfs here: the agent's file-size limit stands for a full disk"
+            );
+            FullDisk::FileSizeLimit
+        }
+    }
+
+    /// Start the agent so that its file-size limit can be changed (SIGXFSZ ignored).
+    fn start_agent(&self, conf: &Path, metrics_port: u16) -> Agent {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = std::process::Command::new(crate::support::flume_ng());
+        cmd.args(["agent", "-n", "a", "-f"])
+            .arg(conf)
+            .args([
+                "--no-reload-conf",
+                "-Dflume.root.logger=INFO,console",
+                "-Dflume.monitoring.type=http",
+            ])
+            .arg(format!("-Dflume.monitoring.port={metrics_port}"));
+        // SAFETY: signal() is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let agent = Agent::spawn(cmd);
+        eventually(Duration::from_secs(20), "metrics server up", || {
+            TcpStream::connect(("127.0.0.1", metrics_port)).is_ok()
+        });
+        agent
+    }
+
+    fn fill(&self, agent: &Agent) {
+        match self {
+            FullDisk::Tmpfs { mount } => {
+                let mut f = std::fs::File::create(mount.join("filler")).unwrap();
+                let block = vec![0u8; 64 * 1024];
+                while f.write_all(&block).is_ok() {}
+                let _ = f.flush();
+            }
+            FullDisk::FileSizeLimit => set_fsize(agent.child.id(), 0),
+        }
+    }
+
+    fn free(&self, agent: &Agent) {
+        match self {
+            FullDisk::Tmpfs { mount } => std::fs::remove_file(mount.join("filler")).unwrap(),
+            FullDisk::FileSizeLimit => set_fsize(agent.child.id(), libc::RLIM_INFINITY),
+        }
+    }
+}
+
+fn set_fsize(pid: u32, limit: libc::rlim_t) {
+    let new = libc::rlimit {
+        rlim_cur: limit,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain syscall on a process of the same user; `new` outlives the call.
+    let rc = unsafe {
+        libc::prlimit(
+            pid as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            &new,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        if let FullDisk::Tmpfs { mount } = self {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&*mount)
+                .status();
+        }
+    }
+}
+
+/// Lines of every file under `dir` and its subfolders.
+fn lines_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(lines_under(&p));
+            } else if p.file_name().is_some_and(|n| n != "filler")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                out.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    out
+}
+
+/// http (numbered events) → memory → `sink` writing under a disk that fills up for ~4 s;
+/// at most `max_duplicates` events may be written twice.
+fn disk_full(test: &str, sink: &str, max_duplicates: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let disk = FullDisk::prepare(&out);
+    let (hp, ma) = (free_port(), free_port());
+    let a = dir.path().join("a.conf");
+    let sink = sink.replace("{out}", &out.display().to_string());
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.channel = c1\n{sink}",
+            source = http_source(hp),
+        ),
+    );
+    let mut agent = disk.start_agent(&a, ma);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start(hp, 200, Duration::from_millis(50));
+    eventually(Duration::from_secs(30), "events written", || {
+        lines_under(&out).len() >= 2_000
+    });
+    disk.fill(&agent);
+    eventually(
+        Duration::from_secs(30),
+        "the sink meets the full disk",
+        || metric(ma, "CHANNEL.c1", "ChannelSize") >= 2_000,
+    );
+    let written = lines_under(&out).len();
+    let failed_at = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    let queued = metric(ma, "CHANNEL.c1", "ChannelSize");
+    assert!(queued >= 2_000, "events wait in the channel: {queued}");
+    disk.free(&agent);
+    let freed = Instant::now();
+    eventually(Duration::from_secs(60), "writing again", || {
+        lines_under(&out).len() > written + 1_000
+    });
+    let recovered = freed.elapsed();
+    let total = feeder.stop();
+    eventually(Duration::from_secs(60), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+    });
+    assert_eq!(agent.stop(), Some(0), "{}", agent.log());
+    let tally = Tally::of(total, lines_under(&out));
+    tally.print(test, recovered);
+    eprintln!(
+        "FIGURES {test}: {queued} events queued in the channel after the disk was full for {:.1} s",
+        (freed - failed_at).as_secs_f64()
+    );
+    assert_eq!(tally.lost, 0, "{}", agent.log());
+    assert_eq!(tally.foreign, 0, "torn lines");
+    assert!(
+        tally.duplicated <= max_duplicates,
+        "{} events written twice",
+        tally.duplicated
+    );
+}
+
+#[test]
+fn fault_disk_full_file_roll() {
+    disk_full(
+        "disk_full_file_roll",
+        "a.sinks.k1.type = file_roll\na.sinks.k1.sink.directory = {out}\na.sinks.k1.sink.rollInterval = 0\na.sinks.k1.sink.batchSize = 100\n",
+        // A failed batch is cut off the file before it is retried.
+        0,
+    );
+}
+
+#[test]
+fn fault_disk_full_hdfs_local() {
+    disk_full(
+        "disk_full_hdfs_local",
+        "a.sinks.k1.type = hdfs\na.sinks.k1.hdfs.path = file://{out}/events\na.sinks.k1.hdfs.fileType = DataStream\n\
+         a.sinks.k1.hdfs.rollInterval = 0\na.sinks.k1.hdfs.rollSize = 0\na.sinks.k1.hdfs.rollCount = 0\na.sinks.k1.hdfs.batchSize = 100\n",
+        // As in Flume's HDFS sink, what an output stream took of a failed batch stays (an HDFS
+        // file cannot be cut back) and the batch is written again: one batch at most.
+        100,
+    );
+}
