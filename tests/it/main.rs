@@ -14,6 +14,8 @@ mod faults;
 mod file_channel;
 mod file_roll;
 mod golden_logger;
+#[cfg(feature = "hdfs")]
+mod hdfs_kerberos;
 mod hdfs_sink;
 mod health;
 mod http_sink;
@@ -22,6 +24,8 @@ mod java_file_channel;
 #[cfg(feature = "jvm")]
 mod jvm;
 mod jvm_api;
+#[cfg(feature = "jvm")]
+mod jvm_extras;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod layout;
