@@ -19,6 +19,15 @@ fn api_jar() -> PathBuf {
     PathBuf::from(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"))
 }
 
+/// Where Debian installs Java libraries.
+pub const SYSTEM_JARS: &str = "/usr/share/java";
+const SYSTEM_COMPILE_JARS: &[&str] = &[
+    "servlet-api.jar",
+    "guava.jar",
+    "slf4j-api.jar",
+    "log4j-1.2.jar",
+];
+
 fn flume_lib() -> Option<PathBuf> {
     std::env::var_os("FLUME_RS_TEST_FLUME_LIB").map(PathBuf::from)
 }
@@ -34,7 +43,7 @@ pub fn plugins_dir() -> &'static Path {
         let lib = root.join("plugins.d/fixtures/lib");
         std::fs::create_dir_all(&classes).unwrap();
         std::fs::create_dir_all(&lib).unwrap();
-        let compile_cp = match flume_lib() {
+        let mut compile_cp = match flume_lib() {
             Some(l) => format!("{}/*", l.display()),
             None => {
                 let api = api_jar();
@@ -48,6 +57,18 @@ pub fn plugins_dir() -> &'static Path {
                 api.display().to_string()
             }
         };
+        // Third-party APIs some fixtures compile against (the servlet API for the HTTP
+        // handler, Guava, slf4j, log4j 1.x): Debian's jars (.ci/apt-packages).
+        for jar in SYSTEM_COMPILE_JARS {
+            let path = Path::new(SYSTEM_JARS).join(jar);
+            assert!(
+                path.is_file(),
+                "{} missing (see .ci/apt-packages)",
+                path.display()
+            );
+            compile_cp.push(':');
+            compile_cp.push_str(&path.display().to_string());
+        }
         let mut sources = Vec::new();
         collect_java(&repo().join("tests/java/host-plugins"), &mut sources);
         let out = Command::new("javac")
