@@ -243,13 +243,10 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::Channel => channel::native(name)?.props,
         Kind::Sink => sink::native(name)?.props,
         Kind::HttpHandler => source::http::handler_props(name),
+        Kind::Selector => selector::props(name),
+        Kind::Interceptor => crate::interceptor::props(name),
         // No tables yet.
-        Kind::Selector
-        | Kind::Interceptor
-        | Kind::Deserializer
-        | Kind::ConfigFilter
-        | Kind::Serializer
-        | Kind::SinkProcessor => None,
+        Kind::Deserializer | Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
     }
 }
 
