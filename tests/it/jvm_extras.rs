@@ -548,3 +548,74 @@ fn flume_java_only_types_without_their_class_are_explained() {
         "exit {code}: {text}"
     );
 }
+
+/// A pollable source compiled against Flume 1.6 (whose PollableSource had no back-off
+/// getters) runs with Flume's default back-off (1000 ms steps up to 5000 ms) instead of
+/// failing with AbstractMethodError.
+#[test]
+fn pollable_source_built_for_flume_1_6_gets_default_backoff() {
+    let tmp = tempfile::tempdir().unwrap();
+    let classes = tmp.path().join("classes");
+    let lib = tmp.path().join("plugins.d/old/lib");
+    std::fs::create_dir_all(&classes).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    let api = PathBuf::from(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"));
+    let dir = repo().join("tests/java/flume-1.6");
+    let out = std::process::Command::new("javac")
+        .args([
+            "--release",
+            "8",
+            "-Xlint:-options",
+            "-encoding",
+            "UTF-8",
+            "-cp",
+        ])
+        .arg(&api)
+        .arg("-d")
+        .arg(&classes)
+        .arg(dir.join("api/org/apache/flume/PollableSource.java"))
+        .arg(dir.join("plugins/com/example/old/OldPollableSource.java"))
+        .output()
+        .expect("run javac");
+    assert!(
+        out.status.success(),
+        "javac failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Only the plugin goes in its jar: at run time it meets the current PollableSource.
+    let status = std::process::Command::new("jar")
+        .arg("cf")
+        .arg(lib.join("old.jar"))
+        .arg("-C")
+        .arg(&classes)
+        .arg("com")
+        .status()
+        .expect("run jar");
+    assert!(status.success());
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.old.OldPollableSource\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n",
+            roll.display()
+        ),
+    );
+    let mut agent = agent_with_plugins(&conf, &tmp.path().join("plugins.d"));
+    eventually(Duration::from_secs(40), "three events", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(files_text(&roll), "old-0\nold-1\nold-2\n", "{log}");
+    assert!(
+        log.contains("com.example.old.OldPollableSource loaded (pollable); back-off 1000 ms steps up to 5000 ms"),
+        "{log}"
+    );
+    assert!(!log.contains("AbstractMethodError"), "{log}");
+}
