@@ -1,7 +1,10 @@
 //! `http` source (`HTTPSource`): every request to any path is turned into events by a handler
 //! (JSONHandler by default, BlobHandler) and put in one batch; 200 on success, 400 for a bad
 //! request, 503 when the channel is full, 500 otherwise; TRACE/OPTIONS are forbidden
-//! (reference §9.9).
+//! (reference §9.9). With `ssl = true` it serves HTTPS with a JKS or PKCS12 keystore and
+//! Flume's `SslContextAwareAbstractSource` keys (`keystore`, `keystore-password`,
+//! `keystore-type`, `include-/exclude-protocols`, `include-/exclude-cipher-suites`, and the
+//! deprecated `enableSSL`, `keystorePassword`, `excludeProtocols`; see [`crate::tls`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,11 +16,13 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use openssl::ssl::SslAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::deliver::{Call, Counting, Failure};
 use super::{Source, SourceContext, SourceError};
+use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
@@ -249,16 +254,39 @@ pub struct HttpSource {
     bind: String,
     port: u16,
     handler: Handler,
+    tls: Option<Arc<SslAcceptor>>,
     counter: Arc<SourceCounter>,
 }
 
+/// camelCase SSL names Flume 1.9's http source does not read (only `enableSSL`,
+/// `keystorePassword` and `excludeProtocols` are its deprecated names), with the key it reads.
+const UNREAD_CAMEL_CASE: [(&str, &str); 4] = [
+    ("keystoreType", "keystore-type"),
+    ("includeProtocols", "include-protocols"),
+    ("excludeCipherSuites", "exclude-cipher-suites"),
+    ("includeCipherSuites", "include-cipher-suites"),
+];
+
 impl HttpSource {
-    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
+        // HTTPSource.configure: configureSsl first (with the deprecated names), then the rest.
+        let tls = crate::tls::server_from_context(
+            ctx,
+            env,
+            "HTTP source",
+            crate::tls::Keys::HTTP_SOURCE,
+        )?
+        .map(Arc::new);
+        for (camel, key) in UNREAD_CAMEL_CASE {
+            if ctx.get(camel).is_some() {
+                ctx.note(
+                    camel,
+                    format!("not read by Flume's http source, nor here: the key is {key}"),
+                );
+            }
+        }
         let port = crate::net::port(ctx, "port")?;
         let bind = ctx.string("bind", "0.0.0.0");
-        if ctx.bool("ssl", false) || ctx.bool("enableSSL", false) {
-            return Err(ctx.error("ssl", "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
-        }
         // Jetty bean setters have no equivalent here; accept them so configs load.
         for prefix in [
             "QueuedThreadPool.",
@@ -278,6 +306,7 @@ impl HttpSource {
             bind,
             port,
             handler: Handler::from_context(ctx)?,
+            tls,
             counter: SourceCounter::new(name),
         })
     }
@@ -290,29 +319,37 @@ impl Source for HttpSource {
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;
-        tracing::info!(source = %self.name, "HTTP source listening on {addr}");
+        let scheme = if self.tls.is_some() { "HTTPS" } else { "HTTP" };
+        tracing::info!(source = %self.name, "{scheme} source listening on {addr}");
         let shared = Arc::new(Shared {
             handler: self.handler.clone(),
             counter: Arc::clone(&self.counter),
             cx: cx.clone(),
         });
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, _| {
+        let name = self.name.clone();
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, peer| {
             let shared = Arc::clone(&shared);
             let shutdown = cx.shutdown.clone();
+            let tls = self.tls.clone();
+            let name = name.clone();
             async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.serve(req).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = shutdown.cancelled() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
+                match tls {
+                    None => serve_connection(stream, shared, shutdown).await,
+                    Some(acceptor) => {
+                        let handshake = tokio::time::timeout(
+                            TLS_HANDSHAKE_TIMEOUT,
+                            crate::tls::accept(&acceptor, stream),
+                        );
+                        match handshake.await {
+                            Ok(Ok(tls)) => serve_connection(tls, shared, shutdown).await,
+                            Ok(Err(e)) => {
+                                tracing::warn!(source = %name, %peer, "{e}");
+                            }
+                            Err(_) => {
+                                tracing::warn!(source = %name, %peer, "TLS handshake timed out");
+                            }
+                        }
                     }
                 }
             }
@@ -323,6 +360,33 @@ impl Source for HttpSource {
 
     fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
         Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+/// How long a client may take to finish the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serve HTTP/1.1 requests on one connection (plain or TLS) until it closes or the source stops.
+async fn serve_connection<S>(
+    stream: S,
+    shared: Arc<Shared>,
+    shutdown: tokio_util::sync::CancellationToken,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(shared.serve(req).await) }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 

@@ -161,9 +161,9 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, env,
             )?))
         }),
-        "syslogtcp" => native_type(None, |name, ctx, _| {
+        "syslogtcp" => native_type(None, |name, ctx, env| {
             Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
-                name, ctx,
+                name, ctx, env,
             )?))
         }),
         "syslogudp" => native_type(None, |name, ctx, _| {
@@ -171,9 +171,9 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx,
             )?))
         }),
-        "multiport_syslogtcp" => native_type(None, |name, ctx, _| {
+        "multiport_syslogtcp" => native_type(None, |name, ctx, env| {
             Ok(Box::new(
-                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
+                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
             ))
         }),
         #[cfg(feature = "kafka")]
@@ -193,8 +193,8 @@ pub fn native(name: &str) -> Option<Native> {
         "exec" => native_type(None, |name, ctx, _| {
             Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
         }),
-        "http" => native_type(None, |name, ctx, _| {
-            Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
+        "http" => native_type(None, |name, ctx, env| {
+            Ok(Box::new(http::HttpSource::from_context(name, ctx, env)?))
         }),
         "thrift" => native_type(None, |name, ctx, env| {
             Ok(Box::new(thrift::ThriftSource::from_context(

@@ -266,29 +266,49 @@ pub fn bind_address(host: Option<&str>, port: u16) -> String {
     }
 }
 
-/// SSL keys the syslog TCP sources share with Flume's other SSL-capable sources. TLS is not
-/// implemented for syslog in flume-rs: `ssl = true` is refused with a clear message rather than
-/// silently serving plain text.
-pub fn refuse_ssl(ctx: &Context) -> Result<(), ConfigError> {
-    for key in [
-        "keystore",
-        "keystore-password",
-        "keystore-type",
-        "exclude-protocols",
-        "include-protocols",
-        "exclude-cipher-suites",
-        "include-cipher-suites",
-    ] {
-        ctx.mark_read(key);
+/// The TLS side of the syslog TCP sources (Flume's `SslContextAwareAbstractSource` keys, see
+/// [`crate::tls::server_from_context`]).
+pub fn tls_from_context(
+    ctx: &Context,
+    env: &crate::component::BuildEnv,
+    what: &str,
+) -> Result<Option<std::sync::Arc<openssl::ssl::SslAcceptor>>, ConfigError> {
+    Ok(
+        crate::tls::server_from_context(ctx, env, what, crate::tls::Keys::FLUME)?
+            .map(std::sync::Arc::new),
+    )
+}
+
+/// A connection's byte stream, plain or TLS.
+pub type Stream = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
+
+/// The stream to read: the socket itself, or its TLS session once the handshake is done (a
+/// failed or stalled handshake is logged and the connection dropped).
+pub async fn open_stream(
+    tls: Option<&openssl::ssl::SslAcceptor>,
+    stream: tokio::net::TcpStream,
+    source: &str,
+    peer: std::net::SocketAddr,
+) -> Option<Stream> {
+    let Some(acceptor) = tls else {
+        return Some(Box::pin(stream));
+    };
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        crate::tls::accept(acceptor, stream),
+    )
+    .await
+    {
+        Ok(Ok(tls)) => Some(Box::pin(tls)),
+        Ok(Err(e)) => {
+            tracing::warn!(source = %source, %peer, "{e}");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(source = %source, %peer, "TLS handshake timed out");
+            None
+        }
     }
-    if ctx.bool("ssl", false) {
-        return Err(ctx.error(
-            "ssl",
-            "TLS for syslog sources is not supported by flume-rs yet; terminate TLS in front of \
-             the agent (e.g. stunnel) or use ssl = false",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use openssl::ssl::SslAcceptor;
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -105,6 +106,7 @@ struct Shared {
     parser: SyslogParser,
     counter: Arc<SourceCounter>,
     cache: HostnameCache,
+    tls: Option<Arc<SslAcceptor>>,
 }
 
 pub struct MultiportSyslogTcpSource {
@@ -114,7 +116,12 @@ pub struct MultiportSyslogTcpSource {
 }
 
 impl MultiportSyslogTcpSource {
-    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(
+        name: &str,
+        ctx: &Context,
+        env: &crate::component::BuildEnv,
+    ) -> Result<Self, ConfigError> {
+        let tls = super::tls_from_context(ctx, env, "Multiport Syslog TCP source")?;
         let ports_raw = ctx.get("ports").map(str::to_string).ok_or_else(|| {
             ctx.error(
                 "ports",
@@ -155,7 +162,6 @@ impl MultiportSyslogTcpSource {
         }
         let batch_size = ctx.int("batchSize", 100)?;
         let read_buffer = ctx.int("readBufferBytes", 1024)?;
-        super::refuse_ssl(ctx)?;
         let shared = Shared {
             name: name.to_string(),
             event_size: usize::try_from(event_size).unwrap_or(1).max(1),
@@ -174,6 +180,7 @@ impl MultiportSyslogTcpSource {
             },
             counter: SourceCounter::new(name),
             cache: HostnameCache::default(),
+            tls,
         };
         Ok(MultiportSyslogTcpSource {
             host,
@@ -231,13 +238,22 @@ async fn accept_loop(
 ) {
     let name = shared.name.clone();
     crate::net::serve_tcp(listener, permits, &cx.shutdown, &name, |stream, peer| {
-        serve(stream, peer, port, Arc::clone(&shared), cx.clone())
+        let shared = Arc::clone(&shared);
+        let cx = cx.clone();
+        async move {
+            let name = shared.name.clone();
+            if let Some(stream) =
+                super::open_stream(shared.tls.as_deref(), stream, &name, peer).await
+            {
+                serve(stream, peer, port, shared, cx).await;
+            }
+        }
     })
     .await;
 }
 
 async fn serve(
-    mut stream: TcpStream,
+    mut stream: super::Stream,
     peer: SocketAddr,
     port: u16,
     shared: Arc<Shared>,
