@@ -30,5 +30,6 @@ mod observed;
 mod sources;
 mod spillable_channel;
 mod thrift_rpc;
+mod tls;
 mod top;
 mod vectors_http;
