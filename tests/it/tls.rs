@@ -541,3 +541,153 @@ fn a_wrong_password_or_type_is_named_without_the_secret() {
         assert!(!agent.log().contains(secret), "{}", agent.log());
     }
 }
+
+/// `openssl s_server` standing in for a Kafka broker: it demands a client certificate and
+/// verifies it against `client_ca`; killed on drop.
+#[cfg(feature = "kafka")]
+struct TlsPeer {
+    child: std::process::Child,
+    out: PathBuf,
+}
+
+#[cfg(feature = "kafka")]
+impl TlsPeer {
+    fn start(dir: &Path, port: u16, cert: &Path, key: &Path, client_ca: &Path) -> TlsPeer {
+        let out = dir.join(format!("s_server-{port}.out"));
+        let file = std::fs::File::create(&out).unwrap();
+        let child = Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string(), "-Verify", "1"])
+            .arg("-cert")
+            .arg(cert)
+            .arg("-key")
+            .arg(key)
+            .arg("-CAfile")
+            .arg(client_ca)
+            // stdin stays open (s_server ends at end of input).
+            .stdin(std::process::Stdio::piped())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("openssl s_server");
+        wait_port(port, Duration::from_secs(10));
+        TlsPeer { child, out }
+    }
+
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "kafka")]
+impl Drop for TlsPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Kafka over TLS with Java keystores: the sink's JKS truststore and JKS keystore (keytool)
+/// reach librdkafka as PEM. The broker is `openssl s_server` (the test broker has no TLS
+/// listener): it receives and verifies the client certificate only after librdkafka accepted
+/// the server's certificate through the truststore. With a truststore that does not hold the
+/// server's certificate, no client certificate arrives. No key or password is logged.
+#[cfg(feature = "kafka")]
+#[test]
+fn kafka_sink_hands_jks_stores_to_librdkafka() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("broker.pem"), dir.path().join("broker.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let trust = dir.path().join("broker-trust.jks");
+    let s = |p: &Path| p.display().to_string();
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "broker",
+        "-file",
+        &s(&cert),
+        "-storetype",
+        "JKS",
+        "-keystore",
+        &s(&trust),
+        "-storepass",
+        PASSWORD,
+    ]);
+    let client = stores(
+        &dir.path().join("client"),
+        "client",
+        "JKS",
+        "flume-kafka-client",
+    );
+    let other = stores(&dir.path().join("other"), "other", "JKS", "not-the-broker");
+    let client_pem = std::fs::read_to_string(&client.pem).unwrap();
+    let client_b64: String = client_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+
+    for (truststore, trusted) in [(&trust, true), (&other.truststore, false)] {
+        let port = free_port();
+        let peer = TlsPeer::start(dir.path(), port, &cert, &key, &client.pem);
+        let conf = dir.path().join(format!("a-{trusted}.conf"));
+        write(
+            &conf,
+            &format!(
+                "a.sources = s1\na.channels = c1\na.sinks = k1\n\
+                 a.sources.s1.type = seq\na.sources.s1.totalEvents = 3\na.sources.s1.channels = c1\n\
+                 a.channels.c1.type = memory\n\
+                 a.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na.sinks.k1.channel = c1\n\
+                 a.sinks.k1.kafka.bootstrap.servers = localhost:{port}\na.sinks.k1.kafka.topic = t\n\
+                 a.sinks.k1.kafka.producer.security.protocol = SSL\n\
+                 a.sinks.k1.kafka.producer.ssl.truststore.location = {}\n\
+                 a.sinks.k1.kafka.producer.ssl.truststore.password = {PASSWORD}\n\
+                 a.sinks.k1.kafka.producer.ssl.keystore.location = {}\n\
+                 a.sinks.k1.kafka.producer.ssl.keystore.password = {PASSWORD}\n",
+                truststore.display(),
+                client.keystore.display()
+            ),
+        );
+        let agent = Agent::start("a", &conf, &[]);
+        if trusted {
+            eventually(
+                Duration::from_secs(30),
+                "client certificate verified",
+                || peer.output().contains("Client certificate"),
+            );
+            let seen = peer.output();
+            assert!(seen.contains("depth=0 CN = flume-kafka-client"), "{seen}");
+            assert!(seen.contains("verify return:1"), "{seen}");
+            let seen_b64: String = seen.lines().map(str::trim).collect();
+            assert!(seen_b64.contains(&client_b64), "{seen}");
+        } else {
+            agent.wait_for("certificate verify failed", Duration::from_secs(30));
+            assert!(
+                !peer.output().contains("Client certificate"),
+                "{}",
+                peer.output()
+            );
+        }
+        let log = agent.log();
+        assert!(log.contains("ssl.key.pem=******"), "{log}");
+        assert!(
+            !log.contains("PRIVATE KEY") && !log.contains(PASSWORD),
+            "{log}"
+        );
+    }
+}
