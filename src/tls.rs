@@ -36,6 +36,7 @@ use tokio_openssl::SslStream;
 
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
+use crate::registry::{Prop, PropTable, Type};
 
 const JKS_MAGIC: [u8; 4] = [0xfe, 0xed, 0xfe, 0xed];
 const JCEKS_MAGIC: [u8; 4] = [0xce, 0xce, 0xce, 0xce];
@@ -58,6 +59,106 @@ const TLS13_SUITES: [&str; 3] = [
     "TLS_CHACHA20_POLY1305_SHA256",
     "TLS_AES_128_GCM_SHA256",
 ];
+
+const SSL_DOC: &str = "serve TLS with the keystore";
+
+/// Flume's `SslContextAwareAbstractSource` keys (avro, thrift, syslogtcp, multiport_syslogtcp
+/// sources), each falling back to the global `-Djavax.net.ssl.*` / `FLUME_SSL_*` settings.
+pub const SERVER_PROPS: PropTable = PropTable::new(&[
+    Prop::bool("ssl", false, SSL_DOC),
+    KEYSTORE,
+    Prop::text("keystore-password", "keystore (and key) password"),
+    KEYSTORE_TYPE,
+    Prop::new(
+        "exclude-protocols",
+        Type::List,
+        crate::registry::Default::Str("SSLv3"),
+        "TLS protocols not to use (SSLv3 always)",
+    ),
+    INCLUDE_PROTOCOLS,
+    EXCLUDE_CIPHER_SUITES,
+    INCLUDE_CIPHER_SUITES,
+]);
+
+/// [`SERVER_PROPS`] with the http source's deprecated names (`enableSSL`, `keystorePassword`,
+/// `excludeProtocols`), read only when the new name is absent.
+pub const HTTP_SERVER_PROPS: PropTable = PropTable::new(&[
+    Prop::bool("ssl", false, SSL_DOC).legacy(&["enableSSL"]),
+    KEYSTORE,
+    Prop::text("keystore-password", "keystore (and key) password").legacy(&["keystorePassword"]),
+    KEYSTORE_TYPE,
+    Prop::new(
+        "exclude-protocols",
+        Type::List,
+        crate::registry::Default::Str("SSLv3"),
+        "TLS protocols not to use (SSLv3 always)",
+    )
+    .legacy(&["excludeProtocols"]),
+    INCLUDE_PROTOCOLS,
+    EXCLUDE_CIPHER_SUITES,
+    INCLUDE_CIPHER_SUITES,
+]);
+
+/// The TLS client keys of the avro and thrift sinks.
+pub const CLIENT_PROPS: PropTable = PropTable::new(&[
+    Prop::bool("ssl", false, "connect with TLS"),
+    Prop::bool(
+        "trust-all-certs",
+        false,
+        "do not check the server's certificate",
+    ),
+    Prop::new(
+        "truststore",
+        Type::Path,
+        crate::registry::Default::None,
+        "truststore file (JKS or PKCS12); the system's CAs when unset",
+    ),
+    Prop::text("truststore-password", "truststore password"),
+    Prop::string(
+        "truststore-type",
+        "JKS",
+        "JKS, PKCS12 or JCEKS (the content decides)",
+    ),
+    Prop::new(
+        "exclude-protocols",
+        Type::List,
+        crate::registry::Default::Str("SSLv3"),
+        "TLS protocols not to use (SSLv3 always)",
+    ),
+    INCLUDE_PROTOCOLS,
+    EXCLUDE_CIPHER_SUITES,
+    INCLUDE_CIPHER_SUITES,
+]);
+
+const KEYSTORE: Prop = Prop::new(
+    "keystore",
+    Type::Path,
+    crate::registry::Default::None,
+    "keystore file (JKS or PKCS12)",
+);
+const KEYSTORE_TYPE: Prop = Prop::string(
+    "keystore-type",
+    "JKS",
+    "JKS, PKCS12 or JCEKS (the content decides)",
+);
+const INCLUDE_PROTOCOLS: Prop = Prop::new(
+    "include-protocols",
+    Type::List,
+    crate::registry::Default::None,
+    "TLS protocols to use (all when empty)",
+);
+const EXCLUDE_CIPHER_SUITES: Prop = Prop::new(
+    "exclude-cipher-suites",
+    Type::List,
+    crate::registry::Default::None,
+    "cipher suites not to use (Java names)",
+);
+const INCLUDE_CIPHER_SUITES: Prop = Prop::new(
+    "include-cipher-suites",
+    Type::List,
+    crate::registry::Default::None,
+    "cipher suites to use (Java names; all defaults when empty)",
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -26,7 +26,7 @@ use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::registry;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const MAX_CONNECTIONS: usize = 1024;
 /// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
@@ -52,17 +52,76 @@ pub enum Handler {
 const JSON_HANDLER: &str = "org.apache.flume.source.http.JSONHandler";
 const BLOB_HANDLER: &str = "org.apache.flume.sink.solr.morphline.BlobHandler";
 
+/// `JSONHandler` has no keys.
+pub const JSON_HANDLER_PROPS: PropTable = PropTable::EMPTY;
+pub const MAX_BLOB_LENGTH: Prop = Prop::long(
+    "maxBlobLength",
+    100_000_000,
+    "largest request body in bytes; a longer body is cut to this length (> 0)",
+);
+pub const BLOB_HANDLER_PROPS: PropTable = PropTable::new(&[MAX_BLOB_LENGTH]);
+
+/// The property table of a handler, by registry name.
+pub fn handler_props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        JSON_HANDLER => Some(&JSON_HANDLER_PROPS),
+        BLOB_HANDLER => Some(&BLOB_HANDLER_PROPS),
+        _ => None,
+    }
+}
+
+pub const BIND: Prop = Prop::string("bind", "0.0.0.0", "address to listen on");
+pub const HANDLER: Prop = Prop::new(
+    "handler",
+    Type::Class,
+    registry::Default::Str(JSON_HANDLER),
+    "turns a request into events",
+);
+
+const NO_JETTY: &str = "flume-rs does not run Jetty; its HTTP server has no such setting";
+const NOT_FLUME_19: &str = "not read by Flume 1.9's http source either (its deprecated names are enableSSL, keystorePassword and excludeProtocols); use the dashed name";
+
+/// `http` source keys: Flume's TLS keys with the http source's deprecated names
+/// ([`crate::tls::HTTP_SERVER_PROPS`]).
+pub const PROPS: PropTable = PropTable::new(&[
+    crate::net::PORT,
+    BIND,
+    HANDLER,
+    Prop::string("keystoreType", "JKS", "use keystore-type").no_effect(NOT_FLUME_19),
+    Prop::text("includeProtocols", "use include-protocols").no_effect(NOT_FLUME_19),
+    Prop::text("excludeCipherSuites", "use exclude-cipher-suites").no_effect(NOT_FLUME_19),
+    Prop::text("includeCipherSuites", "use include-cipher-suites").no_effect(NOT_FLUME_19),
+])
+.including(&[&crate::tls::HTTP_SERVER_PROPS])
+.with_prefixes(&[
+    Prefix::typed(
+        "handler.",
+        registry::Kind::HttpHandler,
+        Some("handler"),
+        Some(JSON_HANDLER),
+        "the handler's keys",
+    ),
+    Prefix::pass_through("QueuedThreadPool.", "Jetty thread pool bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through(
+        "HttpConfiguration.",
+        "Jetty HTTP configuration bean setters",
+    )
+    .no_effect(NO_JETTY),
+    Prefix::pass_through("SslContextFactory.", "Jetty TLS bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through("ServerConnector.", "Jetty connector bean setters").no_effect(NO_JETTY),
+]);
+
 impl Handler {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let name = ctx.string("handler", JSON_HANDLER);
+        let name = ctx.get_string(&HANDLER);
         let sub = ctx.sub("handler.");
         let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
         match resolution.row().map(registry::Row::name) {
             Some(JSON_HANDLER) => Ok(Handler::Json),
             Some(BLOB_HANDLER) => {
-                let max = sub.long("maxBlobLength", 100_000_000)?;
+                let max = sub.get_long(&MAX_BLOB_LENGTH)?;
                 if max <= 0 {
-                    return Err(sub.error("maxBlobLength", "must be greater than 0"));
+                    return Err(sub.error(MAX_BLOB_LENGTH.name, "must be greater than 0"));
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
@@ -70,7 +129,7 @@ impl Handler {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
                 Err(missing) => Err(ctx.error(
-                    "handler",
+                    HANDLER.name,
                     format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
                 )),
             },
@@ -258,18 +317,11 @@ pub struct HttpSource {
     counter: Arc<SourceCounter>,
 }
 
-/// camelCase SSL names Flume 1.9's http source does not read (only `enableSSL`,
-/// `keystorePassword` and `excludeProtocols` are its deprecated names), with the key it reads.
-const UNREAD_CAMEL_CASE: [(&str, &str); 4] = [
-    ("keystoreType", "keystore-type"),
-    ("includeProtocols", "include-protocols"),
-    ("excludeCipherSuites", "exclude-cipher-suites"),
-    ("includeCipherSuites", "include-cipher-suites"),
-];
-
 impl HttpSource {
     pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
         // HTTPSource.configure: configureSsl first (with the deprecated names), then the rest.
+        // The Jetty bean setters (`QueuedThreadPool.*`, …) are accepted and reported as
+        // without effect by the key check (validate, start-up log).
         let tls = crate::tls::server_from_context(
             ctx,
             env,
@@ -277,30 +329,8 @@ impl HttpSource {
             crate::tls::Keys::HTTP_SOURCE,
         )?
         .map(Arc::new);
-        for (camel, key) in UNREAD_CAMEL_CASE {
-            if ctx.get(camel).is_some() {
-                ctx.note(
-                    camel,
-                    format!("not read by Flume's http source, nor here: the key is {key}"),
-                );
-            }
-        }
-        let port = crate::net::port(ctx, "port")?;
-        let bind = ctx.string("bind", "0.0.0.0");
-        // Jetty bean setters have no equivalent here; accept them so configs load.
-        for prefix in [
-            "QueuedThreadPool.",
-            "HttpConfiguration.",
-            "SslContextFactory.",
-            "ServerConnector.",
-        ] {
-            for (k, _) in ctx.sub(prefix).pairs() {
-                tracing::warn!(
-                    "{}: Jetty setting ignored by flume-rs",
-                    ctx.full_key(&format!("{prefix}{k}"))
-                );
-            }
-        }
+        let port = crate::net::port(ctx, crate::net::PORT.name)?;
+        let bind = ctx.get_string(&BIND);
         Ok(HttpSource {
             name: name.to_string(),
             bind,

@@ -242,11 +242,11 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::Source => source::native(name)?.props,
         Kind::Channel => channel::native(name)?.props,
         Kind::Sink => sink::native(name)?.props,
+        Kind::HttpHandler => source::http::handler_props(name),
         // No tables yet.
         Kind::Selector
         | Kind::Interceptor
         | Kind::Deserializer
-        | Kind::HttpHandler
         | Kind::ConfigFilter
         | Kind::Serializer
         | Kind::SinkProcessor => None,

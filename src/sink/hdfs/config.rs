@@ -8,6 +8,7 @@ use crate::config::{ConfigError, Context};
 use crate::format::codec::Codec;
 use crate::format::sequence_file::ValueClass;
 use crate::sink::serializer::SerializerFactory;
+use crate::storage::kerberos::{self, KerberosUser, SettingsError};
 
 /// `hdfs.fileType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +79,10 @@ pub struct HdfsSinkConfig {
     /// Beyond Flume: close and rename in-use files left by a crash, at start
     /// (`hdfs.recoverInUseFiles`, true).
     pub recover_in_use_files: bool,
+    /// `hdfs.kerberosPrincipal` (`_HOST` replaced) + `hdfs.kerberosKeytab`, checked.
+    pub kerberos: Option<KerberosUser>,
+    /// `hdfs.proxyUser` ("" = none): the user HDFS calls act as.
+    pub proxy_user: Option<String>,
 }
 
 /// Flume's `Integer.MAX_VALUE` for "retry closing forever".
@@ -193,14 +198,8 @@ impl HdfsSinkConfig {
         let serializer_type = ctx.string("serializer", "TEXT");
         let serializer =
             SerializerFactory::from_context(&serializer_type, &ctx.sub("serializer."))?;
-        for key in [
-            "hdfs.kerberosPrincipal",
-            "hdfs.kerberosKeytab",
-            "hdfs.proxyUser",
-            "hdfs.useRawLocalFileSystem",
-        ] {
-            ctx.mark_read(key);
-        }
+        ctx.mark_read("hdfs.useRawLocalFileSystem");
+        let (kerberos, proxy_user) = security(ctx)?;
         Ok(HdfsSinkConfig {
             path_pattern: EscapePattern::new(&path),
             path,
@@ -225,6 +224,8 @@ impl HdfsSinkConfig {
             escape,
             serializer,
             recover_in_use_files: ctx.bool("hdfs.recoverInUseFiles", true),
+            kerberos,
+            proxy_user,
         })
     }
 
@@ -248,6 +249,41 @@ impl HdfsSinkConfig {
         }
         name
     }
+}
+
+/// `hdfs.kerberosPrincipal`, `hdfs.kerberosKeytab`, `hdfs.proxyUser`: Flume's checks
+/// (`FlumeAuthenticationUtil.getAuthenticator`, `KerberosAuthenticator.authenticate`) that need
+/// no KDC. The login itself happens when the sink starts.
+fn security(ctx: &Context) -> Result<(Option<KerberosUser>, Option<String>), ConfigError> {
+    const PRINCIPAL: &str = "hdfs.kerberosPrincipal";
+    const KEYTAB: &str = "hdfs.kerberosKeytab";
+    let principal = ctx.get(PRINCIPAL);
+    let keytab = ctx.get(KEYTAB);
+    let kerberos = kerberos::check_settings(principal, keytab).map_err(|e| {
+        let key = match e {
+            SettingsError::PrincipalMissing
+            | SettingsError::HostLookup { .. }
+            | SettingsError::NotInKeytab(_)
+            | SettingsError::MultiplePrincipals { .. } => PRINCIPAL,
+            SettingsError::KeytabMissing
+            | SettingsError::KeytabUnreadable { .. }
+            | SettingsError::BadKeytab(..) => KEYTAB,
+        };
+        let key = if ctx.contains(key) {
+            key
+        } else if ctx.contains(PRINCIPAL) {
+            PRINCIPAL
+        } else {
+            KEYTAB
+        };
+        ctx.error(key, e.to_string())
+    })?;
+    let proxy_user = ctx
+        .get("hdfs.proxyUser")
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    Ok((kerberos, proxy_user))
 }
 
 fn non_negative(ctx: &Context, key: &str, default: i64) -> Result<u64, ConfigError> {

@@ -21,6 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use crate::config::{ConfigError, Context};
+use crate::registry::{Prop, PropTable};
 
 pub const SYSLOG_FACILITY: &str = "Facility";
 pub const SYSLOG_SEVERITY: &str = "Severity";
@@ -106,6 +107,31 @@ pub fn add_fields_to_body(
     prefix
 }
 
+pub const HOST: Prop = Prop::text("host", "address to listen on; all interfaces when unset");
+pub const KEEP_FIELDS: Prop = Prop::string(
+    "keepFields",
+    "none",
+    "`none`/`false`, `all`/`true`, or the words priority, version, timestamp, hostname: header fields kept in the body",
+);
+pub const CLIENT_IP_HEADER: Prop =
+    Prop::text("clientIPHeader", "header to put the client's IP address in");
+pub const CLIENT_HOSTNAME_HEADER: Prop = Prop::text(
+    "clientHostnameHeader",
+    "header to put the client's host name in",
+);
+pub const EVENT_SIZE: Prop = Prop::int(
+    "eventSize",
+    utils::DEFAULT_SIZE as i64,
+    "longest event in bytes; a longer line is cut and marked `Incomplete`",
+);
+
+/// Keys of every syslog source.
+pub const COMMON: PropTable =
+    PropTable::new(&[HOST, KEEP_FIELDS, CLIENT_IP_HEADER, CLIENT_HOSTNAME_HEADER]);
+
+/// Flume's SSL keys of the syslog TCP sources ([`crate::tls::SERVER_PROPS`]).
+pub const SSL_PROPS: PropTable = crate::tls::SERVER_PROPS;
+
 /// `clientIPHeader` / `clientHostnameHeader`, shared by the three syslog sources.
 #[derive(Debug, Clone, Default)]
 pub struct ClientHeaders {
@@ -116,8 +142,8 @@ pub struct ClientHeaders {
 impl ClientHeaders {
     pub fn from_context(ctx: &Context) -> ClientHeaders {
         ClientHeaders {
-            ip: ctx.get("clientIPHeader").map(str::to_string),
-            hostname: ctx.get("clientHostnameHeader").map(str::to_string),
+            ip: ctx.value(&CLIENT_IP_HEADER).map(str::to_string),
+            hostname: ctx.value(&CLIENT_HOSTNAME_HEADER).map(str::to_string),
         }
     }
 
