@@ -308,6 +308,10 @@ impl Channel for MemoryChannel {
         }
     }
 
+    fn overlapping_takes(&self) -> bool {
+        true
+    }
+
     fn transaction_capacity(&self) -> Option<usize> {
         Some(self.inner.lock().config.transaction_capacity)
     }

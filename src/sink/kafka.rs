@@ -352,7 +352,13 @@ impl Sink for KafkaSink {
                 return Err(e);
             }
         }
-        self.in_flight = Some(batch);
+        if self.channel.overlapping_takes() {
+            self.in_flight = Some(batch);
+        } else {
+            let mut batch = batch;
+            let acked = (&mut batch.acks).await;
+            finish(&self.name, &self.counter, batch, acked).await?;
+        }
         Ok(Status::Ready)
     }
 
