@@ -495,4 +495,4 @@ pub fn build_group_with_clock(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

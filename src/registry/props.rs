@@ -94,6 +94,8 @@ pub struct Prop {
     pub required: bool,
     pub doc: &'static str,
     pub status: Status,
+    /// The component's batch size: where a batch-size mismatch with a channel is shown.
+    pub batch: bool,
 }
 
 impl Prop {
@@ -106,6 +108,7 @@ impl Prop {
             required: false,
             doc,
             status: Status::Applied,
+            batch: false,
         }
     }
 
@@ -153,6 +156,12 @@ impl Prop {
     /// Accepted and read, but without effect in flume-rs, because of `reason`.
     pub const fn no_effect(mut self, reason: &'static str) -> Prop {
         self.status = Status::NoEffect(reason);
+        self
+    }
+
+    /// Marks the key as the component's batch size (checked against channel capacities).
+    pub const fn batch_size(mut self) -> Prop {
+        self.batch = true;
         self
     }
 
@@ -204,6 +213,8 @@ pub enum Sub {
         kind: super::Kind,
         list_key: &'static str,
     },
+    /// Keys checked by what the component's build reads (they have no table).
+    ByBuild,
     /// Keys whose last part is a user-chosen name (`selector.mapping.<value>`,
     /// `processor.priority.<sink>`, `headers.<group>.<header>`): accepted as they are.
     UserNamed,
@@ -216,14 +227,23 @@ pub struct Prefix {
     pub prefix: &'static str,
     pub sub: Sub,
     pub doc: &'static str,
+    /// Whether keys under the prefix change anything here.
+    pub status: Status,
 }
 
 impl Prefix {
+    /// Keys under the prefix are accepted but change nothing here, because of `reason`.
+    pub const fn no_effect(mut self, reason: &'static str) -> Prefix {
+        self.status = Status::NoEffect(reason);
+        self
+    }
+
     pub const fn pass_through(prefix: &'static str, doc: &'static str) -> Prefix {
         Prefix {
             prefix,
             sub: Sub::PassThrough,
             doc,
+            status: Status::Applied,
         }
     }
 
@@ -232,6 +252,46 @@ impl Prefix {
             prefix,
             sub: Sub::UserNamed,
             doc,
+            status: Status::Applied,
+        }
+    }
+
+    /// Named sub-components listed by `list_key` (see [`Sub::Named`]).
+    pub const fn named(
+        prefix: &'static str,
+        kind: super::Kind,
+        list_key: &'static str,
+        doc: &'static str,
+    ) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::Named { kind, list_key },
+            doc,
+            status: Status::Applied,
+        }
+    }
+
+    /// Keys checked by what the build reads (see [`Sub::ByBuild`]).
+    pub const fn by_build(prefix: &'static str, doc: &'static str) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::ByBuild,
+            doc,
+            status: Status::Applied,
+        }
+    }
+
+    /// Keys of a fixed sub-table.
+    pub const fn table(
+        prefix: &'static str,
+        table: &'static PropTable,
+        doc: &'static str,
+    ) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::Table(table),
+            doc,
+            status: Status::Applied,
         }
     }
 
@@ -250,6 +310,7 @@ impl Prefix {
                 default_type,
             },
             doc,
+            status: Status::Applied,
         }
     }
 }
@@ -308,6 +369,11 @@ impl PropTable {
         self.all()
             .into_iter()
             .find(|p| p.names().any(|n| n == name))
+    }
+
+    /// The key marked [`Prop::batch_size`], if any.
+    pub fn batch_key(&self) -> Option<&'static Prop> {
+        self.all().into_iter().find(|p| p.batch)
     }
 
     /// The longest prefix `key` starts with.

@@ -21,7 +21,7 @@ use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::registry;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const MAX_CONNECTIONS: usize = 1024;
 /// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
@@ -41,38 +41,147 @@ pub enum HandlerError {
 #[derive(Debug, Clone)]
 pub enum Handler {
     Json,
-    Blob { max_blob_length: usize },
+    Blob {
+        max_blob_length: usize,
+    },
+    /// A Java `HTTPSourceHandler` class, run in the embedded JVM.
+    #[cfg(feature = "jvm")]
+    Java(Arc<crate::jvm::handler::JavaHandler>),
+}
+
+/// What a handler may read of a request besides its body.
+#[derive(Debug, Clone)]
+pub struct RequestParts {
+    pub method: String,
+    /// The path, as sent (not decoded).
+    pub path: String,
+    pub query: Option<String>,
+    pub protocol: String,
+    /// Header names as sent, every value in order.
+    pub headers: Vec<(String, String)>,
+    pub remote: std::net::SocketAddr,
+    pub local: std::net::SocketAddr,
 }
 
 const JSON_HANDLER: &str = "org.apache.flume.source.http.JSONHandler";
 const BLOB_HANDLER: &str = "org.apache.flume.sink.solr.morphline.BlobHandler";
 
+/// `JSONHandler` has no keys.
+pub const JSON_HANDLER_PROPS: PropTable = PropTable::EMPTY;
+pub const MAX_BLOB_LENGTH: Prop = Prop::long(
+    "maxBlobLength",
+    100_000_000,
+    "largest request body in bytes; a longer body is cut to this length (> 0)",
+);
+pub const BLOB_HANDLER_PROPS: PropTable = PropTable::new(&[MAX_BLOB_LENGTH]);
+
+/// The property table of a handler, by registry name.
+pub fn handler_props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        JSON_HANDLER => Some(&JSON_HANDLER_PROPS),
+        BLOB_HANDLER => Some(&BLOB_HANDLER_PROPS),
+        _ => None,
+    }
+}
+
+pub const BIND: Prop = Prop::string("bind", "0.0.0.0", "address to listen on");
+pub const HANDLER: Prop = Prop::new(
+    "handler",
+    Type::Class,
+    registry::Default::Str(JSON_HANDLER),
+    "turns a request into events",
+);
+
+const NO_TLS: &str =
+    "TLS on the http source is not implemented in flume-rs; `ssl = true` is refused";
+const NO_JETTY: &str = "flume-rs does not run Jetty; its HTTP server has no such setting";
+
+pub const SSL: Prop =
+    Prop::bool("ssl", false, "serve HTTPS (refused: not implemented)").legacy(&["enableSSL"]);
+
+/// `http` source keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    crate::net::PORT,
+    BIND,
+    HANDLER,
+    SSL,
+    Prop::text("keystore", "keystore file").no_effect(NO_TLS),
+    Prop::text("keystore-password", "keystore password")
+        .legacy(&["keystorePassword"])
+        .no_effect(NO_TLS),
+    Prop::string("keystore-type", "JKS", "keystore type")
+        .legacy(&["keystoreType"])
+        .no_effect(NO_TLS),
+    Prop::text("exclude-protocols", "TLS protocols not to use")
+        .legacy(&["excludeProtocols"])
+        .no_effect(NO_TLS),
+    Prop::text("include-protocols", "TLS protocols to use").no_effect(NO_TLS),
+    Prop::text("exclude-cipher-suites", "cipher suites not to use").no_effect(NO_TLS),
+    Prop::text("include-cipher-suites", "cipher suites to use").no_effect(NO_TLS),
+])
+.with_prefixes(&[
+    Prefix::typed(
+        "handler.",
+        registry::Kind::HttpHandler,
+        Some("handler"),
+        Some(JSON_HANDLER),
+        "the handler's keys",
+    ),
+    Prefix::pass_through("QueuedThreadPool.", "Jetty thread pool bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through(
+        "HttpConfiguration.",
+        "Jetty HTTP configuration bean setters",
+    )
+    .no_effect(NO_JETTY),
+    Prefix::pass_through("SslContextFactory.", "Jetty TLS bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through("ServerConnector.", "Jetty connector bean setters").no_effect(NO_JETTY),
+]);
+
 impl Handler {
-    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let name = ctx.string("handler", JSON_HANDLER);
+    pub fn from_context(source: &str, ctx: &Context) -> Result<Self, ConfigError> {
+        let name = ctx.get_string(&HANDLER);
         let sub = ctx.sub("handler.");
         let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
         match resolution.row().map(registry::Row::name) {
             Some(JSON_HANDLER) => Ok(Handler::Json),
             Some(BLOB_HANDLER) => {
-                let max = sub.long("maxBlobLength", 100_000_000)?;
+                let max = sub.get_long(&MAX_BLOB_LENGTH)?;
                 if max <= 0 {
-                    return Err(sub.error("maxBlobLength", "must be greater than 0"));
+                    return Err(sub.error(MAX_BLOB_LENGTH.name, "must be greater than 0"));
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
+            #[cfg(feature = "jvm")]
+            _ if crate::jvm::is_class_name(&name) => crate::jvm::handler::JavaHandler::build(
+                &name, source, ctx,
+            )
+            .map(|h| Handler::Java(Arc::new(h))),
             _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
                 Err(missing) => Err(ctx.error(
-                    "handler",
+                    HANDLER.name,
                     format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
                 )),
             },
         }
     }
 
-    /// Turn a request (content type, query string, body) into events.
+    /// Turn a request into events.
+    pub async fn handle(
+        &self,
+        req: &RequestParts,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<Event>, HandlerError> {
+        match self {
+            #[cfg(feature = "jvm")]
+            Handler::Java(java) => java.events(req, body).await,
+            _ => self.events(content_type, req.query.as_deref(), body),
+        }
+    }
+
+    /// Turn a request (content type, query string, body) into events (built-in handlers).
     pub fn events(
         &self,
         content_type: Option<&str>,
@@ -96,6 +205,10 @@ impl Handler {
                     Bytes::copy_from_slice(body),
                 )])
             }
+            #[cfg(feature = "jvm")]
+            Handler::Java(_) => Err(HandlerError::Internal(
+                "a Java handler is called through Handler::handle".into(),
+            )),
         }
     }
 }
@@ -254,30 +367,18 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = crate::net::port(ctx, "port")?;
-        let bind = ctx.string("bind", "0.0.0.0");
-        if ctx.bool("ssl", false) || ctx.bool("enableSSL", false) {
-            return Err(ctx.error("ssl", "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
-        }
-        // Jetty bean setters have no equivalent here; accept them so configs load.
-        for prefix in [
-            "QueuedThreadPool.",
-            "HttpConfiguration.",
-            "SslContextFactory.",
-            "ServerConnector.",
-        ] {
-            for (k, _) in ctx.sub(prefix).pairs() {
-                tracing::warn!(
-                    "{}: Jetty setting ignored by flume-rs",
-                    ctx.full_key(&format!("{prefix}{k}"))
-                );
-            }
+        let port = crate::net::port(ctx, crate::net::PORT.name)?;
+        let bind = ctx.get_string(&BIND);
+        // The TLS keys and the Jetty bean setters (`QueuedThreadPool.*`, …) are accepted and
+        // reported as without effect by the key check (validate, start-up log).
+        if ctx.get_bool(&SSL) {
+            return Err(ctx.error(ctx.key_of(&SSL), "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
         }
         Ok(HttpSource {
             name: name.to_string(),
             bind,
             port,
-            handler: Handler::from_context(ctx)?,
+            handler: Handler::from_context(name, ctx)?,
             counter: SourceCounter::new(name),
         })
     }
@@ -297,26 +398,33 @@ impl Source for HttpSource {
             cx: cx.clone(),
         });
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, _| {
-            let shared = Arc::clone(&shared);
-            let shutdown = cx.shutdown.clone();
-            async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.serve(req).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = shutdown.cancelled() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
+        crate::net::serve_tcp(
+            listener,
+            permits,
+            &cx.shutdown,
+            &self.name,
+            |stream, peer| {
+                let shared = Arc::clone(&shared);
+                let shutdown = cx.shutdown.clone();
+                let local = stream.local_addr().unwrap_or(addr);
+                async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let shared = Arc::clone(&shared);
+                        async move { Ok::<_, Infallible>(shared.serve(req, peer, local).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = shutdown.cancelled() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
                     }
                 }
-            }
-        })
+            },
+        )
         .await;
         Ok(())
     }
@@ -333,7 +441,12 @@ struct Shared {
 }
 
 impl Shared {
-    async fn serve(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn serve(
+        &self,
+        req: Request<Incoming>,
+        remote: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+    ) -> Response<Full<Bytes>> {
         if req.method() == Method::TRACE || req.method() == Method::OPTIONS {
             return error_page(StatusCode::FORBIDDEN, "Forbidden");
         }
@@ -342,7 +455,24 @@ impl Shared {
             .get(hyper::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let query = req.uri().query().map(str::to_string);
+        let parts = RequestParts {
+            method: req.method().as_str().to_string(),
+            path: req.uri().path().to_string(),
+            query: req.uri().query().map(str::to_string),
+            protocol: format!("{:?}", req.version()),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        header_name(k.as_str()),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            remote,
+            local,
+        };
         let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
             .collect()
             .await
@@ -357,7 +487,8 @@ impl Shared {
         };
         let events = self
             .handler
-            .events(content_type.as_deref(), query.as_deref(), &body);
+            .handle(&parts, content_type.as_deref(), &body)
+            .await;
         if events.is_err() {
             // Flume's doPost counts every request its handler rejects (400 and 500 alike).
             self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
@@ -407,6 +538,23 @@ impl Shared {
             }
         }
     }
+}
+
+/// A header name as a servlet sees it: hyper keeps names lower-cased; Jetty gives the
+/// canonical spelling for the headers it knows, which handlers may compare case-sensitively
+/// (`getHeaderNames`). Each word is capitalised (`content-type` → `Content-Type`).
+fn header_name(lower: &str) -> String {
+    lower
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// An error response shaped like Jetty's `sendError` page.

@@ -13,6 +13,8 @@ mod events;
 mod file_channel;
 mod file_roll;
 mod golden_logger;
+#[cfg(feature = "hdfs")]
+mod hdfs_kerberos;
 mod hdfs_sink;
 mod health;
 mod http_sink;
@@ -21,12 +23,15 @@ mod java_file_channel;
 #[cfg(feature = "jvm")]
 mod jvm;
 mod jvm_api;
+#[cfg(feature = "jvm")]
+mod jvm_extras;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
+mod reload;
 mod sources;
 mod spillable_channel;
 mod thrift_rpc;
