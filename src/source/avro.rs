@@ -31,6 +31,7 @@ use crate::avro_rpc::{
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{self, Prop, PropTable, Type};
 use crate::tls;
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
@@ -227,6 +228,43 @@ fn socket_addr_to_c(addr: &std::net::SocketAddr) -> (libc::sockaddr_storage, lib
     (storage, len as libc::socklen_t)
 }
 
+pub const BIND: Prop = Prop::text("bind", "address or host name to listen on").required();
+pub const COMPRESSION_TYPE: Prop = Prop::new(
+    "compression-type",
+    Type::Enum(&["none", "deflate"]),
+    registry::Default::Str("none"),
+    "`deflate`: the whole connection is a zlib stream (the sink must say the same)",
+);
+pub const THREADS: Prop = Prop::new(
+    "threads",
+    Type::Int,
+    registry::Default::None,
+    "worker threads of Avro's Netty server",
+)
+.no_effect("connections are served by the agent's async runtime (`max-connections` bounds them)");
+pub const IP_FILTER: Prop = Prop::bool("ipFilter", false, "accept or refuse clients by address");
+pub const IP_FILTER_RULES: Prop = Prop::text(
+    "ipFilterRules",
+    "`allow|deny:ip|name:<pattern>`, comma separated, first match wins",
+);
+pub const MAX_CONNECTIONS: Prop = Prop::long(
+    "max-connections",
+    DEFAULT_MAX_CONNECTIONS as i64,
+    "connections served at once (flume-rs's own; more wait to be accepted)",
+);
+
+/// `avro` source keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    BIND,
+    crate::net::PORT,
+    COMPRESSION_TYPE,
+    THREADS,
+    IP_FILTER,
+    IP_FILTER_RULES,
+    MAX_CONNECTIONS,
+])
+.including(&[&tls::SERVER_PROPS]);
+
 pub struct AvroSource {
     name: String,
     bind: String,
@@ -241,8 +279,8 @@ pub struct AvroSource {
 
 impl AvroSource {
     pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
-        let bind = ctx.get("bind");
-        let port = ctx.get("port");
+        let bind = ctx.value(&BIND);
+        let port = ctx.value(&crate::net::PORT);
         let (Some(bind), Some(_)) = (bind, port) else {
             let missing = if bind.is_none() { "bind" } else { "port" };
             return Err(ctx.error(
@@ -251,17 +289,17 @@ impl AvroSource {
             ));
         };
         let bind = bind.to_string();
-        let port = crate::net::port(ctx, "port")?;
+        let port = crate::net::port(ctx, crate::net::PORT.name)?;
         let deflate = ctx
-            .get("compression-type")
+            .value(&COMPRESSION_TYPE)
             .is_some_and(|t| t.eq_ignore_ascii_case("deflate"));
-        if let Some(threads) = ctx.get("threads")
+        if let Some(threads) = ctx.value(&THREADS)
             && crate::java::parse_int(threads).is_none()
         {
             tracing::warn!(key = %ctx.full_key("threads"), "AVRO source '{name}' 'threads' parameter is not an integer: {threads}");
         }
-        let ip_filter = if ctx.bool("ipFilter", false) {
-            let rules = ctx.get("ipFilterRules").unwrap_or("").trim().to_string();
+        let ip_filter = if ctx.get_bool(&IP_FILTER) {
+            let rules = ctx.value(&IP_FILTER_RULES).unwrap_or("").trim().to_string();
             if rules.is_empty() {
                 return Err(ctx.error(
                     "ipFilterRules",
@@ -273,7 +311,7 @@ impl AvroSource {
             None
         };
         let tls = tls::server_from_context(ctx, env, "Avro source", tls::Keys::FLUME)?;
-        let max_connections = match ctx.long("max-connections", DEFAULT_MAX_CONNECTIONS as i64)? {
+        let max_connections = match ctx.get_long(&MAX_CONNECTIONS)? {
             n if n >= 1 => n as usize,
             n => {
                 return Err(ctx.error(

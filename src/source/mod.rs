@@ -149,7 +149,7 @@ pub fn native(name: &str) -> Option<Native> {
         "seq" => native_type(Some(&seq::PROPS), |name, ctx, _| {
             Ok(Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)))
         }),
-        "avro" => native_type(None, |name, ctx, env| {
+        "avro" => native_type(Some(&avro::PROPS), |name, ctx, env| {
             Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
         }),
         "spooldir" => native_type(Some(&spooldir::PROPS), |name, ctx, _| {
