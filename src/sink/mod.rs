@@ -98,12 +98,12 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, channel,
             )?))
         }),
-        "file_roll" => native_type(None, |name, ctx, channel, _| {
+        "file_roll" => native_type(Some(&file_roll::PROPS), |name, ctx, channel, _| {
             Ok(Box::new(file_roll::FileRollSink::from_context(
                 name, ctx, channel,
             )?))
         }),
-        "hdfs" => native_type(None, |name, ctx, channel, env| {
+        "hdfs" => native_type(Some(&hdfs::config::PROPS), |name, ctx, channel, env| {
             Ok(Box::new(hdfs::HdfsSink::from_context(
                 name, ctx, channel, env,
             )?))
