@@ -378,6 +378,13 @@ impl Context {
             .collect()
     }
 
+    /// Every local key a getter asked for so far, set or not (for checks that a component's
+    /// property table declares every key it reads).
+    pub fn asked(&self) -> Vec<String> {
+        let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.asked.iter().cloned().collect()
+    }
+
     /// Mark a key as read without using it (keys consumed by the topology itself).
     pub fn mark_read(&self, key: &str) {
         let _ = self.entry(key);

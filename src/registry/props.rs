@@ -168,6 +168,14 @@ impl Prop {
         }
     }
 
+    /// [`Prop::default_int`] usable in a `const` (a Rust constant derived from the table).
+    pub const fn int_default(&self) -> i64 {
+        match self.default {
+            Default::Int(n) => n,
+            _ => panic!("the table gives no integer default"),
+        }
+    }
+
     pub fn default_bool(&self) -> bool {
         match self.default {
             Default::Bool(b) => b,
@@ -308,6 +316,12 @@ impl PropTable {
         self.all()
             .into_iter()
             .find(|p| p.names().any(|n| n == name))
+    }
+
+    /// Whether `key` is declared: a key of the table (current or legacy name) or under one of
+    /// its prefixes.
+    pub fn declares(&self, key: &str) -> bool {
+        self.find(key).is_some() || self.prefix_of(key).is_some()
     }
 
     /// The longest prefix `key` starts with.
