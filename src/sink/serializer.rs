@@ -482,6 +482,40 @@ mod tests {
         Context::from_pairs("a1.sinks.k1.", pairs.iter().copied()).sub("serializer.")
     }
 
+    /// Every key a native serializer reads is declared in its table, and every declared key
+    /// is read.
+    #[test]
+    fn serializer_tables_declare_every_key_read() {
+        let rows = registry::ROWS
+            .iter()
+            .filter(|r| r.kind == registry::Kind::Serializer && r.native);
+        let mut checked = 0;
+        for row in rows {
+            let table = props(row.name())
+                .unwrap_or_else(|| panic!("serializer {} has no property table", row.name()));
+            let top = Context::from_pairs("a1.sinks.k1.", Vec::<(String, String)>::new());
+            SerializerFactory::from_context(row.name(), &top.sub("serializer.")).unwrap();
+            let asked: Vec<String> = top
+                .asked()
+                .into_iter()
+                .filter_map(|k| k.strip_prefix("serializer.").map(str::to_string))
+                .collect();
+            for key in &asked {
+                assert!(table.declares(key), "{}: reads {key}", row.name());
+            }
+            for prop in table.all() {
+                assert!(
+                    asked.contains(&prop.name.to_string()),
+                    "{}: {}",
+                    row.name(),
+                    prop.name
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 3);
+    }
+
     fn run(ser: &mut dyn EventSerializer, events: &[Event]) -> Vec<u8> {
         let mut out = Vec::new();
         ser.after_create(&mut out).unwrap();
