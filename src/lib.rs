@@ -29,5 +29,9 @@ pub mod storage;
 pub mod thrift_rpc;
 pub mod tls;
 pub mod topology;
+#[cfg(test)]
+mod vector_cases;
+#[doc(hidden)]
+pub mod vectors;
 
 pub use event::{Event, Headers};

@@ -14,6 +14,11 @@ fn main() {
         Some("avro-client") => cli::avro_client::main(&args[1..]),
         Some("validate") => cli::validate::main(&args[1..]),
         Some("file-channel") => cli::file_channel::main(&args[1..]),
+        // Not in the help text: prints docs/properties.md.
+        Some("properties-doc") => {
+            print!("{}", cli::properties_doc());
+            0
+        }
         Some("version") => {
             print!("{}", cli::version());
             0

@@ -549,4 +549,4 @@ pub fn build_group_with_clock(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -38,7 +38,8 @@ pub const BATCH_SIZE: Prop = Prop::int(
     "batch-size",
     100,
     "events per transaction and per call (< 1 or not a number: the default)",
-);
+)
+.batch_size();
 pub const CONNECT_TIMEOUT: Prop = Prop::long(
     "connect-timeout",
     20_000,

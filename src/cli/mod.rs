@@ -12,6 +12,12 @@ pub fn version() -> String {
     format!("Flume 1.11.0\nflume-rs {}\n", env!("CARGO_PKG_VERSION"))
 }
 
+/// `flume-ng properties-doc` (not in the help text): the property reference,
+/// `docs/properties.md`, generated from the property tables.
+pub fn properties_doc() -> String {
+    crate::config::reference::properties_markdown(crate::topology::property_table)
+}
+
 pub const HELP: &str = "Usage: flume-ng <command> [options]...
 
 commands:
@@ -60,3 +66,22 @@ file-channel dump options:
   prints one JSON line per event, in take order: {\"headers\": {...}, \"body\": \"...\"}
   (\"bodyBase64\" when the body is not UTF-8)
 ";
+
+#[cfg(test)]
+mod tests {
+    /// `docs/properties.md` is what the tables generate. Set FLUME_RS_WRITE_PROPERTIES_DOC=1
+    /// to rewrite it.
+    #[test]
+    fn properties_reference_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/properties.md");
+        let generated = super::properties_doc();
+        if std::env::var_os("FLUME_RS_WRITE_PROPERTIES_DOC").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == generated,
+            "docs/properties.md is stale: regenerate it with `cargo run -- properties-doc > docs/properties.md` or `FLUME_RS_WRITE_PROPERTIES_DOC=1 cargo test --lib properties_reference`"
+        );
+    }
+}

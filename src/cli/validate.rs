@@ -11,8 +11,8 @@ use crate::component::BuildEnv;
 use crate::config::context::{MASK, is_secret_key};
 use crate::config::substitution::Environment;
 use crate::config::{
-    AgentConfig, LoadError, LoadOptions, Origin, Properties, Severity, read_properties,
-    unread_keys, validate, value_notes,
+    AgentConfig, LoadError, LoadOptions, Origin, Properties, Severity, key_findings,
+    read_properties, validate, value_notes,
 };
 use crate::topology;
 
@@ -180,10 +180,12 @@ pub fn report(
     Report { lines, exit_code }
 }
 
-/// Unknown keys (with suggestions) and values read differently from what they say.
+/// Unknown keys (with suggestions), keys accepted without effect here, and values read
+/// differently from what they say.
 fn unread_and_notes(cfg: &AgentConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    for key in unread_keys(cfg) {
+    let keys = key_findings(cfg, topology::property_table);
+    for key in keys.unknown {
         let mut text = String::new();
         if let Some(o) = &key.origin {
             text.push_str(&format!("{o}: "));
@@ -195,6 +197,21 @@ fn unread_and_notes(cfg: &AgentConfig) -> Vec<Finding> {
         if let Some(s) = &key.suggestion {
             text.push_str(&format!(" (did you mean {s}?)"));
         }
+        out.push(Finding {
+            origin: key.origin,
+            text,
+            blocking: false,
+        });
+    }
+    for key in keys.no_effect {
+        let mut text = String::new();
+        if let Some(o) = &key.origin {
+            text.push_str(&format!("{o}: "));
+        }
+        text.push_str(&format!(
+            "warning: {}: accepted, no effect here: {}",
+            key.key, key.reason
+        ));
         out.push(Finding {
             origin: key.origin,
             text,

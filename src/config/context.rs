@@ -385,9 +385,25 @@ impl Context {
         tracking.asked.iter().cloned().collect()
     }
 
+    /// True when a getter read `key` (local to this sub-context) and it exists.
+    pub fn was_read(&self, key: &str) -> bool {
+        let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.read.contains(&self.local(key))
+    }
+
     /// Mark a key as read without using it (keys consumed by the topology itself).
     pub fn mark_read(&self, key: &str) {
         let _ = self.entry(key);
+    }
+
+    /// Every `(key, value)` of the whole component (whatever the sub-context), without
+    /// marking anything read: what a reload compares to decide whether the component changed.
+    /// Values may be secrets: compare them, never show them.
+    pub fn all_values(&self) -> Vec<(String, String)> {
+        self.entries
+            .iter()
+            .map(|(k, e)| (k.clone(), e.value.clone()))
+            .collect()
     }
 }
 

@@ -4,9 +4,11 @@
 pub mod context;
 pub mod filters;
 pub mod hadoop;
+pub mod keys;
 pub mod legacy;
 pub mod model;
 pub mod properties;
+pub mod reference;
 pub mod substitution;
 pub mod validate;
 
@@ -171,11 +173,11 @@ pub fn load_agent(
     Ok(validate::build_agent(agent, &props, &env))
 }
 
-/// Keys of the agent's components that nothing read (call after `topology::build`), each with
-/// a "did you mean" suggestion when one is close. Components dropped while being built are
-/// left out (their `configure` stopped reading half-way).
-pub fn unread_keys(cfg: &AgentConfig) -> Vec<UnreadKey> {
-    cfg.contexts().flat_map(Context::unread).collect()
+/// Unknown keys (each with a "did you mean" when one is close) and keys accepted without
+/// effect, from the property tables `tables` finds, and for types without a table from what
+/// their build read (call after `topology::build`). See [`keys::findings`].
+pub fn key_findings(cfg: &AgentConfig, tables: crate::registry::TableLookup) -> keys::KeyFindings {
+    keys::findings(cfg, tables)
 }
 
 /// Values that getters accepted but probably not as meant (`true  # comment` is false, an

@@ -11,7 +11,7 @@ pub mod timestamp;
 pub mod uuid;
 
 #[cfg(test)]
-mod vectors;
+pub(crate) mod vectors;
 
 use crate::config::{ConfigError, Context};
 use crate::event::Event;

@@ -201,6 +201,13 @@ impl<'a> Resolution<'a> {
     }
 }
 
+/// Finds the property table of a native type from its kind and registry name ([`Row::name`]).
+/// Tables sit next to each component's config struct, which neither this module nor `config`
+/// may import, so the top of the crate (`topology::property_table`) hands this lookup down to
+/// the key check and the reference generator in `config`. `None`: the type has no table yet
+/// (its keys are checked by what its build reads).
+pub type TableLookup = fn(Kind, &str) -> Option<&'static PropTable>;
+
 /// Every row of one kind, in the order of [`ROWS`].
 pub fn rows(kind: Kind) -> impl Iterator<Item = &'static Row> {
     ROWS.iter().filter(move |r| r.kind == kind)

@@ -94,6 +94,8 @@ pub struct Prop {
     pub required: bool,
     pub doc: &'static str,
     pub status: Status,
+    /// The component's batch size: where a batch-size mismatch with a channel is shown.
+    pub batch: bool,
 }
 
 impl Prop {
@@ -106,6 +108,7 @@ impl Prop {
             required: false,
             doc,
             status: Status::Applied,
+            batch: false,
         }
     }
 
@@ -153,6 +156,12 @@ impl Prop {
     /// Accepted and read, but without effect in flume-rs, because of `reason`.
     pub const fn no_effect(mut self, reason: &'static str) -> Prop {
         self.status = Status::NoEffect(reason);
+        self
+    }
+
+    /// Marks the key as the component's batch size (checked against channel capacities).
+    pub const fn batch_size(mut self) -> Prop {
+        self.batch = true;
         self
     }
 
@@ -243,6 +252,33 @@ impl Prefix {
         }
     }
 
+    /// Named sub-components listed by `list_key` (see [`Sub::Named`]).
+    pub const fn named(
+        prefix: &'static str,
+        kind: super::Kind,
+        list_key: &'static str,
+        doc: &'static str,
+    ) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::Named { kind, list_key },
+            doc,
+        }
+    }
+
+    /// Keys of a fixed sub-table.
+    pub const fn table(
+        prefix: &'static str,
+        table: &'static PropTable,
+        doc: &'static str,
+    ) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::Table(table),
+            doc,
+        }
+    }
+
     pub const fn typed(
         prefix: &'static str,
         kind: super::Kind,
@@ -322,6 +358,11 @@ impl PropTable {
     /// its prefixes.
     pub fn declares(&self, key: &str) -> bool {
         self.find(key).is_some() || self.prefix_of(key).is_some()
+    }
+
+    /// The key marked [`Prop::batch_size`], if any.
+    pub fn batch_key(&self) -> Option<&'static Prop> {
+        self.all().into_iter().find(|p| p.batch)
     }
 
     /// The longest prefix `key` starts with.

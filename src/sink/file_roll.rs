@@ -30,7 +30,8 @@ pub const ROLL_INTERVAL: Prop = Prop::long(
     30,
     "seconds between new files (0 = one file, never rolled)",
 );
-pub const BATCH_SIZE: Prop = Prop::int("sink.batchSize", 100, "events per transaction (> 0)");
+pub const BATCH_SIZE: Prop =
+    Prop::int("sink.batchSize", 100, "events per transaction (> 0)").batch_size();
 pub const SERIALIZER: Prop = Prop::string(
     "sink.serializer",
     "TEXT",

@@ -40,8 +40,9 @@ pub const TOPIC: Prop = Prop::string(
     "topic of the records (`%{header}` and time escapes allowed)",
 )
 .legacy(&["topic"]);
-pub const FLUME_BATCH_SIZE: Prop =
-    Prop::int("flumeBatchSize", 100, "events per transaction (> 0)").legacy(&["batchSize"]);
+pub const FLUME_BATCH_SIZE: Prop = Prop::int("flumeBatchSize", 100, "events per transaction (> 0)")
+    .legacy(&["batchSize"])
+    .batch_size();
 /// `KafkaSinkConstants.DEFAULT_ACKS`.
 pub const ACKS: Prop = Prop::string(
     "kafka.producer.acks",

@@ -94,9 +94,33 @@ impl Sink for LoggerSink {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::event::Headers;
+    use crate::vectors::{Case, Outcome};
+
+    /// `serializers_and_readers.json`'s logger case: the line the logger sink writes.
+    pub(crate) fn check_vector(case: &Case) -> Outcome {
+        if !case.id.starts_with("logger-") {
+            return Outcome::NotMine;
+        }
+        let input = case.input();
+        let headers: Headers = crate::vectors::pairs(&input["headers"])
+            .into_iter()
+            .collect();
+        let event = Event::with_headers(
+            headers,
+            input["body"].as_str().unwrap_or_default().to_string(),
+        );
+        Outcome::eq(
+            format!("Event: {}", dump_event(&event)),
+            case.expected()["log_line"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string(),
+            "log line",
+        )
+    }
 
     #[test]
     fn matches_flume_lines() {

@@ -155,3 +155,92 @@ async fn too_long(stream: &mut TcpStream, config: &NetcatConfig) -> std::io::Res
     stream.write_all(msg.as_bytes()).await?;
     stream.shutdown().await
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::channel::memory::MemoryChannel;
+    use crate::channel::{Channel, ChannelRef};
+    use crate::interceptor::InterceptorChain;
+    use crate::vectors::{Case, Outcome};
+
+    /// `serializers_and_readers.json`'s netcat cases: a client sends bytes to a connection
+    /// served by the source; the events and the server's replies are compared.
+    pub(crate) fn check_vector(case: &Case) -> Outcome {
+        if !case.id.starts_with("netcat-") {
+            return Outcome::NotMine;
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(run_vector(case))
+    }
+
+    async fn run_vector(case: &Case<'_>) -> Outcome {
+        let mut pairs = case.config_pairs();
+        pairs.push(("bind".into(), "127.0.0.1".into()));
+        pairs.push(("port".into(), "1".into()));
+        let config = match NetcatConfig::from_context(&Context::from_pairs("a.sources.r.", pairs)) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Fail(e.to_string()),
+        };
+        let channel = Arc::new(
+            MemoryChannel::from_context(
+                "c1",
+                &Context::from_pairs("a.channels.c1.", [("capacity", "100")]),
+            )
+            .unwrap(),
+        );
+        let channel_ref: ChannelRef = channel.clone();
+        let selector = crate::selector::build(
+            &Context::from_pairs("a.sources.r.selector.", [] as [(&str, &str); 0]),
+            &["c1".to_string()],
+        )
+        .unwrap();
+        let processor =
+            ChannelProcessor::new(vec![channel_ref], InterceptorChain::default(), selector);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sends = case.input()["tcp_client_sends"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let client = tokio::spawn(async move {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(sends.as_bytes()).await.unwrap();
+            c.shutdown().await.unwrap();
+            let mut replies = Vec::new();
+            c.read_to_end(&mut replies).await.unwrap();
+            String::from_utf8_lossy(&replies).into_owned()
+        });
+        let (stream, _) = listener.accept().await.unwrap();
+        handle(stream, &config, &processor).await.unwrap();
+        let replies = client.await.unwrap();
+        let take = channel.take(100).await.unwrap();
+        let bodies: Vec<String> = take
+            .events()
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.body).into_owned())
+            .collect();
+        take.commit().await.unwrap();
+        let want: Vec<String> = case.expected()["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect();
+        Outcome::all([
+            Outcome::eq(bodies, want, "events"),
+            Outcome::eq(
+                replies.as_str(),
+                case.expected()["server_replies"].as_str().unwrap_or("?"),
+                "server replies",
+            ),
+        ])
+    }
+}

@@ -28,12 +28,17 @@ pub(super) fn build_channels(
         )
         .row();
         let alias = row.map_or("", registry::Row::name);
+        let fingerprint = Fingerprint::of(&c.context, &[]);
+        let previous = reuse.iter().find(|o| o.name == c.name && o.alias == alias);
         if row.is_some_and(registry::Row::is_reusable)
-            && let Some(old) = reuse.iter().find(|o| o.name == c.name && o.alias == alias)
+            && let Some(old) = previous
         {
             match old.channel.reconfigure(&c.context) {
                 Ok(true) => {
-                    channels.push(old.clone());
+                    channels.push(BuiltChannel {
+                        fingerprint,
+                        ..old.clone()
+                    });
                     continue;
                 }
                 Ok(false) => {}
@@ -52,10 +57,17 @@ pub(super) fn build_channels(
             }
         }
         match channel::build(c, env) {
+            // A channel Flume recreates on every reload (the file channel) keeps running when
+            // its properties did not change: built only to read and check them, the new
+            // instance is dropped unstarted, and its sources and sinks need no restart.
+            Ok(_) if previous.is_some_and(|o| o.fingerprint == fingerprint) => {
+                channels.extend(previous.cloned());
+            }
             Ok(ch) => channels.push(BuiltChannel {
                 name: c.name.clone(),
                 alias,
                 channel: ch,
+                fingerprint,
             }),
             Err(BuildError::UnknownType(e)) => return Err(FatalError::UnknownType(e)),
             Err(BuildError::Config(e)) => dropped(
@@ -151,7 +163,7 @@ pub(super) fn build_sources(
                 &s.component.name,
                 subject,
                 msg,
-                batch_origin(ctx),
+                batch_origin(s.component.kind, s.component.type_name.as_deref(), ctx),
                 ctx,
             );
             continue;
@@ -160,6 +172,7 @@ pub(super) fn build_sources(
             name: s.component.name.clone(),
             source: src,
             processor: Arc::new(processor),
+            fingerprint: Fingerprint::of(ctx, &refs),
         });
     }
 
@@ -224,6 +237,7 @@ fn hosted_interceptors() -> Option<crate::interceptor::HostedBuilder> {
 pub(super) struct BuiltSinks {
     pub(super) sinks: HashMap<String, Box<dyn Sink>>,
     pub(super) order: Vec<String>,
+    pub(super) fingerprints: HashMap<String, Fingerprint>,
 }
 
 /// The sinks; a sink whose batch is larger than its channel's transaction capacity is dropped.
@@ -236,6 +250,7 @@ pub(super) fn build_sinks(
     let agent = &cfg.name;
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
+    let mut fingerprints = HashMap::new();
     for k in &cfg.sinks {
         let subject = format!("{agent}.sinks.{}", k.component.name);
         let Some(ch) = find_channel(channels, &k.channel) else {
@@ -282,16 +297,28 @@ pub(super) fn build_sinks(
                 &k.component.name,
                 subject,
                 msg,
-                batch_origin(&k.component.context),
+                batch_origin(
+                    k.component.kind,
+                    k.component.type_name.as_deref(),
+                    &k.component.context,
+                ),
                 &k.component.context,
             );
             continue;
         }
         order.push(k.component.name.clone());
+        fingerprints.insert(
+            k.component.name.clone(),
+            Fingerprint::of(&k.component.context, std::slice::from_ref(&ch)),
+        );
         sinks.insert(k.component.name.clone(), built);
     }
 
-    Ok(BuiltSinks { sinks, order })
+    Ok(BuiltSinks {
+        sinks,
+        order,
+        fingerprints,
+    })
 }
 
 /// Sink groups take their sinks out of the stand-alone pool first; every other sink runs
@@ -305,7 +332,9 @@ pub(super) fn build_sink_runners(
     let BuiltSinks {
         mut sinks,
         order: sink_order,
+        fingerprints,
     } = built;
+    let fingerprint_of = |name: &str| fingerprints.get(name).cloned().unwrap_or_default();
     let mut sink_runners = Vec::new();
     let mut grouped: Vec<(String, crate::config::Context, Vec<String>)> = Vec::new();
     for g in &cfg.sinkgroups {
@@ -327,12 +356,15 @@ pub(super) fn build_sink_runners(
         let group_sinks: Vec<Box<dyn Sink>> =
             members.iter().filter_map(|s| sinks.remove(s)).collect();
         let metrics = group_sinks.iter().filter_map(|s| s.metrics()).collect();
+        let member_fingerprints: Vec<Fingerprint> =
+            members.iter().map(|m| fingerprint_of(m)).collect();
         match processor::build_group(&ctx, group_sinks) {
             Ok(p) => sink_runners.push(BuiltSinkRunner {
                 name: group,
                 sinks: members,
                 processor: p,
                 metrics,
+                fingerprint: Fingerprint::group(&ctx, &member_fingerprints),
             }),
             Err(e) => dropped(
                 diags,
@@ -353,6 +385,7 @@ pub(super) fn build_sink_runners(
         if let Some(s) = sinks.remove(&name) {
             let metrics = s.metrics().into_iter().collect();
             sink_runners.push(BuiltSinkRunner {
+                fingerprint: fingerprint_of(&name),
                 name: name.clone(),
                 sinks: vec![name],
                 processor: Box::new(DefaultSinkProcessor::new(s)),

@@ -1,6 +1,7 @@
 //! From a validated [`AgentConfig`] to running components: Flume's materialisation rules
 //! (what is dropped at build time, reference §2.4), start order channels → sinks → sources,
-//! stop in reverse, supervision with restart back-off, and reload with channel reuse.
+//! stop in reverse, supervision with restart back-off, and reload: channels reused per Flume's
+//! rules, and only the components whose configuration changed ([`Fingerprint`]) restarted.
 
 mod build;
 pub mod reload;
@@ -8,6 +9,7 @@ pub mod reload;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -29,6 +31,49 @@ use build::{
     build_channels, build_sink_runners, build_sinks, build_sources, remove_unconnected_channels,
 };
 
+/// What a component was built from: its properties (after substitution and config filters)
+/// and the channel instances it is wired to, for itself and, for a sink group, for each member.
+/// A reload keeps a running component whose fingerprint did not change. Values may be secrets:
+/// compared, never shown (no `Debug`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    parts: Vec<FingerprintPart>,
+}
+
+/// One component's `(key, value)` pairs and the identities of its channels.
+type FingerprintPart = (Vec<(String, String)>, Vec<usize>);
+
+impl Fingerprint {
+    pub fn of(context: &crate::config::Context, channels: &[ChannelRef]) -> Self {
+        Fingerprint {
+            parts: vec![(
+                context.all_values(),
+                channels.iter().map(channel_identity).collect(),
+            )],
+        }
+    }
+
+    /// A sink group: its own properties, then each member's fingerprint in order.
+    pub fn group(context: &crate::config::Context, members: &[Fingerprint]) -> Self {
+        let mut f = Fingerprint::of(context, &[]);
+        for m in members {
+            f.parts.extend(m.parts.iter().cloned());
+        }
+        f
+    }
+
+    /// The identities of the channels this component is wired to.
+    fn channels(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().flat_map(|(_, c)| c.iter().copied())
+    }
+}
+
+/// A channel instance's identity: its address, stable while the instance is alive (the
+/// running configuration holds every channel a fingerprint of it names).
+fn channel_identity(channel: &ChannelRef) -> usize {
+    Arc::as_ptr(channel) as *const () as usize
+}
+
 /// A channel as built, with what identifies it for reuse across reloads.
 #[derive(Clone)]
 pub struct BuiltChannel {
@@ -36,12 +81,15 @@ pub struct BuiltChannel {
     /// Resolved alias (`memory`, `file`, …).
     pub alias: &'static str,
     pub channel: ChannelRef,
+    /// The properties it was configured with.
+    pub fingerprint: Fingerprint,
 }
 
 pub struct BuiltSource {
     pub name: String,
     pub source: Box<dyn Source>,
     pub processor: Arc<ChannelProcessor>,
+    pub fingerprint: Fingerprint,
 }
 
 pub struct BuiltSinkRunner {
@@ -50,6 +98,7 @@ pub struct BuiltSinkRunner {
     pub sinks: Vec<String>,
     pub processor: Box<dyn SinkProcessor>,
     pub metrics: Vec<Arc<dyn MetricSource>>,
+    pub fingerprint: Fingerprint,
 }
 
 /// Everything built from one configuration, not yet started.
@@ -160,126 +209,360 @@ fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
     Ok(())
 }
 
-/// Where a batch-size mismatch is best shown: the batch size key if written, else the type.
-fn batch_origin(ctx: &crate::config::Context) -> Option<crate::config::Origin> {
-    [
-        "batchSize",
-        "batch-size",
-        "sink.batchSize",
-        "hdfs.batchSize",
-        "flumeBatchSize",
-    ]
-    .iter()
-    .find_map(|k| ctx.origin(k))
-    .or_else(|| ctx.origin("type"))
+/// Where a batch-size mismatch is best shown: the batch-size key of the component's property
+/// table (any of its names) if written, else the type.
+fn batch_origin(
+    kind: crate::config::Kind,
+    type_name: Option<&str>,
+    ctx: &crate::config::Context,
+) -> Option<crate::config::Origin> {
+    crate::config::keys::table_of(kind, type_name.unwrap_or(""), property_table)
+        .and_then(|t| t.batch_key())
+        .map(|p| p.names().find_map(|k| ctx.origin(k)))
+        .unwrap_or_else(|| {
+            // Types whose property table is still to be written.
+            [
+                "batchSize",
+                "batch-size",
+                "sink.batchSize",
+                "hdfs.batchSize",
+                "flumeBatchSize",
+            ]
+            .iter()
+            .find_map(|k| ctx.origin(k))
+        })
+        .or_else(|| ctx.origin("type"))
+}
+
+/// The property table of the native type `name` of `kind` (see [`registry::TableLookup`]):
+/// each kind's module pairs its types with their tables; `None` when a type has none yet.
+pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static registry::PropTable> {
+    use registry::Kind;
+    match kind {
+        Kind::Source => source::native(name)?.props,
+        Kind::Channel => channel::native(name)?.props,
+        Kind::Sink => sink::native(name)?.props,
+        Kind::Serializer => sink::serializer::props(name),
+        Kind::SinkProcessor => crate::processor::props(name),
+        // No tables yet.
+        Kind::Selector
+        | Kind::Interceptor
+        | Kind::Deserializer
+        | Kind::HttpHandler
+        | Kind::ConfigFilter => None,
+    }
 }
 
 /// How long a stop may take before in-flight work is abandoned (and rolled back).
 pub const STOP_DEADLINE: Duration = Duration::from_secs(20);
 
+/// One supervised task, a source or a sink runner, with what it was built from.
+struct Task {
+    /// `SOURCE`, `SINK` or `SINKGROUP` (health and log wording).
+    kind: &'static str,
+    name: String,
+    fingerprint: Fingerprint,
+    shutdown: CancellationToken,
+    /// Sink runners: after `shutdown`, keep delivering until the channel is empty. Off when the
+    /// channel outlives the runner (a reload that keeps it): the next runner takes from it.
+    drain: Arc<AtomicBool>,
+    task: JoinHandle<()>,
+    metrics: Vec<Arc<dyn MetricSource>>,
+}
+
 /// The components of one configuration, running.
 pub struct Running {
     pub channels: Vec<BuiltChannel>,
-    source_shutdown: CancellationToken,
-    sink_shutdown: CancellationToken,
-    source_tasks: Vec<(String, JoinHandle<()>)>,
-    sink_tasks: Vec<(String, JoinHandle<()>)>,
-    metrics: Vec<Arc<dyn MetricSource>>,
+    sources: Vec<Task>,
+    sink_runners: Vec<Task>,
     registry: Arc<Registry>,
-    /// `(kind, name)` of every component whose status `/ready` follows.
-    statuses: Vec<(&'static str, String)>,
+}
+
+/// What a reload did, by kind: for the log line that tells operators what was touched.
+#[derive(Default)]
+struct Changes {
+    kept: Vec<String>,
+    stopped: Vec<String>,
+    started: Vec<String>,
+}
+
+impl Changes {
+    fn line(what: &str, names: &[String]) -> Option<String> {
+        (!names.is_empty()).then(|| format!("{what}: {}", names.join(", ")))
+    }
 }
 
 /// Start in Flume's order: channels, then sinks, then sources.
 pub async fn start(built: Built, registry: Arc<Registry>) -> Running {
-    let mut metrics: Vec<Arc<dyn MetricSource>> = Vec::new();
-    let mut statuses: Vec<(&'static str, String)> = Vec::new();
-    for c in &built.channels {
-        tracing::info!("Starting Channel {}", c.name);
-        let status = match c.channel.start().await {
-            Ok(()) => ComponentStatus::Running,
-            Err(error) => {
-                tracing::error!(channel = %c.name, %error, "channel failed to start");
-                ComponentStatus::Failed(format!("failed to start: {error}"))
+    Running::empty(registry).apply(built, false).await
+}
+
+impl Running {
+    /// Nothing running yet.
+    pub fn empty(registry: Arc<Registry>) -> Running {
+        Running {
+            channels: Vec::new(),
+            sources: Vec::new(),
+            sink_runners: Vec::new(),
+            registry,
+        }
+    }
+
+    /// Move to the components of `built`: a source, sink (runner) or channel whose fingerprint
+    /// is unchanged keeps running untouched (same sockets, same counters); the others stop —
+    /// sources, then sinks, then channels — and the new ones start — channels, then sinks, then
+    /// sources. Reused channels (the same instance in `built`) are not stopped.
+    pub async fn apply(mut self, built: Built, reload: bool) -> Running {
+        let Built {
+            channels,
+            sources,
+            sink_runners,
+            ..
+        } = built;
+        let mut changes = Changes::default();
+
+        // Which running tasks survive: same name, same kind, same fingerprint. The new
+        // instances built for them are dropped unstarted.
+        let mut new_sources: Vec<BuiltSource> = sources;
+        let mut kept_sources = Vec::new();
+        let mut stop_sources = Vec::new();
+        for old in std::mem::take(&mut self.sources) {
+            match new_sources
+                .iter()
+                .position(|n| n.name == old.name && n.fingerprint == old.fingerprint)
+            {
+                Some(i) => {
+                    new_sources.remove(i);
+                    changes.kept.push(format!("source {}", old.name));
+                    kept_sources.push(old);
+                }
+                None => stop_sources.push(old),
             }
-        };
-        registry.health.set("CHANNEL", &c.name, status);
-        statuses.push(("CHANNEL", c.name.clone()));
-        if let Some(m) = c.channel.metrics() {
-            m.start();
-            registry.register(Arc::clone(&m));
-            metrics.push(m);
-            tracing::info!("Component type: CHANNEL, name: {} started", c.name);
         }
+        let mut new_runners: Vec<BuiltSinkRunner> = sink_runners;
+        let mut kept_runners = Vec::new();
+        let mut stop_runners = Vec::new();
+        for old in std::mem::take(&mut self.sink_runners) {
+            match new_runners.iter().position(|n| {
+                n.name == old.name && runner_kind(n) == old.kind && n.fingerprint == old.fingerprint
+            }) {
+                Some(i) => {
+                    new_runners.remove(i);
+                    changes
+                        .kept
+                        .push(format!("{} {}", old.kind.to_lowercase(), old.name));
+                    kept_runners.push(old);
+                }
+                None => stop_runners.push(old),
+            }
+        }
+        let is_kept =
+            |c: &BuiltChannel| channels.iter().any(|n| Arc::ptr_eq(&n.channel, &c.channel));
+        let (kept_channels, stop_channels): (Vec<BuiltChannel>, Vec<BuiltChannel>) =
+            std::mem::take(&mut self.channels)
+                .into_iter()
+                .partition(is_kept);
+        for c in &kept_channels {
+            changes.kept.push(format!("channel {}", c.name));
+        }
+        let surviving: Vec<usize> = channels
+            .iter()
+            .map(|c| channel_identity(&c.channel))
+            .collect();
+
+        // Stop what changed or went away.
+        let deadline = tokio::time::Instant::now() + STOP_DEADLINE;
+        let mut finished: Vec<Arc<dyn MetricSource>> = Vec::new();
+        let mut statuses: Vec<(&'static str, String)> = Vec::new();
+        for t in &stop_sources {
+            t.shutdown.cancel();
+        }
+        for t in stop_sources {
+            tracing::info!("Stopping Source {}", t.name);
+            changes.stopped.push(format!("source {}", t.name));
+            join_by(t.task, deadline, &t.name).await;
+            finished.extend(t.metrics);
+            statuses.push((t.kind, t.name));
+        }
+        for t in &stop_runners {
+            let drain = t.fingerprint.channels().any(|c| !surviving.contains(&c));
+            t.drain.store(drain, Ordering::Relaxed);
+            t.shutdown.cancel();
+        }
+        let mut sink_metrics = Vec::new();
+        for t in stop_runners {
+            tracing::info!("Stopping Sink {}", t.name);
+            changes
+                .stopped
+                .push(format!("{} {}", t.kind.to_lowercase(), t.name));
+            join_by(t.task, deadline, &t.name).await;
+            sink_metrics.extend(t.metrics);
+            statuses.push((t.kind, t.name));
+        }
+        let mut channel_metrics = Vec::new();
+        for c in &stop_channels {
+            tracing::info!("Stopping Channel {}", c.name);
+            changes.stopped.push(format!("channel {}", c.name));
+            c.channel.stop().await;
+            channel_metrics.extend(c.channel.metrics());
+            statuses.push(("CHANNEL", c.name.clone()));
+        }
+        // Flume's order for the shutdown lines: channels, sinks, sources.
+        let source_metrics = std::mem::replace(&mut finished, channel_metrics);
+        finished.extend(sink_metrics);
+        finished.extend(source_metrics);
+        for m in &finished {
+            m.stop();
+            for line in Registry::shutdown_lines(m.as_ref()) {
+                tracing::info!("{line}");
+            }
+            self.registry.unregister(m.kind(), m.name());
+        }
+        for (kind, name) in &statuses {
+            self.registry.health.remove(kind, name);
+        }
+
+        // Start what is new: channels, then sinks, then sources.
+        for c in channels.iter().filter(|c| {
+            !kept_channels
+                .iter()
+                .any(|k| Arc::ptr_eq(&k.channel, &c.channel))
+        }) {
+            changes.started.push(format!("channel {}", c.name));
+            start_channel(c, &self.registry).await;
+        }
+        self.channels = channels;
+        self.sink_runners = kept_runners;
+        for runner in new_runners {
+            changes.started.push(format!(
+                "{} {}",
+                runner_kind(&runner).to_lowercase(),
+                runner.name
+            ));
+            self.sink_runners
+                .push(start_sink_runner(runner, &self.registry));
+        }
+        self.sources = kept_sources;
+        for s in new_sources {
+            changes.started.push(format!("source {}", s.name));
+            self.sources.push(start_source(s, &self.registry));
+        }
+        if reload {
+            let parts: Vec<String> = [
+                Changes::line("kept running", &changes.kept),
+                Changes::line("stopped", &changes.stopped),
+                Changes::line("started", &changes.started),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            tracing::info!("Reload applied; {}", parts.join("; "));
+        }
+        self
     }
 
-    let sink_shutdown = CancellationToken::new();
-    let mut sink_tasks = Vec::new();
-    for runner in built.sink_runners {
-        // One runner per group, named after it (Flume's SinkRunner): one line, not one per member.
-        tracing::info!("Starting Sink {}", runner.name);
-        for m in &runner.metrics {
-            m.start();
-            registry.register(Arc::clone(m));
-            metrics.push(Arc::clone(m));
-            tracing::info!("Component type: SINK, name: {} started", m.name());
-        }
-        let token = sink_shutdown.clone();
-        let name = runner.name.clone();
-        let kind = if runner.sinks == [runner.name.as_str()] {
-            "SINK"
-        } else {
-            "SINKGROUP"
+    /// Stop everything: sources, then sinks (after they drain), then channels.
+    pub async fn stop(self) {
+        let nothing = Built {
+            channels: Vec::new(),
+            sources: Vec::new(),
+            sink_runners: Vec::new(),
+            diagnostics: Vec::new(),
         };
-        registry
-            .health
-            .set(kind, &runner.name, ComponentStatus::Starting);
-        statuses.push((kind, runner.name.clone()));
-        let status = StatusReport {
-            registry: Arc::clone(&registry),
-            kind,
-        };
-        sink_tasks.push((
-            name,
-            tokio::spawn(run_sink(runner.name, runner.processor, token, status)),
-        ));
+        self.apply(nothing, false).await;
     }
+}
 
-    let source_shutdown = CancellationToken::new();
-    let mut source_tasks = Vec::new();
-    for s in built.sources {
-        tracing::info!("Starting Source {}", s.name);
-        if let Some(m) = s.source.metrics() {
-            m.start();
-            registry.register(Arc::clone(&m));
-            metrics.push(m);
-            tracing::info!("Component type: SOURCE, name: {} started", s.name);
-        }
-        let cx = SourceContext {
-            name: s.name.clone(),
-            processor: s.processor,
-            shutdown: source_shutdown.clone(),
-        };
-        registry
-            .health
-            .set("SOURCE", &s.name, ComponentStatus::Starting);
-        statuses.push(("SOURCE", s.name.clone()));
-        let status = StatusReport {
-            registry: Arc::clone(&registry),
-            kind: "SOURCE",
-        };
-        source_tasks.push((s.name, tokio::spawn(run_source(s.source, cx, status))));
+fn runner_kind(runner: &BuiltSinkRunner) -> &'static str {
+    if runner.sinks == [runner.name.as_str()] {
+        "SINK"
+    } else {
+        "SINKGROUP"
     }
+}
 
-    Running {
-        channels: built.channels,
-        source_shutdown,
-        sink_shutdown,
-        source_tasks,
-        sink_tasks,
+async fn start_channel(c: &BuiltChannel, registry: &Arc<Registry>) {
+    tracing::info!("Starting Channel {}", c.name);
+    let status = match c.channel.start().await {
+        Ok(()) => ComponentStatus::Running,
+        Err(error) => {
+            tracing::error!(channel = %c.name, %error, "channel failed to start");
+            ComponentStatus::Failed(format!("failed to start: {error}"))
+        }
+    };
+    registry.health.set("CHANNEL", &c.name, status);
+    if let Some(m) = c.channel.metrics() {
+        m.start();
+        registry.register(m);
+        tracing::info!("Component type: CHANNEL, name: {} started", c.name);
+    }
+}
+
+fn start_sink_runner(runner: BuiltSinkRunner, registry: &Arc<Registry>) -> Task {
+    // One runner per group, named after it (Flume's SinkRunner): one line, not one per member.
+    tracing::info!("Starting Sink {}", runner.name);
+    for m in &runner.metrics {
+        m.start();
+        registry.register(Arc::clone(m));
+        tracing::info!("Component type: SINK, name: {} started", m.name());
+    }
+    let kind = runner_kind(&runner);
+    registry
+        .health
+        .set(kind, &runner.name, ComponentStatus::Starting);
+    let status = StatusReport {
+        registry: Arc::clone(registry),
+        kind,
+    };
+    let shutdown = CancellationToken::new();
+    let drain = Arc::new(AtomicBool::new(true));
+    let task = tokio::spawn(run_sink(
+        runner.name.clone(),
+        runner.processor,
+        shutdown.clone(),
+        Arc::clone(&drain),
+        status,
+    ));
+    Task {
+        kind,
+        name: runner.name,
+        fingerprint: runner.fingerprint,
+        shutdown,
+        drain,
+        task,
+        metrics: runner.metrics,
+    }
+}
+
+fn start_source(s: BuiltSource, registry: &Arc<Registry>) -> Task {
+    tracing::info!("Starting Source {}", s.name);
+    let metrics: Vec<Arc<dyn MetricSource>> = s.source.metrics().into_iter().collect();
+    for m in &metrics {
+        m.start();
+        registry.register(Arc::clone(m));
+        tracing::info!("Component type: SOURCE, name: {} started", s.name);
+    }
+    let shutdown = CancellationToken::new();
+    let cx = SourceContext {
+        name: s.name.clone(),
+        processor: s.processor,
+        shutdown: shutdown.clone(),
+    };
+    registry
+        .health
+        .set("SOURCE", &s.name, ComponentStatus::Starting);
+    let status = StatusReport {
+        registry: Arc::clone(registry),
+        kind: "SOURCE",
+    };
+    Task {
+        kind: "SOURCE",
+        name: s.name,
+        fingerprint: s.fingerprint,
+        shutdown,
+        drain: Arc::new(AtomicBool::new(false)),
+        task: tokio::spawn(run_source(s.source, cx, status)),
         metrics,
-        registry,
-        statuses,
     }
 }
 
@@ -337,11 +620,13 @@ async fn run_source(mut source: Box<dyn Source>, cx: SourceContext, status: Stat
 
 /// Flume's `SinkRunner`: BACKOFF sleeps `min(n × 1 s, 5 s)`, an error 5 s. On shutdown the
 /// runner keeps going until its channel is empty or a delivery fails, so that events already
-/// in the channel are delivered rather than lost (bounded by the stop deadline).
+/// in the channel are delivered rather than lost (bounded by the stop deadline) — unless
+/// `drain` is off (the channel outlives the runner): then it stops after the batch in hand.
 async fn run_sink(
     name: String,
     mut processor: Box<dyn SinkProcessor>,
     shutdown: CancellationToken,
+    drain: Arc<AtomicBool>,
     status: StatusReport,
 ) {
     match processor.start().await {
@@ -359,6 +644,9 @@ async fn run_sink(
         let outcome = AssertUnwindSafe(processor.process()).catch_unwind().await;
         let sleep = match outcome {
             Ok(Ok(Status::Ready)) => {
+                if shutdown.is_cancelled() && !drain.load(Ordering::Relaxed) {
+                    break;
+                }
                 backoffs = 0;
                 continue;
             }
@@ -390,40 +678,6 @@ async fn run_sink(
         }
     }
     processor.stop().await;
-}
-
-impl Running {
-    /// Stop sources, then sinks (after they drain), then channels. `keep` names channels that
-    /// the next configuration reuses: they are not stopped.
-    pub async fn stop(self, keep: &[String]) {
-        let deadline = tokio::time::Instant::now() + STOP_DEADLINE;
-        self.source_shutdown.cancel();
-        for (name, task) in self.source_tasks {
-            tracing::info!("Stopping Source {name}");
-            join_by(task, deadline, &name).await;
-        }
-        self.sink_shutdown.cancel();
-        for (name, task) in self.sink_tasks {
-            tracing::info!("Stopping Sink {name}");
-            join_by(task, deadline, &name).await;
-        }
-        for c in &self.channels {
-            if !keep.contains(&c.name) {
-                tracing::info!("Stopping Channel {}", c.name);
-                c.channel.stop().await;
-            }
-        }
-        for m in &self.metrics {
-            m.stop();
-            for line in Registry::shutdown_lines(m.as_ref()) {
-                tracing::info!("{line}");
-            }
-            self.registry.unregister(m.kind(), m.name());
-        }
-        for (kind, name) in &self.statuses {
-            self.registry.health.remove(kind, name);
-        }
-    }
 }
 
 async fn join_by(mut task: JoinHandle<()>, deadline: tokio::time::Instant, name: &str) {

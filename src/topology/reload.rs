@@ -1,6 +1,7 @@
 //! The running agent across reloads: initial load, polling the configuration files' mtimes
 //! (30 s by default, Flume's `-i`), rebuilding on change with Flume's reuse rules (memory and
-//! Kafka channels keep their instance and events), and the final stop (reference §2.6, §4).
+//! Kafka channels keep their instance and events) while restarting only what changed, and the
+//! final stop (reference §2.6, §4).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,48 +87,53 @@ impl Agent {
 
     async fn load_inner(&mut self) -> Result<(), AgentError> {
         self.mtimes = mtimes(&self.files);
-        let cfg = config::load_agent(&self.files, &self.name, &self.options)?;
-        log_diagnostics(&cfg);
-        if !cfg.valid {
-            tracing::warn!("No configuration found for this host:{}", self.name);
-        }
         let reuse = self
             .running
             .as_ref()
             .map(|r| r.channels.clone())
             .unwrap_or_default();
-        let built = if cfg.valid {
-            // Building may start the JVM and load Java classes (blocking work).
-            let built = super::blocking(|| super::build(&cfg, &self.env, &reuse))?;
-            for key in config::unread_keys(&cfg) {
+        // Reading the files may run external config-filter commands (up to 30 s each) and
+        // building may start the JVM and load Java classes: blocking work, kept off the async
+        // workers so that the running components carry on meanwhile.
+        let (files, name, options, env) = (
+            self.files.clone(),
+            self.name.clone(),
+            self.options.clone(),
+            self.env.clone(),
+        );
+        let loaded = tokio::task::spawn_blocking(move || -> Result<_, AgentError> {
+            let cfg = config::load_agent(&files, &name, &options)?;
+            log_diagnostics(&cfg);
+            if !cfg.valid {
+                tracing::warn!("No configuration found for this host:{name}");
+                return Ok(None);
+            }
+            let built = super::build(&cfg, &env, &reuse)?;
+            let keys = config::key_findings(&cfg, super::property_table);
+            for key in keys.unknown {
+                tracing::warn!("{key}");
+            }
+            for key in keys.no_effect {
                 tracing::warn!("{key}");
             }
             for note in config::value_notes(&cfg) {
                 tracing::warn!("{note}");
             }
-            Some(built)
-        } else {
-            None
+            Ok(Some(built))
+        })
+        .await;
+        let built = match loaded {
+            Ok(result) => result?,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-        if let Some(old) = self.running.take() {
-            let keep: Vec<String> = built
-                .as_ref()
-                .map(|b| {
-                    b.channels
-                        .iter()
-                        .filter(|c| {
-                            old.channels
-                                .iter()
-                                .any(|o| Arc::ptr_eq(&o.channel, &c.channel))
-                        })
-                        .map(|c| c.name.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            old.stop(&keep).await;
-        }
-        if let Some(built) = built {
-            self.running = Some(super::start(built, Arc::clone(&self.registry)).await);
+        let reload = self.running.is_some();
+        let running = match self.running.take() {
+            Some(running) => running,
+            None => super::Running::empty(Arc::clone(&self.registry)),
+        };
+        match built {
+            Some(built) => self.running = Some(running.apply(built, reload).await),
+            None => running.stop().await,
         }
         Ok(())
     }
@@ -174,7 +180,7 @@ impl Agent {
 
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
-            running.stop(&[]).await;
+            running.stop().await;
         }
     }
 

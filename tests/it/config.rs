@@ -235,29 +235,12 @@ fn substitute_throwing_types(props: &mut Vec<(String, String)>) -> Vec<String> {
 
 #[test]
 fn config_validation_vectors() {
-    let path = repo().join("compat-fixtures/vectors/config_validation.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    let (mut ran, mut skipped) = (0, Vec::new());
-    for case in cases {
-        let id = case["id"].as_str().unwrap();
-        match run_validation_case(case) {
-            Ok(()) => ran += 1,
-            Err(Skip(reason)) => {
-                println!("skipped: config_validation {id}: {reason}");
-                skipped.push(id.to_string());
-            }
-        }
-    }
-    println!(
-        "config_validation: {ran} cases run, {} skipped",
-        skipped.len()
-    );
-    assert_eq!(ran + skipped.len(), cases.len());
-    assert!(
-        skipped.is_empty(),
-        "every case is expressible with this build: {skipped:?}"
-    );
+    let check = |case: &flume_rs::vectors::Case| match run_validation_case(case.value) {
+        Ok(()) => flume_rs::vectors::Outcome::Pass,
+        Err(Skip(reason)) => flume_rs::vectors::Outcome::Fail(format!("not run: {reason}")),
+    };
+    flume_rs::vectors::run("config_validation.json", &[("flume configuration", &check)])
+        .assert_ok();
 }
 
 struct Skip(String);
@@ -497,23 +480,11 @@ fn effect(
 
 #[test]
 fn substitution_vectors() {
-    let path = repo().join("compat-fixtures/vectors/substitution.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    let (mut ran, mut skipped) = (0, 0);
-    for case in cases {
-        let id = case["id"].as_str().unwrap();
-        match run_substitution_case(case) {
-            Ok(()) => ran += 1,
-            Err(Skip(reason)) => {
-                println!("skipped: substitution {id}: {reason}");
-                skipped += 1;
-            }
-        }
-    }
-    println!("substitution: {ran} cases run, {skipped} skipped");
-    assert_eq!(ran + skipped, cases.len());
-    assert!(skipped <= 1);
+    let check = |case: &flume_rs::vectors::Case| match run_substitution_case(case.value) {
+        Ok(()) => flume_rs::vectors::Outcome::Pass,
+        Err(Skip(reason)) => flume_rs::vectors::Outcome::Differs(reason),
+    };
+    flume_rs::vectors::run("substitution.json", &[("substitution", &check)]).assert_ok();
 }
 
 fn run_substitution_case(case: &Value) -> Result<(), Skip> {
@@ -883,6 +854,52 @@ fn compat_fixture_cases() {
     }
     println!("config fixtures: {} cases", cases.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every key a component's build reads is declared in its property table (or a
+/// sub-component's), for every `compat-fixtures/config/<case>/`: the key check then never
+/// calls a key that is read unknown.
+#[test]
+fn tables_cover_every_key_the_build_reads() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("compat-fixtures/config"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("agent.conf").exists())
+        .collect();
+    cases.sort();
+    let mut gaps = Vec::new();
+    let mut built = 0;
+    for case in &cases {
+        let args = fixture_args(case);
+        let Ok(parsed) = flume_rs::cli::agent::parse_args(&args) else {
+            continue;
+        };
+        let Some(agent) = parsed.name.clone() else {
+            continue;
+        };
+        let env = fixed_env(&parsed.sysprops, &fixture_env(case));
+        let files: Vec<PathBuf> = fixture_files(case).iter().map(|f| case.join(f)).collect();
+        let Ok(props) = config::read_properties(&files, &env) else {
+            continue;
+        };
+        let cfg = validate::build_agent(&agent, &props, &env);
+        let build_env = BuildEnv {
+            agent: agent.clone(),
+            ..Default::default()
+        };
+        if topology::build(&cfg, &build_env, &[]).is_ok() {
+            built += 1;
+        }
+        for gap in config::keys::table_gaps(&cfg, topology::property_table) {
+            gaps.push(format!("{}: {gap}", case.display()));
+        }
+    }
+    assert!(built >= 10, "only {built} fixtures built");
+    assert!(
+        gaps.is_empty(),
+        "keys read by the build but missing from the property table:\n{}",
+        gaps.join("\n")
+    );
 }
 
 fn fixture_files(case: &Path) -> Vec<String> {

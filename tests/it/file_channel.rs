@@ -636,8 +636,9 @@ fn metrics_show_file_channel_attributes() {
     agent.stop();
 }
 
-/// The file channel is @Disposable: a reload stops it (releasing its locks) and starts a new
-/// instance, which replays what the old one held.
+/// The file channel is @Disposable: a reload that changes its properties stops it (releasing
+/// its locks) and starts a new instance, which replays what the old one held. A reload that
+/// leaves them unchanged keeps it running (no replay), with its source.
 #[test]
 fn reload_recreates_the_channel_and_keeps_its_events() {
     let dir = tempfile::tempdir().unwrap();
@@ -649,11 +650,15 @@ fn reload_recreates_the_channel_and_keeps_its_events() {
     assert_channel_opened(&agent);
     assert!(wait_port(port, Duration::from_secs(20)));
     let acked = send(port, 0, 3, 10);
-    write(&conf, &config(port, &dirs, true, ""));
-    let _ = std::process::Command::new("kill")
-        .arg("-HUP")
-        .arg(agent.child.id().to_string())
-        .status();
+    let hup = |agent: &Agent| {
+        let _ = std::process::Command::new("kill")
+            .arg("-HUP")
+            .arg(agent.child.id().to_string())
+            .status();
+    };
+    let changed = "a1.channels.c1.keep-alive = 2\n";
+    write(&conf, &config(port, &dirs, true, changed));
+    hup(&agent);
     eventually(
         Duration::from_secs(20),
         "events delivered after reload",
@@ -661,6 +666,21 @@ fn reload_recreates_the_channel_and_keeps_its_events() {
     );
     let log = agent.log();
     assert_eq!(log.matches("Queue Size after replay").count(), 2, "{log}");
+    assert_eq!(log.matches("Stopping Source r1").count(), 1, "{log}");
+    // The same channel properties again (a comment added): nothing restarts.
+    write(
+        &conf,
+        &format!("# touched\n{}", config(port, &dirs, true, changed)),
+    );
+    hup(&agent);
+    agent.wait_for("Reload applied; kept running", Duration::from_secs(20));
+    let more = send(port, 1000, 1, 10);
+    eventually(Duration::from_secs(20), "later events delivered", || {
+        delivered(&dirs.out).len() == acked.len() + more.len()
+    });
+    let log = agent.log();
+    assert_eq!(log.matches("Queue Size after replay").count(), 2, "{log}");
+    assert_eq!(log.matches("Stopping Source r1").count(), 1, "{log}");
     assert!(!log.contains("already locked"), "{log}");
     assert_eq!(agent.stop(), Some(0));
 }

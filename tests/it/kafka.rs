@@ -459,13 +459,11 @@ fn zookeeper_connect_only_discovers_the_brokers() {
 /// the components use; cases that describe behaviour checked end to end elsewhere are listed
 /// as covered there.
 #[test]
-fn vectors_kafka_and_avro_encoding() {
+fn kafka_and_avro_encoding_vectors() {
     use flume_rs::config::Context;
     use flume_rs::event::{Event, Headers};
     use flume_rs::format::avro_event;
 
-    let path = repo().join("compat-fixtures/vectors/kafka_and_avro_encoding.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let headers_of = |v: &Value| -> Headers {
         match v {
             Value::Array(pairs) => pairs
@@ -489,9 +487,9 @@ fn vectors_kafka_and_avro_encoding() {
         }
         Context::from_pairs(prefix, pairs)
     };
-    let (mut passed, mut skipped) = (0, Vec::new());
-    for case in doc["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
+    let check = |case: &flume_rs::vectors::Case| -> flume_rs::vectors::Outcome {
+        let id = case.id;
+        let case = case.value;
         let input = &case["input"];
         let expected = &case["expected"];
         match id {
@@ -655,21 +653,15 @@ fn vectors_kafka_and_avro_encoding() {
                     .collect();
                 assert_eq!(topics, want, "{id}");
             }
-            other => {
-                skipped.push(format!("{other}: no runner for this case"));
-                continue;
-            }
+            _ => return flume_rs::vectors::Outcome::NotMine,
         }
-        passed += 1;
-    }
-    for s in &skipped {
-        println!("skipped: {s}");
-    }
-    println!(
-        "kafka_and_avro_encoding.json: {passed} cases checked, {} skipped",
-        skipped.len()
-    );
-    assert!(passed >= 10, "{passed} cases checked");
+        flume_rs::vectors::Outcome::Pass
+    };
+    flume_rs::vectors::run(
+        "kafka_and_avro_encoding.json",
+        &[("kafka and avro encoding", &check)],
+    )
+    .assert_ok();
 }
 
 /// The distinct bodies in `topic`, polled until `want` distinct ones are there.

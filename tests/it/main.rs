@@ -27,6 +27,7 @@ mod layout;
 mod log_sources;
 mod metrics;
 mod observed;
+mod reload;
 mod sources;
 mod spillable_channel;
 mod thrift_rpc;

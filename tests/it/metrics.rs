@@ -136,3 +136,119 @@ fn prometheus_serves_the_same_counters() {
             && text.contains("# TYPE flume_channel_channel_size gauge")
     });
 }
+
+/// Every case of `metrics.json`, against one agent with the components the cases name: two
+/// memory channels, a file channel, and the Kafka source, sink and channel (on a real broker).
+#[cfg(feature = "kafka")]
+#[test]
+fn metrics_vectors() {
+    use crate::support::kafka::*;
+    use flume_rs::vectors::{Case, Outcome};
+    let broker = broker();
+    let topic = unique_topic("metrics-vectors");
+    let channel_topic = unique_topic("metrics-vectors-channel");
+    broker.create_topic(&topic, 1);
+    broker.create_topic(&channel_topic, 1);
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("agent.conf");
+    let fc = dir.path().join("fc");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1 rk\na1.channels = memChannel pmemChannel cf ck\na1.sinks = kk n1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 5\na1.sources.r1.channels = memChannel cf ck\n\
+             a1.sources.rk.type = org.apache.flume.source.kafka.KafkaSource\na1.sources.rk.channels = pmemChannel\n\
+             a1.sources.rk.kafka.bootstrap.servers = {bs}\na1.sources.rk.kafka.topics = {topic}\n\
+             a1.sources.rk.kafka.consumer.auto.offset.reset = earliest\na1.sources.rk.batchSize = 100\n\
+             a1.channels.memChannel.type = memory\na1.channels.pmemChannel.type = memory\n\
+             a1.channels.cf.type = file\na1.channels.cf.checkpointDir = {fc}/cp\na1.channels.cf.dataDirs = {fc}/data\n\
+             a1.channels.ck.type = org.apache.flume.channel.kafka.KafkaChannel\n\
+             a1.channels.ck.kafka.bootstrap.servers = {bs}\na1.channels.ck.kafka.topic = {channel_topic}\n\
+             a1.sinks.kk.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.kk.channel = memChannel\n\
+             a1.sinks.kk.kafka.bootstrap.servers = {bs}\na1.sinks.kk.kafka.topic = {topic}\n\
+             a1.sinks.n1.type = null\na1.sinks.n1.channel = cf\n",
+            bs = broker.bootstrap,
+            fc = fc.display(),
+        ),
+    );
+    let _agent = Agent::start(
+        "a1",
+        &conf,
+        &[
+            "-Dflume.monitoring.type=http",
+            &format!("-Dflume.monitoring.port={port}"),
+        ],
+    );
+    wait_port(port, Duration::from_secs(10));
+    let mut json = serde_json::Value::Null;
+    eventually(Duration::from_secs(60), "every component reports", || {
+        let (_, _, body) = http("GET", port, "/metrics", None, b"");
+        json = serde_json::from_slice(&body).unwrap_or_default();
+        ["SOURCE.rk", "SINK.kk", "CHANNEL.cf", "CHANNEL.ck"]
+            .iter()
+            .all(|k| json.get(k).is_some())
+            && json["SINK.kk"]["EventDrainSuccessCount"] == "5"
+    });
+    let component = |label: &str| match label {
+        "KafkaSource" => Some("SOURCE.rk"),
+        "KafkaSink" => Some("SINK.kk"),
+        "CHANNEL (file)" => Some("CHANNEL.cf"),
+        "CHANNEL (kafka)" => Some("CHANNEL.ck"),
+        _ => None,
+    };
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let check = |case: &Case| -> Outcome {
+        let input = case.input();
+        let expected = case.expected();
+        if let Some(label) = input["component"].as_str() {
+            let Some(key) = component(label) else {
+                return Outcome::Fail(format!("no component of this agent is a {label}"));
+            };
+            return Outcome::eq(keys(&json[key]), strings(&expected["attributes"]), key);
+        }
+        let Some((method, path)) = input["request"].as_str().and_then(|r| r.split_once(' ')) else {
+            return Outcome::NotMine;
+        };
+        let (status, headers, body) = http(method, port, path, None, b"");
+        let mut checks = vec![Outcome::eq(
+            u64::from(status),
+            expected["http_status"].as_u64().unwrap_or(200),
+            "status",
+        )];
+        if let Some(ct) = expected["content_type"].as_str() {
+            checks.push(Outcome::check(
+                headers.contains(&format!("content-type: {ct}")),
+                || format!("content type {ct} not in {headers}"),
+            ));
+        }
+        if expected["json_top_level_keys_include"].is_array() {
+            let doc: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let channels: Vec<String> = strings(&input["channels"])
+                .iter()
+                .map(|c| format!("CHANNEL.{}", c.split(' ').next().unwrap_or_default()))
+                .collect();
+            checks.push(Outcome::eq(
+                channels.clone(),
+                strings(&expected["json_top_level_keys_include"]),
+                "channel keys",
+            ));
+            for c in &channels {
+                let have = keys(&doc[c.as_str()]);
+                for attr in strings(&expected["each_has"]) {
+                    checks.push(Outcome::check(have.contains(&attr), || {
+                        format!("{c} has no {attr}: {have:?}")
+                    }));
+                }
+            }
+        }
+        Outcome::all(checks)
+    };
+    flume_rs::vectors::run("metrics.json", &[("HTTP metrics server", &check)]).assert_ok();
+}

@@ -5,12 +5,9 @@ use std::time::Duration;
 
 use flume_rs::source::http::{HandlerError, json_events};
 
-use crate::support::*;
+use flume_rs::vectors::{Case, Outcome};
 
-fn vectors() -> serde_json::Value {
-    let path = repo().join("compat-fixtures/vectors/json_handler.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use crate::support::*;
 
 fn encode(charset: &str, s: &str) -> Vec<u8> {
     match charset.to_ascii_uppercase().as_str() {
@@ -25,15 +22,14 @@ fn encode(charset: &str, s: &str) -> Vec<u8> {
     }
 }
 
-#[test]
-fn json_handler_vectors() {
-    let mut ran = 0;
-    for case in vectors()["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
-        let input = &case["input"];
-        let expected = &case["expected"];
+/// A handler-level case: the body through `JSONHandler.getEvents`.
+fn check_handler(case: &Case) -> Outcome {
+    {
+        let id = case.id;
+        let input = case.input();
+        let expected = case.expected();
         if input.get("method").is_some() {
-            continue; // request-level: json_handler_request_vectors
+            return Outcome::NotMine;
         }
         let charset = input["content_type_charset"].as_str();
         let content_type = charset.map(|c| format!("application/json; charset={c}"));
@@ -75,13 +71,14 @@ fn json_handler_vectors() {
                 }
             }
         }
-        ran += 1;
+        Outcome::Pass
     }
-    assert_eq!(ran, 7, "every handler-level case ran");
 }
 
+/// Every case of `json_handler.json`: handler-level cases call the handler, request-level
+/// cases go to a running agent's http source.
 #[test]
-fn json_handler_request_vectors() {
+fn json_handler_vectors() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("agent.conf");
@@ -95,11 +92,12 @@ fn json_handler_request_vectors() {
     );
     let agent = Agent::start("a1", &conf, &[]);
     wait_port(port, Duration::from_secs(10));
-    for case in vectors()["cases"].as_array().unwrap() {
-        let Some(method) = case["input"].get("method").and_then(|m| m.as_str()) else {
-            continue;
+    let check_request = |case: &Case| -> Outcome {
+        let Some(method) = case.input().get("method").and_then(|m| m.as_str()) else {
+            return Outcome::NotMine;
         };
-        let id = case["id"].as_str().unwrap();
+        let id = case.id;
+        let case = case.value;
         let body = case["input"]
             .get("body")
             .and_then(|b| b.as_str())
@@ -130,5 +128,14 @@ fn json_handler_request_vectors() {
             let text = e["body_text"].as_str().unwrap();
             agent.wait_for(&format!("{text} }}"), Duration::from_secs(10));
         }
-    }
+        Outcome::Pass
+    };
+    flume_rs::vectors::run(
+        "json_handler.json",
+        &[
+            ("JSONHandler", &check_handler),
+            ("http source", &check_request),
+        ],
+    )
+    .assert_ok();
 }

@@ -91,7 +91,7 @@ pub enum Dialect {
 }
 
 #[cfg(test)]
-mod bucketpath_vectors;
+pub(crate) mod bucketpath_vectors;
 mod calendar;
 mod format;
 mod parse;

@@ -551,9 +551,10 @@ impl RenameRetry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::Context;
+    use crate::vectors::{Case, Outcome};
 
     fn config(pairs: &[(&str, &str)]) -> HdfsSinkConfig {
         HdfsSinkConfig::from_context(
@@ -563,17 +564,12 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn file_names_follow_flume() {
-        let text = std::fs::read_to_string(
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("compat-fixtures/vectors/hdfs_sink.json"),
-        )
-        .unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    /// The `hdfs_sink.json` cases about file names: open and final paths.
+    pub(crate) fn check_names(case: &Case) -> Outcome {
+        let id = case.id;
+        let case = case.value;
         let mut ran = 0;
-        for case in v["cases"].as_array().unwrap() {
-            let id = case["id"].as_str().unwrap();
+        {
             let input = &case["input"];
             let expected = &case["expected"];
             let mut pairs: Vec<(String, String)> = vec![("hdfs.path".into(), "/d".into())];
@@ -600,7 +596,7 @@ mod tests {
                 &Context::from_pairs("a1.sinks.k1.", refs),
                 Some(input["timeZone"].as_str().unwrap_or("UTC")),
             ) else {
-                continue;
+                return Outcome::NotMine;
             };
             let created = input["clock_ms"]
                 .as_i64()
@@ -646,7 +642,11 @@ mod tests {
                 ran += 1;
             }
         }
-        assert_eq!(ran, 6);
+        if ran == 0 {
+            Outcome::NotMine
+        } else {
+            Outcome::Pass
+        }
     }
 
     #[test]

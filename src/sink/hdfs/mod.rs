@@ -383,4 +383,4 @@ fn bump(counter: &std::sync::atomic::AtomicU64) {
 mod recover;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -18,6 +18,7 @@ use crate::event::Event;
 use crate::sink::{Sink, SinkError};
 use crate::storage::local::LocalFileSystem;
 use crate::storage::{Entry, FileSystem, OutputFile, Storage, StorageError};
+use crate::vectors::{Case, Outcome};
 
 /// Switches that make the local file system fail or hang.
 #[derive(Default)]
@@ -205,63 +206,6 @@ fn ts() -> (&'static str, &'static str) {
 }
 
 #[tokio::test]
-async fn text_append_roll_count() {
-    // hdfs-text-append-rollcount: rollCount 3, batchSize 2, 6 events in 3 calls → 2 files.
-    let mut f = fixture(&[("hdfs.rollCount", "3"), ("hdfs.batchSize", "2")]);
-    for i in 0..3 {
-        f.put(vec![
-            event(&format!("Test.{i}.0"), &[]),
-            event(&format!("Test.{i}.1"), &[]),
-        ])
-        .await;
-        assert_eq!(f.sink.process().await.unwrap(), Status::Ready);
-    }
-    f.sink.stop().await;
-    let files = f.files();
-    assert_eq!(files.len(), 2, "{files:?}");
-    assert!(
-        files
-            .iter()
-            .all(|(n, _)| n.starts_with("FlumeData.") && !n.ends_with(".tmp"))
-    );
-    assert_eq!(files[0].1, b"Test.0.0\nTest.0.1\nTest.1.0\n");
-    assert_eq!(files[1].1, b"Test.1.1\nTest.2.0\nTest.2.1\n");
-    // The two names are consecutive counter values of one bucket.
-    let n: Vec<i64> = files
-        .iter()
-        .map(|(name, _)| name["FlumeData.".len()..].parse().unwrap())
-        .collect();
-    assert_eq!(n[1], n[0] + 1);
-    let c = f.sink.counter();
-    assert_eq!(f.count(&c.connection_created), 2);
-    assert_eq!(f.count(&c.connection_closed), 2);
-    assert_eq!(f.count(&c.event_drain_success), 6);
-    assert_eq!(f.count(&c.batch_complete), 3);
-}
-
-#[tokio::test]
-async fn roll_count_and_size_vectors() {
-    // hdfs-roll-count and hdfs-roll-size: 1000 × "foo" → 10 files, 3000 body bytes.
-    for (key, value) in [("hdfs.rollCount", "100"), ("hdfs.rollSize", "300")] {
-        let mut f = fixture(&[(key, value), ("hdfs.batchSize", "1000")]);
-        f.put((0..1000).map(|_| event("foo", &[])).collect()).await;
-        f.sink.process().await.unwrap();
-        f.sink.stop().await;
-        let files = f.files();
-        assert_eq!(files.len(), 10, "{key}");
-        // 100 events of "foo\n" per file.
-        assert!(files.iter().all(|(_, c)| c.len() == 400), "{key}");
-    }
-}
-
-#[tokio::test]
-async fn empty_channel_backs_off() {
-    let mut f = fixture(&[]);
-    assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
-    assert_eq!(f.count(&f.sink.counter().batch_empty), 1);
-}
-
-#[tokio::test]
 async fn paths_from_headers_and_one_flush_per_bucket() {
     let path = "file://{dir}/out/%Y/%m/%d/%{level}";
     let mut f = fixture(&[
@@ -289,7 +233,6 @@ async fn paths_from_headers_and_one_flush_per_bucket() {
     assert!(f.files().iter().all(|(n, _)| !n.ends_with(".tmp")));
 }
 
-#[tokio::test]
 async fn missing_timestamp_is_a_poison_event_kept_in_the_channel() {
     let path = "file://{dir}/out/%Y";
     let mut f = fixture(&[("hdfs.path", path)]);
@@ -311,7 +254,6 @@ async fn missing_timestamp_is_a_poison_event_kept_in_the_channel() {
     assert_eq!(f.count(&f.sink.counter().event_drain_success), 0);
 }
 
-#[tokio::test]
 async fn storage_failures_roll_back_and_retry_without_loss() {
     let mut f = fixture(&[("hdfs.batchSize", "10")]);
     f.put((0..10).map(|i| event(&format!("e{i}"), &[])).collect())
@@ -382,7 +324,6 @@ async fn close_and_rename_failures_are_retried() {
     assert!(!files[0].0.ends_with(".tmp"), "{files:?}");
 }
 
-#[tokio::test]
 async fn interval_and_idle_rolls_start_new_buckets() {
     let mut f = fixture(&[("hdfs.rollInterval", "1")]);
     f.put(vec![event("a", &[])]).await;
@@ -471,7 +412,6 @@ async fn sequence_file_and_compressed_outputs() {
     assert_eq!(text, "first\n");
 }
 
-#[tokio::test]
 async fn bad_write_format_fails_each_batch_and_keeps_events() {
     let mut f = fixture(&[
         ("hdfs.fileType", "SequenceFile"),
@@ -487,4 +427,263 @@ async fn bad_write_format_fails_each_batch_and_keeps_events() {
     f.put(vec![event("a", &[])]).await;
     assert_eq!(f.sink.process().await.unwrap(), Status::Backoff);
     assert_eq!(f.channel.len(), 1);
+}
+
+// ---- hdfs_sink.json: the cases about the sink's behaviour -----------------------------------
+
+/// The `hdfs_sink.json` cases about writing, rolling and failing, run through the sink with a
+/// memory channel and a local file system (the configuration and naming cases are checked by
+/// `config::tests::check_vector` and `bucket::tests::check_names`).
+pub(crate) fn check_vector(case: &Case) -> Outcome {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let input = case.input();
+    let expected = case.expected();
+    match case.id {
+        "hdfs-roll-count" | "hdfs-roll-size" => rt.block_on(vector_roll(input, expected)),
+        "hdfs-text-append-rollcount" => rt.block_on(vector_text_append(input, expected)),
+        "hdfs-empty-channel-backoff" => rt.block_on(async {
+            let mut f = fixture(&[]);
+            let status = f.sink.process().await.unwrap();
+            Outcome::eq(
+                format!("{status:?}").to_uppercase(),
+                expected["status"].as_str().unwrap_or("?").to_string(),
+                "status",
+            )
+        }),
+        "hdfs-derived-batch-flush-two-buckets" => {
+            rt.block_on(vector_flush_per_bucket(input, expected))
+        }
+        "hdfs-derived-seqfile-classes-writable" | "hdfs-derived-seqfile-classes-text" => {
+            rt.block_on(vector_sequence_file(input, expected))
+        }
+        // Cases whose expectation is an effect (prose): each has its routine.
+        "hdfs-roll-interval" => {
+            rt.block_on(interval_and_idle_rolls_start_new_buckets());
+            Outcome::Pass
+        }
+        "hdfs-close-callback" => rt.block_on(async {
+            // Flume's close callback removes the writer from the sink's open writers.
+            let mut f = fixture(&[("hdfs.idleTimeout", "1")]);
+            f.put(vec![event("a", &[])]).await;
+            f.sink.process().await.unwrap();
+            let open_before = f.sink.open_files().len();
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            f.sink.process().await.unwrap();
+            Outcome::eq(
+                (open_before, f.sink.open_files().len()),
+                (1, 0),
+                "open writers before and after the close",
+            )
+        }),
+        "hdfs-derived-unknown-filetype" | "hdfs-derived-writeformat-case-sensitive" => {
+            rt.block_on(bad_write_format_fails_each_batch_and_keeps_events());
+            Outcome::Pass
+        }
+        "hdfs-derived-io-error-backoff" => {
+            rt.block_on(storage_failures_roll_back_and_retry_without_loss());
+            Outcome::Pass
+        }
+        "hdfs-derived-missing-timestamp" => {
+            rt.block_on(missing_timestamp_is_a_poison_event_kept_in_the_channel());
+            Outcome::Pass
+        }
+        _ => Outcome::NotMine,
+    }
+}
+
+fn num(v: &serde_json::Value) -> usize {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0) as usize
+}
+
+/// `TestBucketWriter` rollers: `events` × `body` with rollCount / rollSize / rollInterval.
+async fn vector_roll(input: &serde_json::Value, expected: &serde_json::Value) -> Outcome {
+    let (count, size, interval) = (
+        num(&input["rollCount"]).to_string(),
+        num(&input["rollSize"]).to_string(),
+        num(&input["rollInterval"]).to_string(),
+    );
+    let n = num(&input["events"]);
+    let body = input["body"].as_str().unwrap_or_default();
+    let mut f = fixture(&[
+        ("hdfs.rollCount", &count),
+        ("hdfs.rollSize", &size),
+        ("hdfs.rollInterval", &interval),
+        ("hdfs.batchSize", &n.to_string()),
+    ]);
+    f.put((0..n).map(|_| event(body, &[])).collect()).await;
+    f.sink.process().await.unwrap();
+    f.sink.stop().await;
+    let files = f.files();
+    let lines: usize = files
+        .iter()
+        .map(|(_, c)| c.iter().filter(|&&b| b == b'\n').count())
+        .sum();
+    let body_bytes: usize = files.iter().map(|(_, c)| c.len()).sum::<usize>() - lines;
+    Outcome::all([
+        Outcome::eq(files.len(), num(&expected["files_opened"]), "files"),
+        Outcome::eq(lines, num(&expected["events_written"]), "events written"),
+        Outcome::eq(body_bytes, num(&expected["bytes_written"]), "body bytes"),
+    ])
+}
+
+/// `TestHDFSEventSink#testTextAppend`: process calls of `events_per_call` events.
+async fn vector_text_append(input: &serde_json::Value, expected: &serde_json::Value) -> Outcome {
+    let pairs: Vec<(String, String)> = crate::vectors::pairs(&input["config"])
+        .into_iter()
+        .filter(|(k, _)| k != "hdfs.path")
+        .collect();
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut f = fixture(&refs);
+    let (calls, per_call) = (num(&input["process_calls"]), num(&input["events_per_call"]));
+    for i in 0..calls {
+        f.put(
+            (0..per_call)
+                .map(|j| event(&format!("Test.{i}.{j}"), &[]))
+                .collect(),
+        )
+        .await;
+        if f.sink.process().await.unwrap() != Status::Ready {
+            return Outcome::Fail(format!("process call {i} did not return READY"));
+        }
+    }
+    f.sink.stop().await;
+    let files = f.files();
+    let all: String = files
+        .iter()
+        .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let want: String = (0..calls)
+        .flat_map(|i| (0..per_call).map(move |j| format!("Test.{i}.{j}\n")))
+        .collect();
+    Outcome::all([
+        Outcome::eq(files.len(), num(&expected["files"]), "files"),
+        Outcome::eq(all, want, "bodies, one per line"),
+    ])
+}
+
+/// One batch split over buckets: every bucket's events are flushed before the commit.
+async fn vector_flush_per_bucket(
+    input: &serde_json::Value,
+    expected: &serde_json::Value,
+) -> Outcome {
+    let split: Vec<usize> = input["bucket_split"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(num)
+        .collect();
+    let batch = input["config"]["hdfs.batchSize"].as_str().unwrap_or("100");
+    let mut f = fixture(&[
+        ("hdfs.path", "file://{dir}/out/%{bucket}"),
+        ("hdfs.batchSize", batch),
+    ]);
+    let mut events = Vec::new();
+    for (b, n) in split.iter().enumerate() {
+        for i in 0..*n {
+            events.push(event(&format!("e{i}"), &[("bucket", &format!("b{b}"))]));
+        }
+    }
+    f.put(events).await;
+    f.sink.process().await.unwrap();
+    // Before any close: each bucket's in-use file holds its events (flushed once each).
+    let open = f.files();
+    let per_file: Vec<usize> = open
+        .iter()
+        .map(|(_, c)| c.iter().filter(|&&b| b == b'\n').count())
+        .collect();
+    f.sink.stop().await;
+    Outcome::all([
+        Outcome::eq(open.len(), num(&expected["sync_calls"]), "buckets flushed"),
+        Outcome::eq(per_file, split, "events per bucket before commit"),
+    ])
+}
+
+/// A Hadoop `Text` string (vint length, UTF-8) at `pos`.
+fn hadoop_text(data: &[u8], pos: &mut usize) -> Option<String> {
+    let len = data.get(*pos).copied()? as usize; // class names are < 128 bytes: one-byte vint
+    *pos += 1;
+    let s = std::str::from_utf8(data.get(*pos..*pos + len)?)
+        .ok()?
+        .to_string();
+    *pos += len;
+    Some(s)
+}
+
+/// The SequenceFile classes and the record of one event.
+async fn vector_sequence_file(input: &serde_json::Value, expected: &serde_json::Value) -> Outcome {
+    let pairs: Vec<(String, String)> = crate::vectors::pairs(&input["config"]);
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut f = fixture(&refs);
+    let headers: Vec<(String, String)> = crate::vectors::pairs(&input["event"]["headers"]);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let body = input["event"]["body"].as_str().unwrap_or_default();
+    f.put(vec![event(body, &headers)]).await;
+    let before = crate::metrics::now_millis();
+    f.sink.process().await.unwrap();
+    let after = crate::metrics::now_millis();
+    f.sink.stop().await;
+    let files = f.files();
+    let Some((_, data)) = files.first() else {
+        return Outcome::Fail("no file written".into());
+    };
+    if !data.starts_with(b"SEQ\x06") {
+        return Outcome::Fail("not a SequenceFile v6".into());
+    }
+    let mut pos = 4;
+    let key_class = hadoop_text(data, &mut pos).unwrap_or_default();
+    let value_class = hadoop_text(data, &mut pos).unwrap_or_default();
+    // compression flag, block flag, metadata count (int, no entries), 16-byte sync.
+    if data[pos] != 0 || data[pos + 1] != 0 {
+        return Outcome::Fail("the file is compressed: the case is about plain records".into());
+    }
+    pos += 2 + 4 + 16;
+    let int = |p: usize| i32::from_be_bytes(data[p..p + 4].try_into().unwrap()) as usize;
+    let (_record_len, key_len) = (int(pos), int(pos + 4));
+    let key = &data[pos + 8..pos + 8 + key_len];
+    let value = &data[pos + 8 + key_len..pos + 8 + int(pos)];
+    let key_ms = i64::from_be_bytes(key.try_into().unwrap_or([0; 8]));
+    let record = &expected["record"];
+    let key_ok = match record["key"].as_i64() {
+        Some(k) => Outcome::eq(key_ms, k, "key"),
+        // No timestamp header: System.currentTimeMillis() at write.
+        None => Outcome::check((before..=after).contains(&key_ms), || {
+            format!("key {key_ms} not within [{before}, {after}]")
+        }),
+    };
+    let value_ok = if let Some(bytes) = record["value_bytes_utf8"].as_str() {
+        // BytesWritable: int length, bytes.
+        Outcome::eq(&value[4..], bytes.as_bytes(), "BytesWritable value")
+    } else {
+        // Text: vint length, bytes.
+        let text = record["value_text"].as_str().unwrap_or_default();
+        Outcome::eq(&value[1..], text.as_bytes(), "Text value")
+    };
+    Outcome::all([
+        Outcome::eq(
+            key_class.as_str(),
+            expected["key_class"].as_str().unwrap_or("?"),
+            "key class",
+        ),
+        Outcome::eq(
+            value_class.as_str(),
+            expected["value_class"].as_str().unwrap_or("?"),
+            "value class",
+        ),
+        key_ok,
+        value_ok,
+    ])
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::deserializer::{Deserializer, DeserializerKind, ResettableFile};
 use super::tracker::{self, PositionTracker};
 use super::*;
+use crate::vectors::{Case, Outcome};
 
 fn ctx(pairs: &[(&str, &str)]) -> Context {
     Context::from_pairs("a1.sources.r1.", pairs.iter().copied())
@@ -58,14 +59,6 @@ fn line_deserializer(dir: &Path, bytes: &[u8], extra: &[(&str, &str)]) -> Box<dy
     kind.build(reader, &JavaCharset::Utf8, policy).unwrap()
 }
 
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/compat-fixtures/vectors/serializers_and_readers.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -74,14 +67,13 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn reader_vectors() {
-    let doc = vectors();
-    let mut ran = 0;
-    for case in doc["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
+/// The line-deserializer and spooling-reader cases of `serializers_and_readers.json`.
+pub(crate) fn check_reader(case: &Case) -> Outcome {
+    let id = case.id;
+    let case = case.value;
+    {
         if !(id.starts_with("des-line") || id.starts_with("spool-")) {
-            continue;
+            return Outcome::NotMine;
         }
         let tmp = tempfile::tempdir().unwrap();
         let input = &case["input"];
@@ -161,12 +153,10 @@ fn reader_vectors() {
                     "{id}"
                 );
             }
-            other => panic!("reader case {other} is not handled by this test"),
+            _ => return Outcome::NotMine,
         }
-        ran += 1;
+        Outcome::Pass
     }
-    println!("reader vectors: {ran} run");
-    assert_eq!(ran, 5);
 }
 
 #[test]

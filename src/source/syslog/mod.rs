@@ -14,7 +14,7 @@ pub mod tcp;
 pub mod udp;
 pub mod utils;
 #[cfg(test)]
-mod vectors;
+pub(crate) mod vectors;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -129,12 +129,26 @@ impl ClientHeaders {
     pub async fn values(&self, peer: SocketAddr, cache: &HostnameCache) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let Some(key) = &self.ip {
-            out.push((key.clone(), java_host_address(peer.ip())));
+            out.push((key.clone(), peer_ip(Some(peer))));
         }
         if let Some(key) = &self.hostname {
-            out.push((key.clone(), cache.lookup(peer.ip()).await));
+            out.push((key.clone(), peer_hostname(Some(peer), cache).await));
         }
         out
+    }
+}
+
+/// `SyslogUtils.getIP`: the peer's address as text, empty when the peer is unknown.
+pub fn peer_ip(peer: Option<SocketAddr>) -> String {
+    peer.map(|p| java_host_address(p.ip())).unwrap_or_default()
+}
+
+/// `SyslogUtils.getHostname`: the peer's host name (reverse lookup, cached), empty when the
+/// peer is unknown.
+pub async fn peer_hostname(peer: Option<SocketAddr>, cache: &HostnameCache) -> String {
+    match peer {
+        Some(p) => cache.lookup(p.ip()).await,
+        None => String::new(),
     }
 }
 
