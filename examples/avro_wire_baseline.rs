@@ -104,7 +104,7 @@ fn main() {
     let t0 = Instant::now();
     let mut s = TcpStream::connect(addr).expect("connect");
     let _ = s.set_nodelay(true);
-    let mut reply = vec![0u8; 64];
+    let mut reply = [0u8; 64];
     for (i, f) in frames.iter().enumerate() {
         s.write_all(f).expect("write");
         // First reply carries the 4-byte handshake: 27 bytes; later ones 23.

@@ -338,11 +338,9 @@ pub(super) fn parse_number(
         Sign::Minus => b == b'-',
         Sign::Both => b == b'-' || b == b'+',
     };
-    if i < bytes.len() && sign_ok(bytes[i]) {
-        if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            negative = bytes[i] == b'-';
-            i += 1;
-        }
+    if i < bytes.len() && sign_ok(bytes[i]) && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        negative = bytes[i] == b'-';
+        i += 1;
     }
     let digits_start = i;
     let mut value: i64 = 0;

@@ -52,7 +52,7 @@ fn rfc3164_regex() -> String {
 enum Matcher {
     Builtin(regex::Regex),
     /// `format.regex`: Java syntax, matched in full (`Matcher.matches()`).
-    Custom(JavaRegex),
+    Custom(Box<JavaRegex>),
 }
 
 impl Matcher {
@@ -185,7 +185,7 @@ impl Formats {
         formats.formats.insert(
             0,
             Format {
-                matcher: Matcher::Custom(matcher),
+                matcher: Matcher::Custom(Box::new(matcher)),
                 replacements,
                 dates,
                 add_year: false,
