@@ -13,6 +13,18 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{ConfigError, Context};
+use crate::registry::{self, Prop, Type};
+
+/// `bind`: the address a server listens on (required where Flume requires it).
+pub const BIND: Prop = Prop::text("bind", "address or host name to listen on").required();
+/// `port`: the port a server listens on.
+pub const PORT: Prop = Prop::new(
+    "port",
+    Type::Int,
+    registry::Default::None,
+    "port to listen on",
+)
+.required();
 
 /// A required port key (`Context.getInteger`, then 0–65535).
 pub fn port(ctx: &Context, key: &str) -> Result<u16, ConfigError> {

@@ -156,7 +156,7 @@ pub struct Checked {
 }
 
 enum Verdict {
-    Known(Option<&'static Prop>),
+    Known(Status),
     Unknown,
     Undecided,
 }
@@ -170,7 +170,7 @@ impl Walker<'_> {
     /// `key`, relative to `at` (a prefix within the component), against `table`.
     fn classify(&self, table: &PropTable, at: &str, key: &str) -> Verdict {
         if let Some(p) = table.find(key) {
-            return Verdict::Known(Some(p));
+            return Verdict::Known(p.status);
         }
         let Some(prefix) = table.prefix_of(key) else {
             return Verdict::Unknown;
@@ -178,7 +178,7 @@ impl Walker<'_> {
         let rest = &key[prefix.prefix.len()..];
         let below = format!("{at}{}", prefix.prefix);
         match prefix.sub {
-            Sub::PassThrough | Sub::UserNamed => Verdict::Known(None),
+            Sub::PassThrough | Sub::UserNamed => Verdict::Known(prefix.status),
             Sub::Table(t) => self.classify(t, &below, rest),
             Sub::Typed {
                 kind,
@@ -186,7 +186,7 @@ impl Walker<'_> {
                 default_type,
             } => {
                 if type_key.is_none() && rest == "type" {
-                    return Verdict::Known(None);
+                    return Verdict::Known(Status::Applied);
                 }
                 let ty = self.typed_type(at, prefix, type_key, default_type);
                 self.sub(kind, ty, &below, rest)
@@ -199,7 +199,7 @@ impl Walker<'_> {
                     return Verdict::Unknown;
                 }
                 if sub == "type" {
-                    return Verdict::Known(None);
+                    return Verdict::Known(Status::Applied);
                 }
                 let ty = self.ctx.peek(&format!("{below}{name}.type"));
                 self.sub(kind, ty, &format!("{below}{name}."), sub)
@@ -299,16 +299,12 @@ pub fn check(ctx: &Context, tables_here: &[&PropTable], lookup: TableLookup) -> 
             None => Verdict::Unknown,
         };
         match verdict {
-            Verdict::Known(Some(prop)) => {
-                if let Status::NoEffect(reason) = prop.status {
-                    out.no_effect.push(NoEffectKey {
-                        key: ctx.full_key(&key),
-                        origin: ctx.origin(&key),
-                        reason,
-                    });
-                }
-            }
-            Verdict::Known(None) => {}
+            Verdict::Known(Status::NoEffect(reason)) => out.no_effect.push(NoEffectKey {
+                key: ctx.full_key(&key),
+                origin: ctx.origin(&key),
+                reason,
+            }),
+            Verdict::Known(Status::Applied) => {}
             Verdict::Undecided => {
                 out.undecided.insert(key);
             }

@@ -100,22 +100,27 @@ fn table_markdown(out: &mut String, table: &PropTable) {
             cell(&p.ty.describe()),
             default_cell(p),
             cell(p.doc),
-            match p.status {
-                Status::Applied => String::new(),
-                Status::NoEffect(why) => format!("no effect: {}", cell(why)),
-            }
+            status_cell(p.status)
         );
     }
     for prefix in prefixes {
         let _ = writeln!(
             out,
-            "| `{}*` | | {} | | {} | |",
+            "| `{}*` | | {} | | {} | {} |",
             prefix.prefix,
             prefix_kind(prefix),
-            cell(prefix.doc)
+            cell(prefix.doc),
+            status_cell(prefix.status)
         );
     }
     out.push('\n');
+}
+
+fn status_cell(status: Status) -> String {
+    match status {
+        Status::Applied => String::new(),
+        Status::NoEffect(why) => format!("no effect: {}", cell(why)),
+    }
 }
 
 fn default_cell(p: &Prop) -> String {

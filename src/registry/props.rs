@@ -233,14 +233,23 @@ pub struct Prefix {
     pub prefix: &'static str,
     pub sub: Sub,
     pub doc: &'static str,
+    /// Whether keys under the prefix change anything here.
+    pub status: Status,
 }
 
 impl Prefix {
+    /// Keys under the prefix are accepted but change nothing here, because of `reason`.
+    pub const fn no_effect(mut self, reason: &'static str) -> Prefix {
+        self.status = Status::NoEffect(reason);
+        self
+    }
+
     pub const fn pass_through(prefix: &'static str, doc: &'static str) -> Prefix {
         Prefix {
             prefix,
             sub: Sub::PassThrough,
             doc,
+            status: Status::Applied,
         }
     }
 
@@ -249,6 +258,7 @@ impl Prefix {
             prefix,
             sub: Sub::UserNamed,
             doc,
+            status: Status::Applied,
         }
     }
 
@@ -263,6 +273,7 @@ impl Prefix {
             prefix,
             sub: Sub::Named { kind, list_key },
             doc,
+            status: Status::Applied,
         }
     }
 
@@ -276,6 +287,7 @@ impl Prefix {
             prefix,
             sub: Sub::Table(table),
             doc,
+            status: Status::Applied,
         }
     }
 
@@ -294,6 +306,7 @@ impl Prefix {
                 default_type,
             },
             doc,
+            status: Status::Applied,
         }
     }
 }

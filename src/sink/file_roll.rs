@@ -185,22 +185,30 @@ impl FileRollSink {
         self.config.directory.join(name)
     }
 
-    fn open(&mut self) -> Result<(), SinkError> {
+    async fn open(&mut self) -> Result<(), SinkError> {
         // The serializer first: a class that cannot be loaded fails every opening, and no
         // file is left behind for it.
         let mut serializer = self.serializers.create()?;
         let path = self.next_path();
-        let file = File::create(&path).map_err(|e| {
+        let opened = on_file_thread(move || {
+            let file = File::create(&path).map_err(|e| {
+                SinkError::Delivery(format!("Failed to open file {}: {e}", path.display()))
+            })?;
+            let mut out = BufWriter::with_capacity(64 * 1024, file);
+            let created = serializer.after_create(&mut out).map_err(SinkError::from);
+            Ok((path, created, out, serializer))
+        })
+        .await
+        .and_then(|r| r);
+        let (path, created, out, serializer) = opened.inspect_err(|_| {
             self.counter
                 .connection_failed
                 .fetch_add(1, Ordering::Relaxed);
-            SinkError::Delivery(format!("Failed to open file {}: {e}", path.display()))
         })?;
         self.counter
             .connection_created
             .fetch_add(1, Ordering::Relaxed);
-        let mut out = BufWriter::with_capacity(64 * 1024, file);
-        serializer.after_create(&mut out)?;
+        created?;
         self.current = Some(OpenFile {
             path,
             out,
@@ -209,13 +217,18 @@ impl FileRollSink {
         Ok(())
     }
 
-    fn close(&mut self) {
+    async fn close(&mut self) {
         if let Some(mut f) = self.current.take() {
-            let result = f
-                .serializer
-                .flush(&mut f.out)
-                .and_then(|_| f.serializer.before_close(&mut f.out))
-                .and_then(|_| f.out.flush());
+            let path = f.path.clone();
+            let result = on_file_thread(move || {
+                f.serializer
+                    .flush(&mut f.out)
+                    .and_then(|_| f.serializer.before_close(&mut f.out))
+                    .and_then(|_| f.out.flush())
+                    .map_err(SinkError::from)
+            })
+            .await
+            .and_then(|r| r);
             match result {
                 Ok(()) => {
                     self.counter
@@ -226,7 +239,7 @@ impl FileRollSink {
                     self.counter
                         .connection_failed
                         .fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(sink = %self.name, file = %f.path.display(), %error, "Unable to close output stream");
+                    tracing::error!(sink = %self.name, file = %path.display(), %error, "Unable to close output stream");
                 }
             }
         }
@@ -266,27 +279,34 @@ impl Sink for FileRollSink {
     async fn process(&mut self) -> Result<Status, SinkError> {
         if self.roll_due() && self.current.is_some() {
             tracing::debug!(sink = %self.name, "Time to rotate");
-            self.close();
+            self.close().await;
         }
         if self.current.is_none() {
-            self.open()?;
+            self.open().await?;
         }
         let take = self.channel.take(self.config.batch_size).await?;
         let n = take.len() as u64;
         self.counter
             .event_drain_attempt
             .fetch_add(n, Ordering::Relaxed);
-        let Some(f) = self.current.as_mut() else {
-            return Err(SinkError::Delivery("no open file".into()));
-        };
-        for event in take.events() {
-            f.serializer
-                .write(event, &mut f.out)
-                .map_err(|e| SinkError::Delivery(format!("Failed to process transaction: {e}")))?;
+        if n > 0 {
+            let Some(mut f) = self.current.take() else {
+                return Err(SinkError::Delivery("no open file".into()));
+            };
+            // Serializing, writing and flushing a batch (up to megabytes) is blocking work:
+            // done on a blocking thread, once per batch. A failed batch is rolled back when
+            // `take` is dropped.
+            let (f, take, written) = on_file_thread(move || {
+                let written = write_batch(&mut f, take.events());
+                (f, take, written)
+            })
+            .await?;
+            self.current = Some(f);
+            written?;
+            take.commit().await?;
+        } else {
+            take.commit().await?;
         }
-        f.serializer.flush(&mut f.out)?;
-        f.out.flush()?;
-        take.commit().await?;
         self.counter
             .event_drain_success
             .fetch_add(n, Ordering::Relaxed);
@@ -298,7 +318,7 @@ impl Sink for FileRollSink {
     }
 
     async fn stop(&mut self) {
-        self.close();
+        self.close().await;
         tracing::info!(sink = %self.name, "RollingFile sink {} stopped.", self.name);
     }
 
@@ -309,6 +329,28 @@ impl Sink for FileRollSink {
     fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
         Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
     }
+}
+
+/// Run file work (create, serialize, write, flush, close) on a blocking thread, off the async
+/// workers.
+async fn on_file_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SinkError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SinkError::Delivery(format!("file writer failed: {e}")))
+}
+
+/// Serialize one batch into the open file and flush it to the file.
+fn write_batch(f: &mut OpenFile, events: &[crate::event::Event]) -> Result<(), SinkError> {
+    for event in events {
+        f.serializer
+            .write(event, &mut f.out)
+            .map_err(|e| SinkError::Delivery(format!("Failed to process transaction: {e}")))?;
+    }
+    f.serializer.flush(&mut f.out)?;
+    f.out.flush()?;
+    Ok(())
 }
 
 /// Files in `dir` in creation order, for tests and tools: `(name, bytes)`.

@@ -16,6 +16,7 @@ use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{Prop, PropTable};
 
 #[derive(Debug, Clone)]
 pub struct ExecConfig {
@@ -29,31 +30,58 @@ pub struct ExecConfig {
     pub charset: &'static encoding_rs::Encoding,
 }
 
+pub const COMMAND: Prop = Prop::text("command", "the command to run").required();
+pub const SHELL: Prop = Prop::text(
+    "shell",
+    "shell that runs the command (`/bin/sh -c`); unset: the command split on white space",
+);
+pub const RESTART: Prop = Prop::bool("restart", false, "run the command again when it ends");
+pub const RESTART_THROTTLE: Prop =
+    Prop::long("restartThrottle", 10000, "milliseconds before a restart");
+pub const LOG_STD_ERR: Prop =
+    Prop::bool("logStdErr", false, "log what the command prints on stderr");
+pub const BATCH_SIZE: Prop =
+    Prop::int("batchSize", 20, "lines per channel transaction (> 0)").batch_size();
+pub const BATCH_TIMEOUT: Prop = Prop::long(
+    "batchTimeout",
+    3000,
+    "milliseconds after which an incomplete batch is put anyway",
+);
+pub const CHARSET: Prop = Prop::string("charset", "UTF-8", "character set of the command's output");
+pub const PROPS: PropTable = PropTable::new(&[
+    COMMAND,
+    SHELL,
+    RESTART,
+    RESTART_THROTTLE,
+    LOG_STD_ERR,
+    BATCH_SIZE,
+    BATCH_TIMEOUT,
+    CHARSET,
+]);
+
 impl ExecConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let command = ctx.required("command")?;
-        let batch_size = ctx.int("batchSize", 20)?;
+        let command = ctx.get_required(&COMMAND)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("batchSize", "must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "must be greater than 0"));
         }
-        let charset_name = ctx.string("charset", "UTF-8");
+        let charset_name = ctx.get_string(&CHARSET);
         let charset =
             encoding_rs::Encoding::for_label(charset_name.trim().as_bytes()).ok_or_else(|| {
                 ctx.error(
-                    "charset",
+                    CHARSET.name,
                     format!("unsupported character set \"{charset_name}\""),
                 )
             })?;
         Ok(ExecConfig {
             command,
-            shell: ctx.get("shell").map(str::to_string),
-            restart: ctx.bool("restart", false),
-            restart_throttle: Duration::from_millis(
-                ctx.long("restartThrottle", 10000)?.max(0) as u64
-            ),
-            log_stderr: ctx.bool("logStdErr", false),
+            shell: ctx.value(&SHELL).map(str::to_string),
+            restart: ctx.get_bool(&RESTART),
+            restart_throttle: Duration::from_millis(ctx.get_long(&RESTART_THROTTLE)?.max(0) as u64),
+            log_stderr: ctx.get_bool(&LOG_STD_ERR),
             batch_size: batch_size as usize,
-            batch_timeout: Duration::from_millis(ctx.long("batchTimeout", 3000)?.max(1) as u64),
+            batch_timeout: Duration::from_millis(ctx.get_long(&BATCH_TIMEOUT)?.max(1) as u64),
             charset,
         })
     }

@@ -21,7 +21,7 @@ use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::registry;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const MAX_CONNECTIONS: usize = 1024;
 /// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
@@ -47,17 +47,88 @@ pub enum Handler {
 const JSON_HANDLER: &str = "org.apache.flume.source.http.JSONHandler";
 const BLOB_HANDLER: &str = "org.apache.flume.sink.solr.morphline.BlobHandler";
 
+/// `JSONHandler` has no keys.
+pub const JSON_HANDLER_PROPS: PropTable = PropTable::EMPTY;
+pub const MAX_BLOB_LENGTH: Prop = Prop::long(
+    "maxBlobLength",
+    100_000_000,
+    "largest request body in bytes; a longer body is cut to this length (> 0)",
+);
+pub const BLOB_HANDLER_PROPS: PropTable = PropTable::new(&[MAX_BLOB_LENGTH]);
+
+/// The property table of a handler, by registry name.
+pub fn handler_props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        JSON_HANDLER => Some(&JSON_HANDLER_PROPS),
+        BLOB_HANDLER => Some(&BLOB_HANDLER_PROPS),
+        _ => None,
+    }
+}
+
+pub const BIND: Prop = Prop::string("bind", "0.0.0.0", "address to listen on");
+pub const HANDLER: Prop = Prop::new(
+    "handler",
+    Type::Class,
+    registry::Default::Str(JSON_HANDLER),
+    "turns a request into events",
+);
+
+const NO_TLS: &str =
+    "TLS on the http source is not implemented in flume-rs; `ssl = true` is refused";
+const NO_JETTY: &str = "flume-rs does not run Jetty; its HTTP server has no such setting";
+
+pub const SSL: Prop =
+    Prop::bool("ssl", false, "serve HTTPS (refused: not implemented)").legacy(&["enableSSL"]);
+
+/// `http` source keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    crate::net::PORT,
+    BIND,
+    HANDLER,
+    SSL,
+    Prop::text("keystore", "keystore file").no_effect(NO_TLS),
+    Prop::text("keystore-password", "keystore password")
+        .legacy(&["keystorePassword"])
+        .no_effect(NO_TLS),
+    Prop::string("keystore-type", "JKS", "keystore type")
+        .legacy(&["keystoreType"])
+        .no_effect(NO_TLS),
+    Prop::text("exclude-protocols", "TLS protocols not to use")
+        .legacy(&["excludeProtocols"])
+        .no_effect(NO_TLS),
+    Prop::text("include-protocols", "TLS protocols to use").no_effect(NO_TLS),
+    Prop::text("exclude-cipher-suites", "cipher suites not to use").no_effect(NO_TLS),
+    Prop::text("include-cipher-suites", "cipher suites to use").no_effect(NO_TLS),
+])
+.with_prefixes(&[
+    Prefix::typed(
+        "handler.",
+        registry::Kind::HttpHandler,
+        Some("handler"),
+        Some(JSON_HANDLER),
+        "the handler's keys",
+    ),
+    Prefix::pass_through("QueuedThreadPool.", "Jetty thread pool bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through(
+        "HttpConfiguration.",
+        "Jetty HTTP configuration bean setters",
+    )
+    .no_effect(NO_JETTY),
+    Prefix::pass_through("SslContextFactory.", "Jetty TLS bean setters").no_effect(NO_JETTY),
+    Prefix::pass_through("ServerConnector.", "Jetty connector bean setters").no_effect(NO_JETTY),
+]);
+
 impl Handler {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let name = ctx.string("handler", JSON_HANDLER);
+        let name = ctx.get_string(&HANDLER);
         let sub = ctx.sub("handler.");
         let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
         match resolution.row().map(registry::Row::name) {
             Some(JSON_HANDLER) => Ok(Handler::Json),
             Some(BLOB_HANDLER) => {
-                let max = sub.long("maxBlobLength", 100_000_000)?;
+                let max = sub.get_long(&MAX_BLOB_LENGTH)?;
                 if max <= 0 {
-                    return Err(sub.error("maxBlobLength", "must be greater than 0"));
+                    return Err(sub.error(MAX_BLOB_LENGTH.name, "must be greater than 0"));
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
@@ -65,7 +136,7 @@ impl Handler {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
                 Err(missing) => Err(ctx.error(
-                    "handler",
+                    HANDLER.name,
                     format!("Error while configuring HTTPSource. {missing} (built-in handlers are {JSON_HANDLER} and {BLOB_HANDLER})"),
                 )),
             },
@@ -254,24 +325,12 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = crate::net::port(ctx, "port")?;
-        let bind = ctx.string("bind", "0.0.0.0");
-        if ctx.bool("ssl", false) || ctx.bool("enableSSL", false) {
-            return Err(ctx.error("ssl", "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
-        }
-        // Jetty bean setters have no equivalent here; accept them so configs load.
-        for prefix in [
-            "QueuedThreadPool.",
-            "HttpConfiguration.",
-            "SslContextFactory.",
-            "ServerConnector.",
-        ] {
-            for (k, _) in ctx.sub(prefix).pairs() {
-                tracing::warn!(
-                    "{}: Jetty setting ignored by flume-rs",
-                    ctx.full_key(&format!("{prefix}{k}"))
-                );
-            }
+        let port = crate::net::port(ctx, crate::net::PORT.name)?;
+        let bind = ctx.get_string(&BIND);
+        // The TLS keys and the Jetty bean setters (`QueuedThreadPool.*`, …) are accepted and
+        // reported as without effect by the key check (validate, start-up log).
+        if ctx.get_bool(&SSL) {
+            return Err(ctx.error(ctx.key_of(&SSL), "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
         }
         Ok(HttpSource {
             name: name.to_string(),

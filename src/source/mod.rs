@@ -161,17 +161,17 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, env,
             )?))
         }),
-        "syslogtcp" => native_type(None, |name, ctx, _| {
+        "syslogtcp" => native_type(Some(&syslog::tcp::PROPS), |name, ctx, _| {
             Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
                 name, ctx,
             )?))
         }),
-        "syslogudp" => native_type(None, |name, ctx, _| {
+        "syslogudp" => native_type(Some(&syslog::udp::PROPS), |name, ctx, _| {
             Ok(Box::new(syslog::udp::SyslogUdpSource::from_context(
                 name, ctx,
             )?))
         }),
-        "multiport_syslogtcp" => native_type(None, |name, ctx, _| {
+        "multiport_syslogtcp" => native_type(Some(&syslog::multiport::PROPS), |name, ctx, _| {
             Ok(Box::new(
                 syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
             ))
@@ -182,18 +182,18 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx,
             )?)))
         }),
-        "netcat" => native_type(None, |name, ctx, _| {
+        "netcat" => native_type(Some(&netcat::PROPS), |name, ctx, _| {
             Ok(Box::new(netcat::NetcatSource::from_context(name, ctx)?))
         }),
-        "netcatudp" => native_type(None, |name, ctx, _| {
+        "netcatudp" => native_type(Some(&netcat_udp::PROPS), |name, ctx, _| {
             Ok(Box::new(netcat_udp::NetcatUdpSource::from_context(
                 name, ctx,
             )?))
         }),
-        "exec" => native_type(None, |name, ctx, _| {
+        "exec" => native_type(Some(&exec::PROPS), |name, ctx, _| {
             Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
         }),
-        "http" => native_type(None, |name, ctx, _| {
+        "http" => native_type(Some(&http::PROPS), |name, ctx, _| {
             Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
         }),
         "thrift" => native_type(None, |name, ctx, env| {

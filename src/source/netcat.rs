@@ -12,6 +12,18 @@ use tokio::sync::Semaphore;
 use super::{ChannelProcessor, Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::net::{BIND, PORT};
+use crate::registry::{Prop, PropTable};
+
+pub const MAX_LINE_LENGTH: Prop = Prop::int(
+    "max-line-length",
+    512,
+    "longest line in characters, newline included (> 0); longer: `FAILED` and the connection closed",
+);
+pub const ACK_EVERY_EVENT: Prop = Prop::bool("ack-every-event", true, "answer `OK` per event");
+pub const ENCODING: Prop = Prop::string("encoding", "utf-8", "character set of the input lines");
+pub const PROPS: PropTable =
+    PropTable::new(&[BIND, PORT, MAX_LINE_LENGTH, ACK_EVERY_EVENT, ENCODING]);
 
 /// Connections served at once; more wait in the accept queue.
 const MAX_CONNECTIONS: usize = 1024;
@@ -27,17 +39,17 @@ pub struct NetcatConfig {
 
 impl NetcatConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let bind = ctx.required("bind")?;
-        let port = crate::net::port(ctx, "port")?;
-        let max_line_length = ctx.int("max-line-length", 512)?;
+        let bind = ctx.get_required(&BIND)?;
+        let port = crate::net::port(ctx, PORT.name)?;
+        let max_line_length = ctx.get_int(&MAX_LINE_LENGTH)?;
         if max_line_length <= 0 {
-            return Err(ctx.error("max-line-length", "must be greater than 0"));
+            return Err(ctx.error(MAX_LINE_LENGTH.name, "must be greater than 0"));
         }
-        let encoding_name = ctx.string("encoding", "utf-8");
+        let encoding_name = ctx.get_string(&ENCODING);
         let encoding = encoding_rs::Encoding::for_label(encoding_name.trim().as_bytes())
             .ok_or_else(|| {
                 ctx.error(
-                    "encoding",
+                    ENCODING.name,
                     format!("unsupported character set \"{encoding_name}\""),
                 )
             })?;
@@ -45,7 +57,7 @@ impl NetcatConfig {
             bind,
             port,
             max_line_length: max_line_length as usize,
-            ack_every_event: ctx.bool("ack-every-event", true),
+            ack_every_event: ctx.get_bool(&ACK_EVERY_EVENT),
             encoding,
         })
     }

@@ -8,6 +8,14 @@ use tokio::net::UdpSocket;
 use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
+use crate::net::{BIND, PORT};
+use crate::registry::{Prop, PropTable};
+
+pub const REMOTE_ADDRESS_HEADER: Prop = Prop::text(
+    "remoteAddressHeader",
+    "header to put the sender's address (`/ip:port`) in",
+);
+pub const PROPS: PropTable = PropTable::new(&[BIND, PORT, REMOTE_ADDRESS_HEADER]);
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 65536;
@@ -23,9 +31,9 @@ impl NetcatUdpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
         Ok(NetcatUdpSource {
             name: name.to_string(),
-            bind: ctx.required("bind")?,
-            port: crate::net::port(ctx, "port")?,
-            remote_address_header: ctx.get("remoteAddressHeader").map(str::to_string),
+            bind: ctx.get_required(&BIND)?,
+            port: crate::net::port(ctx, PORT.name)?,
+            remote_address_header: ctx.value(&REMOTE_ADDRESS_HEADER).map(str::to_string),
         })
     }
 }

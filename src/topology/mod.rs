@@ -244,12 +244,9 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::Sink => sink::native(name)?.props,
         Kind::Serializer => sink::serializer::props(name),
         Kind::SinkProcessor => crate::processor::props(name),
+        Kind::HttpHandler => source::http::handler_props(name),
         // No tables yet.
-        Kind::Selector
-        | Kind::Interceptor
-        | Kind::Deserializer
-        | Kind::HttpHandler
-        | Kind::ConfigFilter => None,
+        Kind::Selector | Kind::Interceptor | Kind::Deserializer | Kind::ConfigFilter => None,
     }
 }
 

@@ -21,6 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use crate::config::{ConfigError, Context};
+use crate::registry::{Prop, PropTable};
 
 pub const SYSLOG_FACILITY: &str = "Facility";
 pub const SYSLOG_SEVERITY: &str = "Severity";
@@ -106,6 +107,49 @@ pub fn add_fields_to_body(
     prefix
 }
 
+pub const HOST: Prop = Prop::text("host", "address to listen on; all interfaces when unset");
+pub const KEEP_FIELDS: Prop = Prop::string(
+    "keepFields",
+    "none",
+    "`none`/`false`, `all`/`true`, or the words priority, version, timestamp, hostname: header fields kept in the body",
+);
+pub const CLIENT_IP_HEADER: Prop =
+    Prop::text("clientIPHeader", "header to put the client's IP address in");
+pub const CLIENT_HOSTNAME_HEADER: Prop = Prop::text(
+    "clientHostnameHeader",
+    "header to put the client's host name in",
+);
+pub const EVENT_SIZE: Prop = Prop::int(
+    "eventSize",
+    utils::DEFAULT_SIZE as i64,
+    "longest event in bytes; a longer line is cut and marked `Incomplete`",
+);
+
+/// Keys of every syslog source.
+pub const COMMON: PropTable =
+    PropTable::new(&[HOST, KEEP_FIELDS, CLIENT_IP_HEADER, CLIENT_HOSTNAME_HEADER]);
+
+const NO_TLS: &str =
+    "TLS for syslog sources is not implemented in flume-rs; `ssl = true` is refused";
+pub const SSL: Prop = Prop::bool(
+    "ssl",
+    false,
+    "serve TLS (refused: not implemented for syslog)",
+);
+
+/// Flume's SSL keys of the syslog TCP sources: `ssl = true` is refused, the others are accepted
+/// and change nothing.
+pub const SSL_PROPS: PropTable = PropTable::new(&[
+    SSL,
+    Prop::text("keystore", "keystore file").no_effect(NO_TLS),
+    Prop::text("keystore-password", "keystore password").no_effect(NO_TLS),
+    Prop::string("keystore-type", "JKS", "keystore type").no_effect(NO_TLS),
+    Prop::text("exclude-protocols", "TLS protocols not to use").no_effect(NO_TLS),
+    Prop::text("include-protocols", "TLS protocols to use").no_effect(NO_TLS),
+    Prop::text("exclude-cipher-suites", "cipher suites not to use").no_effect(NO_TLS),
+    Prop::text("include-cipher-suites", "cipher suites to use").no_effect(NO_TLS),
+]);
+
 /// `clientIPHeader` / `clientHostnameHeader`, shared by the three syslog sources.
 #[derive(Debug, Clone, Default)]
 pub struct ClientHeaders {
@@ -116,8 +160,8 @@ pub struct ClientHeaders {
 impl ClientHeaders {
     pub fn from_context(ctx: &Context) -> ClientHeaders {
         ClientHeaders {
-            ip: ctx.get("clientIPHeader").map(str::to_string),
-            hostname: ctx.get("clientHostnameHeader").map(str::to_string),
+            ip: ctx.value(&CLIENT_IP_HEADER).map(str::to_string),
+            hostname: ctx.value(&CLIENT_HOSTNAME_HEADER).map(str::to_string),
         }
     }
 
@@ -284,20 +328,12 @@ pub fn bind_address(host: Option<&str>, port: u16) -> String {
 /// implemented for syslog in flume-rs: `ssl = true` is refused with a clear message rather than
 /// silently serving plain text.
 pub fn refuse_ssl(ctx: &Context) -> Result<(), ConfigError> {
-    for key in [
-        "keystore",
-        "keystore-password",
-        "keystore-type",
-        "exclude-protocols",
-        "include-protocols",
-        "exclude-cipher-suites",
-        "include-cipher-suites",
-    ] {
-        ctx.mark_read(key);
+    for key in SSL_PROPS.props.iter().filter(|p| p.name != SSL.name) {
+        ctx.mark_read(key.name);
     }
-    if ctx.bool("ssl", false) {
+    if ctx.get_bool(&SSL) {
         return Err(ctx.error(
-            "ssl",
+            SSL.name,
             "TLS for syslog sources is not supported by flume-rs yet; terminate TLS in front of \
              the agent (e.g. stunnel) or use ssl = false",
         ));

@@ -29,6 +29,7 @@ use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 use crate::source::deliver::Counting;
 use crate::source::{Source, SourceContext, SourceError};
 
@@ -107,6 +108,54 @@ struct Shared {
     cache: HostnameCache,
 }
 
+pub const PORTS: Prop = Prop::new(
+    "ports",
+    Type::List,
+    registry::Default::None,
+    "ports to listen on, separated by spaces",
+)
+.required();
+pub const NUM_PROCESSORS: Prop = Prop::new(
+    "numProcessors",
+    Type::Int,
+    registry::Default::None,
+    "Mina I/O processors",
+)
+.default_computed("the number of processors")
+.no_effect(
+    "connections are served by the agent's async runtime, whose worker count is fixed at start",
+);
+pub const CHARSET_DEFAULT: Prop =
+    Prop::string("charset.default", "UTF-8", "character set of the events");
+pub const BATCH_SIZE: Prop = Prop::int(
+    "batchSize",
+    100,
+    "events per channel transaction within one network read",
+)
+.batch_size();
+pub const READ_BUFFER_BYTES: Prop = Prop::int(
+    "readBufferBytes",
+    1024,
+    "bytes read from a connection at once (64 to 64 KiB)",
+);
+pub const PORT_HEADER: Prop = Prop::text("portHeader", "header to put the local port in");
+
+/// `multiport_syslogtcp` keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    PORTS,
+    NUM_PROCESSORS,
+    super::EVENT_SIZE,
+    CHARSET_DEFAULT,
+    BATCH_SIZE,
+    READ_BUFFER_BYTES,
+    PORT_HEADER,
+])
+.with_prefixes(&[Prefix::user_named(
+    "charset.port.",
+    "`charset.port.<port>`: character set of the events of one port",
+)])
+.including(&[&super::COMMON, &super::SSL_PROPS]);
+
 pub struct MultiportSyslogTcpSource {
     host: Option<String>,
     ports: Vec<u16>,
@@ -115,9 +164,9 @@ pub struct MultiportSyslogTcpSource {
 
 impl MultiportSyslogTcpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let ports_raw = ctx.get("ports").map(str::to_string).ok_or_else(|| {
+        let ports_raw = ctx.value(&PORTS).map(str::to_string).ok_or_else(|| {
             ctx.error(
-                "ports",
+                PORTS.name,
                 "Must define config parameter for MultiportSyslogTCPSource: ports",
             )
         })?;
@@ -128,10 +177,10 @@ impl MultiportSyslogTcpSource {
                 .ok_or_else(|| ctx.error("ports", format!("expected port numbers, got \"{p}\"")))?;
             ports.push(port);
         }
-        let host = ctx.get("host").map(str::to_string);
-        ctx.mark_read("numProcessors");
-        let event_size = ctx.int("eventSize", super::utils::DEFAULT_SIZE as i32)?;
-        let charset_name = ctx.string("charset.default", "UTF-8");
+        let host = ctx.value(&super::HOST).map(str::to_string);
+        ctx.mark_read(NUM_PROCESSORS.name);
+        let event_size = ctx.get_int(&super::EVENT_SIZE)?;
+        let charset_name = ctx.get_string(&CHARSET_DEFAULT);
         let default_charset = JavaCharset::for_name(&charset_name).ok_or_else(|| {
             ctx.error(
                 "charset.default",
@@ -153,8 +202,8 @@ impl MultiportSyslogTcpSource {
             })?;
             port_charsets.insert(port, charset);
         }
-        let batch_size = ctx.int("batchSize", 100)?;
-        let read_buffer = ctx.int("readBufferBytes", 1024)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
+        let read_buffer = ctx.get_int(&READ_BUFFER_BYTES)?;
         super::refuse_ssl(ctx)?;
         let shared = Shared {
             name: name.to_string(),
@@ -163,10 +212,10 @@ impl MultiportSyslogTcpSource {
             read_buffer: usize::try_from(read_buffer)
                 .unwrap_or(1024)
                 .clamp(64, MAX_READ_BUFFER),
-            port_header: ctx.get("portHeader").map(str::to_string),
+            port_header: ctx.value(&PORT_HEADER).map(str::to_string),
             default_charset,
             port_charsets,
-            keep: KeepFields::parse(&ctx.string("keepFields", "none")),
+            keep: KeepFields::parse(&ctx.get_string(&super::KEEP_FIELDS)),
             client: ClientHeaders::from_context(ctx),
             parser: SyslogParser {
                 clock: super::utils::system_clock(),

@@ -10,10 +10,12 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use super::utils::{DEFAULT_SIZE, Formats, SyslogUtils, UtilsConfig};
-use super::{ClientHeaders, HostnameCache, KeepFields};
+use super::utils::{Formats, SyslogUtils, UtilsConfig};
+use super::{ClientHeaders, EVENT_SIZE, HOST, HostnameCache, KEEP_FIELDS, KeepFields};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::net::PORT;
+use crate::registry::{Prop, PropTable};
 use crate::source::deliver::{Counting, Failure};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
 
@@ -21,27 +23,52 @@ use crate::source::{ProcessError, Source, SourceContext, SourceError};
 pub const MAX_CONNECTIONS: usize = 1024;
 const READ_BUFFER: usize = 64 * 1024;
 
+pub const FORMAT_REGEX: Prop = Prop::text(
+    "format.regex",
+    "a custom format tried before RFC 5424 and 3164 (Java regex)",
+);
+pub const FORMAT_SEARCH: Prop = Prop::text(
+    "format.search",
+    "text to replace in the custom format's time stamp",
+);
+pub const FORMAT_REPLACE: Prop = Prop::text("format.replace", "what replaces `format.search`");
+pub const FORMAT_DATE_FORMAT: Prop = Prop::text(
+    "format.dateFormat",
+    "SimpleDateFormat pattern of the custom format's time stamp",
+);
+
+/// `syslogtcp` keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    PORT,
+    EVENT_SIZE,
+    FORMAT_REGEX,
+    FORMAT_SEARCH,
+    FORMAT_REPLACE,
+    FORMAT_DATE_FORMAT,
+])
+.including(&[&super::COMMON, &super::SSL_PROPS]);
+
 /// The `SyslogUtils` settings of `syslogtcp` / `syslogudp` from their keys (`eventSize`,
 /// `keepFields`, `format.*`).
 pub(super) fn utils_config(ctx: &Context, udp: bool) -> Result<UtilsConfig, ConfigError> {
     let event_size = if udp {
         super::utils::UDP_MAX_SIZE
     } else {
-        let raw = ctx.int("eventSize", DEFAULT_SIZE as i32)?;
+        let raw = ctx.get_int(&EVENT_SIZE)?;
         usize::try_from(raw).unwrap_or(0)
     };
-    let keep = KeepFields::parse(&ctx.string("keepFields", "none"));
-    let regex = ctx.get("format.regex").map(str::to_string);
-    let search = ctx.get("format.search").map(str::to_string);
-    let replace = ctx.get("format.replace").map(str::to_string);
-    let date_format = ctx.get("format.dateFormat").map(str::to_string);
+    let keep = KeepFields::parse(&ctx.get_string(&KEEP_FIELDS));
+    let regex = ctx.value(&FORMAT_REGEX).map(str::to_string);
+    let search = ctx.value(&FORMAT_SEARCH).map(str::to_string);
+    let replace = ctx.value(&FORMAT_REPLACE).map(str::to_string);
+    let date_format = ctx.value(&FORMAT_DATE_FORMAT).map(str::to_string);
     let formats = Formats::with_custom(
         regex.as_deref(),
         search.as_deref(),
         replace.as_deref(),
         date_format.as_deref(),
     )
-    .map_err(|e| ctx.error("format.regex", e.to_string()))?;
+    .map_err(|e| ctx.error(FORMAT_REGEX.name, e.to_string()))?;
     let mut config = UtilsConfig::new(event_size, keep, udp);
     config.formats = Arc::new(formats);
     config.zone = crate::java::date::default_zone();
@@ -58,8 +85,8 @@ pub struct SyslogTcpSource {
 
 impl SyslogTcpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = crate::net::port(ctx, "port")?;
-        let host = ctx.get("host").map(str::to_string);
+        let port = crate::net::port(ctx, PORT.name)?;
+        let host = ctx.value(&HOST).map(str::to_string);
         super::refuse_ssl(ctx)?;
         Ok(SyslogTcpSource {
             name: name.to_string(),

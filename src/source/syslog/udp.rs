@@ -8,11 +8,23 @@ use async_trait::async_trait;
 use tokio::net::UdpSocket;
 
 use super::utils::{SyslogUtils, UDP_MAX_SIZE, UtilsConfig};
-use super::{ClientHeaders, HostnameCache};
+use super::{ClientHeaders, HOST, HostnameCache};
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::net::PORT;
+use crate::registry::PropTable;
 use crate::source::deliver::{Counting, Failure};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
+
+/// `syslogudp` keys (no `eventSize`: a datagram is one event of at most 64 KiB).
+pub const PROPS: PropTable = PropTable::new(&[
+    PORT,
+    super::tcp::FORMAT_REGEX,
+    super::tcp::FORMAT_SEARCH,
+    super::tcp::FORMAT_REPLACE,
+    super::tcp::FORMAT_DATE_FORMAT,
+])
+.including(&[&super::COMMON]);
 
 pub struct SyslogUdpSource {
     name: String,
@@ -24,8 +36,8 @@ pub struct SyslogUdpSource {
 
 impl SyslogUdpSource {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let port = crate::net::port(ctx, "port")?;
-        let host = ctx.get("host").map(str::to_string);
+        let port = crate::net::port(ctx, PORT.name)?;
+        let host = ctx.value(&HOST).map(str::to_string);
         Ok(SyslogUdpSource {
             name: name.to_string(),
             bind: super::bind_address(host.as_deref(), port),
