@@ -477,6 +477,8 @@ async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -
     tracing::info!("Stopping agent {name}");
     registry.health.set_phase(metrics::health::Phase::Stopping);
     agent.stop().await;
+    // The Kerberos tickets of the hdfs sinks' login go with the agent.
+    crate::storage::kerberos::remove_credentials();
     tracing::info!("Agent {name} stopped");
     0
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use hdfs_native::{Client, ClientBuilder, HdfsError, WriteOptions};
 
-use super::{Entry, FileSystem, Location, OutputFile, StorageError};
+use super::{Entry, FileSystem, HdfsAuth, Location, OutputFile, StorageError};
 use crate::config::hadoop::HadoopConf;
 
 pub struct HdfsFileSystem {
@@ -36,18 +36,46 @@ fn fail_fast(conf: &HadoopConf, authority: &str) -> Vec<(String, String)> {
 }
 
 impl HdfsFileSystem {
-    pub fn new(conf: &HadoopConf, location: &Location) -> Result<Self, StorageError> {
+    pub fn new(
+        conf: &HadoopConf,
+        location: &Location,
+        auth: &HdfsAuth,
+    ) -> Result<Self, StorageError> {
         let url = format!("{}://{}", location.scheme, location.authority);
         let mut settings: Vec<(String, String)> = conf
             .pairs()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         settings.extend(fail_fast(conf, &location.authority));
+        if auth.login.is_some() {
+            // A keytab login turns Kerberos on whatever core-site.xml says, as Flume's
+            // KerberosAuthenticator switches UserGroupInformation to kerberos.
+            settings.retain(|(k, _)| k != "hadoop.security.authentication");
+            settings.push((
+                "hadoop.security.authentication".to_string(),
+                "kerberos".to_string(),
+            ));
+        }
         let mut builder = ClientBuilder::new()
             .with_url(url.clone())
             .with_config(settings);
         if let Some(dir) = conf.dir() {
             builder = builder.with_config_dir(dir.to_string_lossy().into_owned());
+        }
+        if let Some(login) = &auth.login {
+            // hdfs-native's GSSAPI takes its tickets from the private cache the login fills
+            // (and could take new ones from the keytab itself).
+            let cache = login
+                .ccache_name()
+                .map_err(|e| StorageError::Config(e.to_string()))?;
+            builder = builder
+                .with_kerberos_principal(login.user.principal.clone())
+                .with_kerberos_keytab(login.user.keytab.to_string_lossy().into_owned())
+                .with_kerberos_cache(cache);
+        }
+        if let Some(user) = &auth.proxy_user {
+            // The RPC connection header's effective user (Hadoop's doAs of a proxy user).
+            builder = builder.with_user(user.clone());
         }
         let client = builder
             .build()
@@ -176,7 +204,11 @@ mod tests {
     #[tokio::test]
     async fn client_construction() {
         let conf = HadoopConf::default();
-        let ok = HdfsFileSystem::new(&conf, &Location::parse("hdfs://127.0.0.1:1/x", "file:///"));
+        let ok = HdfsFileSystem::new(
+            &conf,
+            &Location::parse("hdfs://127.0.0.1:1/x", "file:///"),
+            &HdfsAuth::default(),
+        );
         assert!(ok.is_ok());
         let fs = ok.unwrap();
         // A closed port fails fast (well under the callTimeout) instead of retrying.
@@ -194,7 +226,12 @@ mod tests {
             return;
         };
         let location = Location::parse(&uri, "file:///");
-        let fs = HdfsFileSystem::new(&HadoopConf::load(None).unwrap(), &location).unwrap();
+        let fs = HdfsFileSystem::new(
+            &HadoopConf::load(None).unwrap(),
+            &location,
+            &HdfsAuth::default(),
+        )
+        .unwrap();
         let dir = format!("{}/flume-rs-{}", location.path, std::process::id());
         let tmp = format!("{dir}/f.tmp");
         let mut f = fs.create(&tmp).await.unwrap();

@@ -13,6 +13,7 @@
 
 #[cfg(feature = "hdfs")]
 pub mod hdfs;
+pub mod kerberos;
 pub mod local;
 #[cfg(feature = "s3")]
 pub mod s3;
@@ -257,19 +258,37 @@ pub fn redact(uri: &str) -> String {
     uri.to_string()
 }
 
+/// Who HDFS clients act as: the agent's Kerberos login (`hdfs.kerberosPrincipal` +
+/// `hdfs.kerberosKeytab`) and the proxy user (`hdfs.proxyUser`).
+#[derive(Debug, Clone, Default)]
+pub struct HdfsAuth {
+    pub login: Option<Arc<kerberos::Login>>,
+    pub proxy_user: Option<String>,
+}
+
 /// Resolves paths to file systems, creating one client per scheme + authority (like Hadoop's
 /// `FileSystem` cache).
 pub struct Storage {
     conf: Arc<HadoopConf>,
+    auth: HdfsAuth,
     cache: Mutex<HashMap<String, Arc<dyn FileSystem>>>,
 }
 
 impl Storage {
     pub fn new(conf: HadoopConf) -> Self {
+        Storage::with_auth(conf, HdfsAuth::default())
+    }
+
+    pub fn with_auth(conf: HadoopConf, auth: HdfsAuth) -> Self {
         Storage {
             conf: Arc::new(conf),
+            auth,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn auth(&self) -> &HdfsAuth {
+        &self.auth
     }
 
     pub fn conf(&self) -> &HadoopConf {
@@ -312,7 +331,9 @@ impl Storage {
             #[cfg(feature = "s3")]
             "s3a" | "s3n" | "s3" => Ok(Arc::new(s3::S3FileSystem::new(&self.conf, location)?)),
             #[cfg(feature = "hdfs")]
-            "hdfs" | "viewfs" => Ok(Arc::new(hdfs::HdfsFileSystem::new(&self.conf, location)?)),
+            "hdfs" | "viewfs" => Ok(Arc::new(hdfs::HdfsFileSystem::new(
+                &self.conf, location, &self.auth,
+            )?)),
             other => Err(StorageError::UnsupportedScheme {
                 scheme: other.to_string(),
                 path: redact(uri),

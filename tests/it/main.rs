@@ -13,6 +13,8 @@ mod events;
 mod file_channel;
 mod file_roll;
 mod golden_logger;
+#[cfg(feature = "hdfs")]
+mod hdfs_kerberos;
 mod hdfs_sink;
 mod health;
 mod http_sink;

@@ -9,6 +9,7 @@ use crate::format::codec::Codec;
 use crate::format::sequence_file::ValueClass;
 use crate::registry::{Kind, Prefix, Prop, PropTable, Type};
 use crate::sink::serializer::SerializerFactory;
+use crate::storage::kerberos::{self, KerberosUser, SettingsError};
 
 pub const PATH: Prop = Prop::text(
     "hdfs.path",
@@ -154,14 +155,16 @@ pub const USE_LOCAL_TIME_STAMP: Prop = Prop::bool(
     false,
     "escape the path with the sink's clock instead of the `timestamp` header",
 );
-pub const KERBEROS_PRINCIPAL: Prop =
-    Prop::text("hdfs.kerberosPrincipal", "Kerberos principal to log in as")
-        .no_effect("Kerberos login is not implemented: the client does not authenticate");
-pub const KERBEROS_KEYTAB: Prop = Prop::text("hdfs.kerberosKeytab", "keytab of the principal")
-    .typed(Type::Path)
-    .no_effect("Kerberos login is not implemented: the client does not authenticate");
-pub const PROXY_USER: Prop = Prop::text("hdfs.proxyUser", "user to act as")
-    .no_effect("proxy users are not implemented: files are written as the login user");
+pub const KERBEROS_PRINCIPAL: Prop = Prop::text(
+    "hdfs.kerberosPrincipal",
+    "Kerberos principal to log in as from the keytab (`_HOST`: this host's canonical name)",
+);
+pub const KERBEROS_KEYTAB: Prop =
+    Prop::text("hdfs.kerberosKeytab", "keytab of the principal").typed(Type::Path);
+pub const PROXY_USER: Prop = Prop::text(
+    "hdfs.proxyUser",
+    "user the HDFS calls act as (the login user is the real user)",
+);
 pub const USE_RAW_LOCAL_FILE_SYSTEM: Prop = Prop::bool(
     "hdfs.useRawLocalFileSystem",
     false,
@@ -301,6 +304,10 @@ pub struct HdfsSinkConfig {
     /// Beyond Flume: close and rename in-use files left by a crash, at start
     /// (`hdfs.recoverInUseFiles`).
     pub recover_in_use_files: bool,
+    /// `hdfs.kerberosPrincipal` (`_HOST` replaced) + `hdfs.kerberosKeytab`, checked.
+    pub kerberos: Option<KerberosUser>,
+    /// `hdfs.proxyUser` ("" = none): the user HDFS calls act as.
+    pub proxy_user: Option<String>,
 }
 
 /// Flume's `Integer.MAX_VALUE` for "retry closing forever".
@@ -418,14 +425,8 @@ impl HdfsSinkConfig {
         let serializer =
             SerializerFactory::from_context(&serializer_type, &ctx.sub("serializer."))?;
         // Accepted without effect (see the table).
-        for prop in [
-            &KERBEROS_PRINCIPAL,
-            &KERBEROS_KEYTAB,
-            &PROXY_USER,
-            &USE_RAW_LOCAL_FILE_SYSTEM,
-        ] {
-            ctx.value(prop);
-        }
+        ctx.value(&USE_RAW_LOCAL_FILE_SYSTEM);
+        let (kerberos, proxy_user) = security(ctx)?;
         Ok(HdfsSinkConfig {
             path_pattern: EscapePattern::new(&path),
             path,
@@ -450,6 +451,8 @@ impl HdfsSinkConfig {
             escape,
             serializer,
             recover_in_use_files: ctx.get_bool(&RECOVER_IN_USE_FILES),
+            kerberos,
+            proxy_user,
         })
     }
 
@@ -473,6 +476,41 @@ impl HdfsSinkConfig {
         }
         name
     }
+}
+
+/// `hdfs.kerberosPrincipal`, `hdfs.kerberosKeytab`, `hdfs.proxyUser`: Flume's checks
+/// (`FlumeAuthenticationUtil.getAuthenticator`, `KerberosAuthenticator.authenticate`) that need
+/// no KDC. The login itself happens when the sink starts.
+fn security(ctx: &Context) -> Result<(Option<KerberosUser>, Option<String>), ConfigError> {
+    const PRINCIPAL: &str = KERBEROS_PRINCIPAL.name;
+    const KEYTAB: &str = KERBEROS_KEYTAB.name;
+    let principal = ctx.get(PRINCIPAL);
+    let keytab = ctx.get(KEYTAB);
+    let kerberos = kerberos::check_settings(principal, keytab).map_err(|e| {
+        let key = match e {
+            SettingsError::PrincipalMissing
+            | SettingsError::HostLookup { .. }
+            | SettingsError::NotInKeytab(_)
+            | SettingsError::MultiplePrincipals { .. } => PRINCIPAL,
+            SettingsError::KeytabMissing
+            | SettingsError::KeytabUnreadable { .. }
+            | SettingsError::BadKeytab(..) => KEYTAB,
+        };
+        let key = if ctx.contains(key) {
+            key
+        } else if ctx.contains(PRINCIPAL) {
+            PRINCIPAL
+        } else {
+            KEYTAB
+        };
+        ctx.error(key, e.to_string())
+    })?;
+    let proxy_user = ctx
+        .value(&PROXY_USER)
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    Ok((kerberos, proxy_user))
 }
 
 fn non_negative(ctx: &Context, prop: &Prop) -> Result<u64, ConfigError> {

@@ -38,7 +38,80 @@ use crate::config::hadoop::HadoopConf;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
-use crate::storage::{Storage, redact};
+use crate::storage::{HdfsAuth, Storage, kerberos, redact};
+
+async fn ensure_login(login: Option<Arc<kerberos::Login>>, name: String) -> Result<(), SinkError> {
+    let Some(login) = login else {
+        return Ok(());
+    };
+    login.ensure().await.map(|_| ()).map_err(|e| {
+        tracing::error!(
+            target: "org.apache.flume.sink.hdfs.HDFSEventSink",
+            sink = %name,
+            "{e}"
+        );
+        SinkError::Delivery(e.to_string())
+    })
+}
+
+/// The agent's Kerberos login (one per agent, as in Flume), the proxy user, and what of the
+/// Hadoop security settings `hdfs-native` does not apply (noted for `validate` and the log).
+fn security(
+    ctx: &Context,
+    config: &HdfsSinkConfig,
+    hadoop: &HadoopConf,
+) -> Result<HdfsAuth, ConfigError> {
+    let login = match &config.kerberos {
+        Some(user) => Some(
+            kerberos::agent_login(user)
+                .map_err(|e| ctx.error("hdfs.kerberosPrincipal", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let hadoop_kerberos = hadoop
+        .get("hadoop.security.authentication")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("kerberos"));
+    if login.is_none() && hadoop_kerberos {
+        tracing::info!(
+            target: "org.apache.flume.sink.hdfs.HDFSEventSink",
+            "hadoop.security.authentication = kerberos and no hdfs.kerberosPrincipal: HDFS is \
+             reached with the tickets of the environment's credential cache ({})",
+            std::env::var("KRB5CCNAME").unwrap_or_else(|_| "the default cache".to_string())
+        );
+    }
+    if (login.is_some() || hadoop_kerberos)
+        && hadoop.get("dfs.namenode.kerberos.principal").is_some()
+    {
+        let key = if login.is_some() {
+            "hdfs.kerberosPrincipal"
+        } else {
+            "hdfs.path"
+        };
+        ctx.note(
+            key,
+            "dfs.namenode.kerberos.principal (hdfs-site.xml) is not consulted: the HDFS client \
+             requests a ticket for the service principal the NameNode names in its SASL \
+             negotiation, and does not check it against this pattern",
+        );
+    }
+    if let Some(user) = &config.proxy_user
+        && login.is_none()
+        && !hadoop_kerberos
+    {
+        ctx.note(
+            "hdfs.proxyUser",
+            format!(
+                "with simple authentication the HDFS client connects as \"{user}\" itself (no \
+                 real user in the connection header), so the NameNode's hadoop.proxyuser.* \
+                 rules are not checked as they are for Flume"
+            ),
+        );
+    }
+    Ok(HdfsAuth {
+        login,
+        proxy_user: config.proxy_user.clone(),
+    })
+}
 
 /// Events between cooperative yields while a batch is encoded.
 const YIELD_EVERY: usize = 256;
@@ -71,12 +144,20 @@ impl HdfsSink {
                 format!("cannot read Hadoop configuration: {e}"),
             )
         })?;
+        let auth = security(ctx, &config, &hadoop)?;
         Ok(HdfsSink::new(
             name,
             config,
-            Arc::new(Storage::new(hadoop)),
+            Arc::new(Storage::with_auth(hadoop, auth)),
             channel,
         ))
+    }
+
+    /// The Kerberos login, when there is one: a valid ticket, or the login error (logged).
+    fn ensure_login(&self) -> impl std::future::Future<Output = Result<(), SinkError>> + use<> {
+        let login = self.shared.storage.auth().login.clone();
+        let name = self.name.clone();
+        async move { ensure_login(login, name).await }
     }
 
     /// A sink over an explicit storage (tests inject failing file systems).
@@ -286,6 +367,18 @@ impl Sink for HdfsSink {
     }
 
     async fn start(&mut self) -> Result<(), SinkError> {
+        if let Some(login) = &self.shared.storage.auth().login {
+            tracing::info!(
+                target: "org.apache.flume.auth.KerberosAuthenticator",
+                sink = %self.name,
+                "Attempting kerberos login as principal ({}) from keytab file ({}) into credential cache {}",
+                login.user.principal,
+                login.user.keytab.display(),
+                login.ccache_name().unwrap_or_default()
+            );
+        }
+        // A failed login is retried at every process() call; nothing is taken meanwhile.
+        self.ensure_login().await?;
         if self.shared.config.recover_in_use_files {
             recover::recover_in_use_files(&self.shared).await;
         }
@@ -293,6 +386,7 @@ impl Sink for HdfsSink {
     }
 
     async fn process(&mut self) -> Result<Status, SinkError> {
+        self.ensure_login().await?;
         self.close_expired().await;
         let counter = Arc::clone(&self.shared.counter);
         let take = match self.channel.take(self.shared.config.batch_size).await {

@@ -429,6 +429,60 @@ async fn bad_write_format_fails_each_batch_and_keeps_events() {
     assert_eq!(f.channel.len(), 1);
 }
 
+/// Hadoop security settings the HDFS client does not apply are noted (validate, start log);
+/// the proxy user reaches the storage's identity.
+#[test]
+fn security_settings_hdfs_native_does_not_apply_are_noted() {
+    let build = |core: &str, pairs: &[(&str, &str)]| {
+        let conf = tempfile::tempdir().unwrap();
+        std::fs::write(
+            conf.path().join("core-site.xml"),
+            format!("<configuration>{core}</configuration>"),
+        )
+        .unwrap();
+        std::fs::write(
+            conf.path().join("hdfs-site.xml"),
+            "<configuration><property><name>dfs.namenode.kerberos.principal</name>\
+             <value>nn/_HOST@R</value></property></configuration>",
+        )
+        .unwrap();
+        let mut all = vec![("hdfs.path", "hdfs://nn:8020/x")];
+        all.extend_from_slice(pairs);
+        let ctx = Context::from_pairs("a1.sinks.k1.", all);
+        let channel: ChannelRef = Arc::new(
+            MemoryChannel::from_context(
+                "c1",
+                &Context::from_pairs("a1.channels.c1.", [("capacity", "100")]),
+            )
+            .unwrap(),
+        );
+        let env = crate::component::BuildEnv {
+            agent: "a1".into(),
+            conf_dir: Some(conf.path().to_path_buf()),
+            ..Default::default()
+        };
+        let sink = HdfsSink::from_context("k1", &ctx, channel, &env).unwrap();
+        (ctx.notes(), sink.shared.storage.auth().clone())
+    };
+    let kerberos = "<property><name>hadoop.security.authentication</name>\
+                    <value>kerberos</value></property>";
+    let (notes, auth) = build(kerberos, &[("hdfs.proxyUser", "alice")]);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].message.contains("dfs.namenode.kerberos.principal"));
+    assert_eq!(auth.proxy_user.as_deref(), Some("alice"));
+    assert!(auth.login.is_none());
+
+    let (notes, auth) = build("", &[("hdfs.proxyUser", "alice")]);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].key, "a1.sinks.k1.hdfs.proxyUser");
+    assert!(notes[0].message.contains("hadoop.proxyuser"));
+    assert_eq!(auth.proxy_user.as_deref(), Some("alice"));
+
+    let (notes, auth) = build("", &[("hdfs.proxyUser", "  ")]);
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(auth.proxy_user, None);
+}
+
 // ---- hdfs_sink.json: the cases about the sink's behaviour -----------------------------------
 
 /// The `hdfs_sink.json` cases about writing, rolling and failing, run through the sink with a

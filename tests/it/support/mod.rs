@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod kdc;
 pub mod s3;
 
 /// Path of the `flume-ng` binary under test.
