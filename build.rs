@@ -19,18 +19,24 @@ fn main() {
     std::fs::create_dir_all(&jars).expect("create OUT_DIR/jars");
     let api = jars.join("flume-rs-plugin-api.jar");
     let bridge = jars.join("flume-rs-bridge.jar");
-    for jar in [&api, &bridge] {
+    let slf4j = jars.join("flume-rs-slf4j.jar");
+    for jar in [&api, &bridge, &slf4j] {
         let _ = std::fs::remove_file(jar);
     }
     if std::env::var_os("CARGO_FEATURE_JVM").is_some() {
         match find_javac() {
-            Some(javac) => build_jars(&javac, &jars, &api, &bridge),
+            Some(javac) => {
+                build_jars(&javac, &jars, &api, &bridge);
+                if bridge.exists() {
+                    build_slf4j(&javac, &jars, &slf4j);
+                }
+            }
             None => println!(
                 "cargo:warning=javac not found (JAVAC, JAVA_HOME, PATH): the Java plugin jars are not built; Java plugins will not run"
             ),
         }
     }
-    for jar in [&api, &bridge] {
+    for jar in [&api, &bridge, &slf4j] {
         if !jar.exists() {
             std::fs::write(jar, b"").expect("write empty jar placeholder");
         }
@@ -166,6 +172,68 @@ fn build_jars(javac: &Path, jars: &Path, api: &Path, bridge: &Path) {
     if !ok {
         println!("cargo:warning=`jar` failed: the bridge jar is not built");
         let _ = std::fs::remove_file(bridge);
+    }
+}
+
+/// The slf4j 1.x binding (src/jvm/java/slf4j/), compiled against the bridge's classes and the
+/// compile-only slf4j stand-ins; added to the classpath only when a site brings slf4j-api
+/// without a binding.
+fn build_slf4j(javac: &Path, jars: &Path, out: &Path) {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    let java = root.join("src/jvm/java");
+    let mut stubs = Vec::new();
+    java_files(&java.join("slf4j-stubs"), &mut stubs);
+    let mut sources = Vec::new();
+    java_files(&java.join("slf4j"), &mut sources);
+    if sources.is_empty() {
+        return;
+    }
+    let stub_classes = jars.join("slf4j-stub-classes");
+    let classes = jars.join("slf4j-classes");
+    let _ = std::fs::remove_dir_all(&stub_classes);
+    let _ = std::fs::remove_dir_all(&classes);
+    std::fs::create_dir_all(&stub_classes).expect("slf4j stub classes dir");
+    std::fs::create_dir_all(&classes).expect("slf4j classes dir");
+    let ok = Command::new(javac)
+        .args(["--release", "8", "-nowarn", "-Xlint:-options", "-d"])
+        .arg(&stub_classes)
+        .args(&stubs)
+        .status()
+        .is_ok_and(|s| s.success());
+    let cp = format!(
+        "{}:{}",
+        jars.join("bridge-classes").display(),
+        stub_classes.display()
+    );
+    let ok = ok
+        && Command::new(javac)
+            .args([
+                "--release",
+                "8",
+                "-Xlint:-options",
+                "-encoding",
+                "UTF-8",
+                "-cp",
+            ])
+            .arg(&cp)
+            .arg("-d")
+            .arg(&classes)
+            .args(&sources)
+            .status()
+            .is_ok_and(|s| s.success());
+    let jar_tool = javac.parent().map(|d| d.join("jar")).unwrap_or_default();
+    let ok = ok
+        && Command::new(&jar_tool)
+            .arg("cf")
+            .arg(out)
+            .arg("-C")
+            .arg(&classes)
+            .arg(".")
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        println!("cargo:warning=compiling the slf4j binding failed: it is not built");
+        let _ = std::fs::remove_file(out);
     }
 }
 

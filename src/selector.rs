@@ -9,7 +9,58 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::registry::{self, Kind};
+use crate::registry::{self, Kind, Prefix, Prop, PropTable, Type};
+
+pub const OPTIONAL: Prop = Prop::new(
+    "optional",
+    Type::List,
+    registry::Default::None,
+    "channels whose put failures are ignored",
+);
+/// `replicating` keys.
+pub const REPLICATING_PROPS: PropTable = PropTable::new(&[OPTIONAL]);
+
+pub const HEADER: Prop = Prop::string(
+    "header",
+    "flume.selector.header",
+    "the header whose value picks the channels",
+);
+pub const DEFAULT: Prop = Prop::new(
+    "default",
+    Type::List,
+    registry::Default::None,
+    "channels for a value no mapping names",
+);
+/// `multiplexing` keys.
+pub const MULTIPLEXING_PROPS: PropTable = PropTable::new(&[HEADER, DEFAULT]).with_prefixes(&[
+    Prefix::user_named(
+        "mapping.",
+        "`mapping.<value>`: the channels for a header value",
+    ),
+    Prefix::user_named(
+        "optional.",
+        "`optional.<value>`: channels for a header value whose put failures are ignored",
+    ),
+]);
+
+pub const POLICY: Prop = Prop::new(
+    "policy",
+    Type::Enum(&["round_robin", "random"]),
+    registry::Default::Str("round_robin"),
+    "how the channel of each event is picked",
+);
+/// `load_balancing` keys.
+pub const LOAD_BALANCING_PROPS: PropTable = PropTable::new(&[POLICY]);
+
+/// The property table of a selector type, by registry name.
+pub fn props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        "replicating" => Some(&REPLICATING_PROPS),
+        "multiplexing" => Some(&MULTIPLEXING_PROPS),
+        "load_balancing" => Some(&LOAD_BALANCING_PROPS),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
@@ -45,7 +96,7 @@ impl Replicating {
         let mut required: Vec<usize> = (0..channels.len()).collect();
         let mut optional: Vec<usize> = Vec::new();
         let mut unknown_optional = None;
-        if let Some(list) = ctx.get("optional") {
+        if let Some(list) = ctx.value(&OPTIONAL) {
             for name in list.split_whitespace() {
                 match channels.iter().position(|c| c == name) {
                     Some(i) => {
@@ -126,8 +177,8 @@ fn channel_list(
 
 impl Multiplexing {
     pub fn from_context(ctx: &Context, channels: &[String]) -> Result<Self, ConfigError> {
-        let header = ctx.string("header", "flume.selector.header");
-        let default = channel_list(ctx, "default", ctx.get("default"), channels)?;
+        let header = ctx.get_string(&HEADER);
+        let default = channel_list(ctx, DEFAULT.name, ctx.value(&DEFAULT), channels)?;
 
         let mapping_ctx = ctx.sub("mapping.");
         let mut mapping: HashMap<String, Vec<usize>> = HashMap::new();
@@ -218,7 +269,7 @@ pub struct LoadBalancing {
 
 impl LoadBalancing {
     pub fn from_context(ctx: &Context, channels: &[String]) -> Result<Self, ConfigError> {
-        let policy_name = ctx.string("policy", "round_robin");
+        let policy_name = ctx.get_string(&POLICY);
         let policy = match policy_name.to_ascii_uppercase().as_str() {
             "ROUND_ROBIN" => Policy::RoundRobin,
             "RANDOM" => Policy::Random,

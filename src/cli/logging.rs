@@ -88,6 +88,34 @@ pub fn init(settings: &LogSettings) -> io::Result<()> {
     result.map_err(|e| io::Error::other(e.to_string()))
 }
 
+/// The target of log lines of hosted Java code (src/jvm/log.rs), which carry a `logger` field.
+pub const JAVA_TARGET: &str = "java";
+
+/// The `logger` and `message` of a hosted Java log line.
+#[derive(Default)]
+struct JavaLine {
+    logger: String,
+    message: String,
+}
+
+impl tracing::field::Visit for JavaLine {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        match field.name() {
+            "logger" => self.logger = value.to_string(),
+            "message" => self.message = value.to_string(),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        match field.name() {
+            "logger" => self.logger = format!("{value:?}"),
+            "message" => self.message = format!("{value:?}"),
+            _ => {}
+        }
+    }
+}
+
 /// `2026-11-26 14:44:52,962 (thread) [INFO - target] message key=value`
 struct FlumeFormat;
 
@@ -105,6 +133,20 @@ where
         let now = chrono::Local::now();
         let meta = event.metadata();
         let thread = std::thread::current();
+        if meta.target() == JAVA_TARGET {
+            // Hosted Java code: its logger name where Flume's layout has the location.
+            let mut java = JavaLine::default();
+            event.record(&mut java);
+            return writeln!(
+                writer,
+                "{} ({}) [{} - {}] {}",
+                now.format("%Y-%m-%d %H:%M:%S,%3f"),
+                thread.name().unwrap_or("main"),
+                meta.level(),
+                java.logger,
+                java.message
+            );
+        }
         write!(
             writer,
             "{} ({}) [{} - {}] ",

@@ -179,6 +179,7 @@ impl Walker<'_> {
         let below = format!("{at}{}", prefix.prefix);
         match prefix.sub {
             Sub::PassThrough | Sub::UserNamed => Verdict::Known(prefix.status),
+            Sub::ByBuild => Verdict::Undecided,
             Sub::Table(t) => self.classify(t, &below, rest),
             Sub::Typed {
                 kind,
@@ -271,7 +272,7 @@ impl Walker<'_> {
                         }
                     }
                 }
-                Sub::PassThrough | Sub::UserNamed => {}
+                Sub::PassThrough | Sub::UserNamed | Sub::ByBuild => {}
             }
         }
     }

@@ -136,6 +136,7 @@ fn prefix_kind(prefix: &Prefix) -> String {
     match prefix.sub {
         Sub::PassThrough => "passed on".into(),
         Sub::UserNamed => "user-named".into(),
+        Sub::ByBuild => "checked when built".into(),
         Sub::Table(_) => "keys".into(),
         Sub::Typed { kind, .. } => format!("{kind} keys"),
         Sub::Named { kind, .. } => format!("{kind} keys"),

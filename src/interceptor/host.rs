@@ -7,6 +7,16 @@ use std::sync::OnceLock;
 use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, PropTable};
+
+pub const PRESERVE_EXISTING: Prop = Prop::bool(
+    "preserveExisting",
+    false,
+    "keep a header that is already there",
+);
+pub const USE_IP: Prop = Prop::bool("useIP", true, "the IP address rather than the host name");
+pub const HOST_HEADER: Prop = Prop::string("hostHeader", "host", "the header to set");
+pub const PROPS: PropTable = PropTable::new(&[PRESERVE_EXISTING, USE_IP, HOST_HEADER]);
 
 pub struct HostInterceptor {
     /// `hostHeader` (default "host")
@@ -19,9 +29,9 @@ pub struct HostInterceptor {
 
 impl HostInterceptor {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let preserve_existing = ctx.bool("preserveExisting", false);
-        let use_ip = ctx.bool("useIP", true);
-        let header = ctx.string("hostHeader", "host");
+        let preserve_existing = ctx.get_bool(&PRESERVE_EXISTING);
+        let use_ip = ctx.get_bool(&USE_IP);
+        let header = ctx.get_string(&HOST_HEADER);
         let local = local_host();
         let host = if use_ip {
             local.address.clone()

@@ -264,6 +264,21 @@ fn is_near_miss(type_name: &str) -> bool {
         })
 }
 
+/// The property table of an interceptor type, by registry name.
+pub fn props(name: &str) -> Option<&'static crate::registry::PropTable> {
+    Some(match name {
+        "timestamp" => &timestamp::PROPS,
+        "host" => &host::PROPS,
+        "static" => &static_header::PROPS,
+        "remove_header" => &remove_header::PROPS,
+        "regex_filter" => &regex_filter::PROPS,
+        "regex_extractor" => &regex_extractor::PROPS,
+        "search_replace" => &search_replace::PROPS,
+        "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder" => &uuid::PROPS,
+        _ => return None,
+    })
+}
+
 /// Build one interceptor from its type (alias or builder class) and its
 /// `interceptors.<name>.` context. An error drops the owning source, as in Flume.
 pub fn build(

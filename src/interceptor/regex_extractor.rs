@@ -14,6 +14,7 @@ use crate::event::Event;
 use crate::java::charset::decode_utf8;
 use crate::java::date::{Dialect, JavaDateFormat, JavaZone};
 use crate::java::regex::JavaRegex;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const PASS_THROUGH_CLASS: &str =
     "org.apache.flume.interceptor.RegexExtractorInterceptorPassThroughSerializer";
@@ -98,6 +99,21 @@ impl Serializer {
     }
 }
 
+pub const REGEX: Prop = Prop::text("regex", "Java regex matched against the body").required();
+pub const SERIALIZERS: Prop = Prop::new(
+    "serializers",
+    Type::List,
+    registry::Default::None,
+    "one name per regex group, in order",
+)
+.required();
+/// `regex_extractor` keys.
+pub const PROPS: PropTable =
+    PropTable::new(&[REGEX, SERIALIZERS]).with_prefixes(&[Prefix::by_build(
+        "serializers.",
+        "`serializers.<name>.name` (the header), `.type` and the serializer's keys",
+    )]);
+
 pub struct RegexExtractorInterceptor {
     name: String,
     regex: JavaRegex,
@@ -107,11 +123,11 @@ pub struct RegexExtractorInterceptor {
 
 impl RegexExtractorInterceptor {
     pub fn from_context(name: &str, ctx: &Context, zone: &JavaZone) -> Result<Self, ConfigError> {
-        let Some(pattern) = ctx.get("regex").map(str::to_string) else {
+        let Some(pattern) = ctx.value(&REGEX).map(str::to_string) else {
             return Err(ctx.error("regex", "Must supply a valid regex string"));
         };
         let regex = JavaRegex::new(&pattern).map_err(|e| ctx.error("regex", e.to_string()))?;
-        let Some(list) = ctx.get("serializers").map(str::to_string) else {
+        let Some(list) = ctx.value(&SERIALIZERS).map(str::to_string) else {
             return Err(ctx.error(
                 "serializers",
                 "Must supply at least one name and serializer",

@@ -8,6 +8,15 @@ use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::java::charset::decode_utf8;
 use crate::java::regex::JavaRegex;
+use crate::registry::{Prop, PropTable};
+
+pub const REGEX: Prop = Prop::string("regex", ".*", "Java regex searched in the body");
+pub const EXCLUDE_EVENTS: Prop = Prop::bool(
+    "excludeEvents",
+    false,
+    "drop the events that match instead of keeping them",
+);
+pub const PROPS: PropTable = PropTable::new(&[REGEX, EXCLUDE_EVENTS]);
 
 pub struct RegexFilterInterceptor {
     name: String,
@@ -19,12 +28,12 @@ pub struct RegexFilterInterceptor {
 
 impl RegexFilterInterceptor {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let pattern = ctx.string("regex", ".*");
+        let pattern = ctx.get_string(&REGEX);
         let regex = JavaRegex::new(&pattern).map_err(|e| ctx.error("regex", e.to_string()))?;
         Ok(RegexFilterInterceptor {
             name: name.to_string(),
             regex,
-            exclude: ctx.bool("excludeEvents", false),
+            exclude: ctx.get_bool(&EXCLUDE_EVENTS),
         })
     }
 }

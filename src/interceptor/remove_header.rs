@@ -8,6 +8,23 @@ use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::java::regex::JavaRegex;
+use crate::registry::{Prop, PropTable};
+
+pub const WITH_NAME: Prop = Prop::text("withName", "a header to remove");
+pub const FROM_LIST: Prop = Prop::text(
+    "fromList",
+    "headers to remove, separated by `fromListSeparator`",
+);
+pub const FROM_LIST_SEPARATOR: Prop = Prop::string(
+    "fromListSeparator",
+    r"\s*,\s*",
+    "Java regex separating `fromList`",
+);
+pub const MATCHING: Prop = Prop::text(
+    "matching",
+    "Java regex: headers whose name matches are removed",
+);
+pub const PROPS: PropTable = PropTable::new(&[WITH_NAME, FROM_LIST, FROM_LIST_SEPARATOR, MATCHING]);
 
 pub struct RemoveHeaderInterceptor {
     name: String,
@@ -21,9 +38,9 @@ pub struct RemoveHeaderInterceptor {
 
 impl RemoveHeaderInterceptor {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let with_name = ctx.get("withName").map(str::to_string);
-        let from_list = ctx.get("fromList").map(str::to_string);
-        let separator = ctx.string("fromListSeparator", r"\s*,\s*");
+        let with_name = ctx.value(&WITH_NAME).map(str::to_string);
+        let from_list = ctx.value(&FROM_LIST).map(str::to_string);
+        let separator = ctx.get_string(&FROM_LIST_SEPARATOR);
         let from_list = match from_list {
             Some(list) => {
                 let sep = JavaRegex::new(&separator)
@@ -35,7 +52,7 @@ impl RemoveHeaderInterceptor {
             }
             None => None,
         };
-        let matching = match ctx.get("matching") {
+        let matching = match ctx.value(&MATCHING) {
             Some(p) => Some(JavaRegex::new(p).map_err(|e| ctx.error("matching", e.to_string()))?),
             None => None,
         };

@@ -9,6 +9,17 @@ use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::java::charset::JavaCharset;
 use crate::java::regex::{JavaRegex, Replacement};
+use crate::registry::{Prop, PropTable};
+
+pub const SEARCH_PATTERN: Prop =
+    Prop::text("searchPattern", "Java regex searched in the body").required();
+pub const REPLACE_STRING: Prop = Prop::string(
+    "replaceString",
+    "",
+    "replacement (Java `$1` group references)",
+);
+pub const CHARSET: Prop = Prop::string("charset", "UTF-8", "character set of the body");
+pub const PROPS: PropTable = PropTable::new(&[SEARCH_PATTERN, REPLACE_STRING, CHARSET]);
 
 pub struct SearchReplaceInterceptor {
     name: String,
@@ -22,16 +33,16 @@ pub struct SearchReplaceInterceptor {
 
 impl SearchReplaceInterceptor {
     pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
-        let Some(pattern) = ctx.get("searchPattern").map(str::to_string) else {
+        let Some(pattern) = ctx.value(&SEARCH_PATTERN).map(str::to_string) else {
             return Err(ctx.error(
                 "searchPattern",
                 "Must supply a valid search pattern searchPattern (may not be empty)",
             ));
         };
-        let replace = ctx.string("replaceString", "");
+        let replace = ctx.get_string(&REPLACE_STRING);
         let search =
             JavaRegex::new(&pattern).map_err(|e| ctx.error("searchPattern", e.to_string()))?;
-        let charset = match ctx.get("charset") {
+        let charset = match ctx.value(&CHARSET) {
             Some(c) => JavaCharset::for_name(c).ok_or_else(|| {
                 ctx.error("charset", format!("unsupported character set \"{c}\""))
             })?,

@@ -4,6 +4,16 @@
 use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, PropTable};
+
+pub const PRESERVE_EXISTING: Prop = Prop::bool(
+    "preserveExisting",
+    true,
+    "keep a header that is already there",
+);
+pub const KEY: Prop = Prop::string("key", "key", "the header's name");
+pub const VALUE: Prop = Prop::string("value", "value", "the header's value");
+pub const PROPS: PropTable = PropTable::new(&[PRESERVE_EXISTING, KEY, VALUE]);
 
 pub struct StaticInterceptor {
     /// `key` (default "key")
@@ -17,9 +27,9 @@ pub struct StaticInterceptor {
 impl StaticInterceptor {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         Ok(StaticInterceptor {
-            preserve_existing: ctx.bool("preserveExisting", true),
-            key: ctx.string("key", "key"),
-            value: ctx.string("value", "value"),
+            preserve_existing: ctx.get_bool(&PRESERVE_EXISTING),
+            key: ctx.get_string(&KEY),
+            value: ctx.get_string(&VALUE),
         })
     }
 }

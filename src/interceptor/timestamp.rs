@@ -6,6 +6,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, PropTable};
+
+pub const HEADER_NAME: Prop = Prop::string("headerName", "timestamp", "the header to set");
+pub const PRESERVE_EXISTING: Prop = Prop::bool(
+    "preserveExisting",
+    false,
+    "keep a header that is already there",
+);
+pub const PROPS: PropTable = PropTable::new(&[HEADER_NAME, PRESERVE_EXISTING]);
 
 pub struct TimestampInterceptor {
     /// `headerName` (the guide's prose says `header`; the key Flume reads is `headerName`).
@@ -17,8 +26,8 @@ pub struct TimestampInterceptor {
 impl TimestampInterceptor {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         Ok(TimestampInterceptor {
-            header: ctx.string("headerName", "timestamp"),
-            preserve_existing: ctx.bool("preserveExisting", false),
+            header: ctx.get_string(&HEADER_NAME),
+            preserve_existing: ctx.get_bool(&PRESERVE_EXISTING),
         })
     }
 }

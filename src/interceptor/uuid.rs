@@ -4,6 +4,16 @@
 use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, PropTable};
+
+pub const HEADER_NAME: Prop = Prop::string("headerName", "id", "the header to set");
+pub const PRESERVE_EXISTING: Prop = Prop::bool(
+    "preserveExisting",
+    true,
+    "keep a header that is already there",
+);
+pub const PREFIX: Prop = Prop::string("prefix", "", "text put before the UUID");
+pub const PROPS: PropTable = PropTable::new(&[HEADER_NAME, PRESERVE_EXISTING, PREFIX]);
 
 pub struct UuidInterceptor {
     /// `headerName` (default "id")
@@ -17,9 +27,9 @@ pub struct UuidInterceptor {
 impl UuidInterceptor {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         Ok(UuidInterceptor {
-            header: ctx.string("headerName", "id"),
-            preserve_existing: ctx.bool("preserveExisting", true),
-            prefix: ctx.string("prefix", ""),
+            header: ctx.get_string(&HEADER_NAME),
+            preserve_existing: ctx.get_bool(&PRESERVE_EXISTING),
+            prefix: ctx.get_string(&PREFIX),
         })
     }
 }

@@ -37,7 +37,7 @@ impl From<jni::errors::Error> for JavaError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{class}: {message}")]
+#[error("{class}: {message}{}", if *.kind == wire::ERR_LINKAGE || .class.contains("NoClassDefFound") { missing_hint(.message) } else { "" })]
 pub struct JavaError {
     pub kind: i32,
     pub class: String,
@@ -134,11 +134,14 @@ fn start(settings: &JavaSettings) -> Result<Arc<Jvm>, JvmError> {
         entries.push(jars::api_jar().map_err(JvmError::Jar)?);
     }
     entries.push(jars::bridge_jar().map_err(JvmError::Jar)?);
+    entries.extend(system_jars(&classpath.entries));
     let class_path_string = join(&entries);
     let mut options: Vec<String> = vec![
         // Signals stay the agent's: SIGTERM/SIGINT/SIGHUP are not the JVM's to handle.
         "-Xrs".to_string(),
         format!("-Djava.class.path={class_path_string}"),
+        // Hosted code's log lines above the agent's level are not sent (Logs.java).
+        format!("-Dflume.rs.log.level={}", log_level()),
     ];
     if !classpath.library_path.is_empty() {
         options.push(format!(
@@ -221,6 +224,82 @@ fn start(settings: &JavaSettings) -> Result<Arc<Jvm>, JvmError> {
         api_origin,
         admin: Worker { jobs },
     }))
+}
+
+/// Where Debian-style distributions install Java libraries (`FLUME_RS_SYSTEM_JARS` overrides).
+pub const SYSTEM_JARS: &str = "/usr/share/java";
+
+/// Libraries Flume's lib always had, which plugins count on: added last on the classpath from
+/// the system's Java library folder when the site's classpath has none (a site's own copy
+/// always wins), else a warning saying what will fail. Returns the jars to append.
+fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    const NEEDS: &[(&str, &str, &str, &str)] = &[
+        (
+            "com/google/common/collect/ImmutableMap.class",
+            "guava.jar",
+            "Guava (com.google.common)",
+            "Context.getParameters()/getSubProperties() and plugins using Guava fail with NoClassDefFoundError: com/google/common/…; put a guava jar in the plugin's libext/ or install Guava (Debian: libguava-java)",
+        ),
+        (
+            "javax/servlet/http/HttpServletRequest.class",
+            "servlet-api.jar",
+            "servlet API (javax.servlet)",
+            "HTTP source handler classes cannot be hosted; put a servlet-api jar in the plugin's libext/ or install it (Debian: libservlet-api-java)",
+        ),
+    ];
+    let dir = std::env::var_os("FLUME_RS_SYSTEM_JARS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| SYSTEM_JARS.into());
+    const SLF4J_API: &str = "org/slf4j/LoggerFactory.class";
+    const SLF4J_BINDING: &str = "org/slf4j/impl/StaticLoggerBinder.class";
+    let mut classes: Vec<&str> = NEEDS.iter().map(|n| n.0).collect();
+    classes.extend([SLF4J_API, SLF4J_BINDING]);
+    let present = super::jarscan::find(site, &classes);
+    let mut add = Vec::new();
+    if present[NEEDS.len()] && !present[NEEDS.len() + 1] {
+        // slf4j-api without a binding (Flume's lib had slf4j-log4j12): ours forwards to the log.
+        match jars::slf4j_jar() {
+            Ok(jar) => {
+                tracing::info!(
+                    "slf4j-api without a binding on the Java classpath: adding flume-rs's ({}), so plugins' slf4j output reaches this log",
+                    jar.display()
+                );
+                add.push(jar);
+            }
+            Err(e) => tracing::warn!("plugins' slf4j output is lost: {e}"),
+        }
+    }
+    for ((_, jar, what, without), present) in NEEDS.iter().zip(present) {
+        if present {
+            continue;
+        }
+        let path = dir.join(jar);
+        if path.is_file() {
+            tracing::info!(
+                "No {what} on the Java classpath: adding {} (last, as Flume's lib always had one)",
+                path.display()
+            );
+            add.push(path);
+        } else {
+            tracing::warn!(
+                "No {what} on the Java classpath and no {}: {without}",
+                path.display()
+            );
+        }
+    }
+    add
+}
+
+/// The agent's most verbose level, as the bridge numbers levels (1 error … 5 trace).
+fn log_level() -> u8 {
+    use tracing::level_filters::LevelFilter;
+    match LevelFilter::current() {
+        LevelFilter::OFF | LevelFilter::ERROR => 1,
+        LevelFilter::WARN => 2,
+        LevelFilter::INFO => 3,
+        LevelFilter::DEBUG => 4,
+        _ => 5,
+    }
 }
 
 /// Options a JVM takes (the launcher passes these on; anything else is for the agent).
@@ -486,11 +565,29 @@ impl Jvm {
             ),
             wire::ERR_WRONG_KIND => format!("{what} class {class}: {}", e.message),
             wire::ERR_LINKAGE => format!(
-                "{what} class {class} cannot be loaded: a class it needs is missing from the classpath ({}: {})",
-                e.class, e.message
+                "{what} class {class} cannot be loaded: a class it needs is missing from the classpath ({}: {}){}",
+                e.class,
+                e.message,
+                missing_hint(&e.message)
             ),
             _ => format!("{what} {class}: {}: {}", e.class, e.message),
         }
+    }
+}
+
+/// What to do about a missing class of a library plugins commonly expect.
+pub fn missing_hint(message: &str) -> &'static str {
+    let m = message.replace('.', "/");
+    if m.contains("com/google/common/") {
+        "; that is Guava, which Flume's lib always had: put a guava jar in the plugin's libext/ or install Guava (Debian: libguava-java, /usr/share/java/guava.jar)"
+    } else if m.contains("javax/servlet/") {
+        "; that is the servlet API: put a servlet-api jar in the plugin's libext/ or install it (Debian: libservlet-api-java, /usr/share/java/servlet-api.jar)"
+    } else if m.contains("org/slf4j/") {
+        "; that is slf4j-api, which Flume's lib always had: put slf4j-api in the plugin's libext/"
+    } else if m.contains("org/apache/log4j/") {
+        "; that is log4j 1.2, which Flume's lib always had: put log4j-1.2 in the plugin's libext/"
+    } else {
+        ""
     }
 }
 

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 static API_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"));
 static BRIDGE_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-bridge.jar"));
+static SLF4J_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-slf4j.jar"));
 
 pub const API_JAR_NAME: &str = "flume-rs-plugin-api.jar";
 pub const BRIDGE_JAR_NAME: &str = "flume-rs-bridge.jar";
+pub const SLF4J_JAR_NAME: &str = "flume-rs-slf4j.jar";
 
 /// The bundled API jar, on disk; `Err` says why it is not available.
 pub fn api_jar() -> Result<PathBuf, String> {
@@ -19,6 +21,11 @@ pub fn api_jar() -> Result<PathBuf, String> {
 /// The bundled bridge jar, on disk.
 pub fn bridge_jar() -> Result<PathBuf, String> {
     extract(BRIDGE_JAR_NAME, BRIDGE_JAR)
+}
+
+/// The bundled slf4j 1.x binding (forwarding to the agent's log), on disk.
+pub fn slf4j_jar() -> Result<PathBuf, String> {
+    extract(SLF4J_JAR_NAME, SLF4J_JAR)
 }
 
 fn cache_dirs() -> Vec<PathBuf> {

@@ -13,11 +13,15 @@ pub mod locate;
 pub mod settings;
 
 #[cfg(feature = "jvm")]
+pub mod handler;
+#[cfg(feature = "jvm")]
 mod host;
 #[cfg(feature = "jvm")]
 pub mod interceptor;
 #[cfg(feature = "jvm")]
 mod jars;
+#[cfg(feature = "jvm")]
+pub mod jarscan;
 #[cfg(feature = "jvm")]
 mod log;
 #[cfg(feature = "jvm")]

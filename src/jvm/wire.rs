@@ -22,6 +22,8 @@ pub const OP_SOURCE_PROCESS: i32 = 31;
 pub const OP_NEW_SERIALIZER: i32 = 40;
 pub const OP_SERIALIZER_CALL: i32 = 41;
 pub const OP_METRICS: i32 = 50;
+pub const OP_NEW_HANDLER: i32 = 60;
+pub const OP_HANDLE: i32 = 61;
 
 // Upcalls from Java.
 pub const UP_LOG: i32 = 1;
@@ -37,6 +39,7 @@ pub const ERR_LINKAGE: i32 = 3;
 pub const ERR_EXCEPTION: i32 = 4;
 pub const ERR_DELIVERY: i32 = 5;
 pub const ERR_CHANNEL: i32 = 6;
+pub const ERR_BAD_REQUEST: i32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed answer from the JVM bridge")]
@@ -67,6 +70,14 @@ impl Out {
 
     pub fn str(&mut self, s: &str) -> &mut Self {
         self.bytes(s.as_bytes())
+    }
+
+    /// A string that may be Java's null.
+    pub fn opt_str(&mut self, s: Option<&str>) -> &mut Self {
+        match s {
+            Some(s) => self.str(s),
+            None => self.i32(-1),
+        }
     }
 
     pub fn bytes(&mut self, b: &[u8]) -> &mut Self {

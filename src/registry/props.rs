@@ -221,6 +221,8 @@ pub enum Sub {
         kind: super::Kind,
         list_key: &'static str,
     },
+    /// Keys checked by what the component's build reads (they have no table).
+    ByBuild,
     /// Keys whose last part is a user-chosen name (`selector.mapping.<value>`,
     /// `processor.priority.<sink>`, `headers.<group>.<header>`): accepted as they are.
     UserNamed,
@@ -272,6 +274,16 @@ impl Prefix {
         Prefix {
             prefix,
             sub: Sub::Named { kind, list_key },
+            doc,
+            status: Status::Applied,
+        }
+    }
+
+    /// Keys checked by what the build reads (see [`Sub::ByBuild`]).
+    pub const fn by_build(prefix: &'static str, doc: &'static str) -> Prefix {
+        Prefix {
+            prefix,
+            sub: Sub::ByBuild,
             doc,
             status: Status::Applied,
         }

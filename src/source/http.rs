@@ -41,7 +41,26 @@ pub enum HandlerError {
 #[derive(Debug, Clone)]
 pub enum Handler {
     Json,
-    Blob { max_blob_length: usize },
+    Blob {
+        max_blob_length: usize,
+    },
+    /// A Java `HTTPSourceHandler` class, run in the embedded JVM.
+    #[cfg(feature = "jvm")]
+    Java(Arc<crate::jvm::handler::JavaHandler>),
+}
+
+/// What a handler may read of a request besides its body.
+#[derive(Debug, Clone)]
+pub struct RequestParts {
+    pub method: String,
+    /// The path, as sent (not decoded).
+    pub path: String,
+    pub query: Option<String>,
+    pub protocol: String,
+    /// Header names as sent, every value in order.
+    pub headers: Vec<(String, String)>,
+    pub remote: std::net::SocketAddr,
+    pub local: std::net::SocketAddr,
 }
 
 const JSON_HANDLER: &str = "org.apache.flume.source.http.JSONHandler";
@@ -119,7 +138,7 @@ pub const PROPS: PropTable = PropTable::new(&[
 ]);
 
 impl Handler {
-    pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(source: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let name = ctx.get_string(&HANDLER);
         let sub = ctx.sub("handler.");
         let resolution = registry::resolve(registry::Kind::HttpHandler, &name);
@@ -132,6 +151,11 @@ impl Handler {
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
+            #[cfg(feature = "jvm")]
+            _ if crate::jvm::is_class_name(&name) => crate::jvm::handler::JavaHandler::build(
+                &name, source, ctx,
+            )
+            .map(|h| Handler::Java(Arc::new(h))),
             _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
@@ -143,7 +167,21 @@ impl Handler {
         }
     }
 
-    /// Turn a request (content type, query string, body) into events.
+    /// Turn a request into events.
+    pub async fn handle(
+        &self,
+        req: &RequestParts,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<Event>, HandlerError> {
+        match self {
+            #[cfg(feature = "jvm")]
+            Handler::Java(java) => java.events(req, body).await,
+            _ => self.events(content_type, req.query.as_deref(), body),
+        }
+    }
+
+    /// Turn a request (content type, query string, body) into events (built-in handlers).
     pub fn events(
         &self,
         content_type: Option<&str>,
@@ -167,6 +205,10 @@ impl Handler {
                     Bytes::copy_from_slice(body),
                 )])
             }
+            #[cfg(feature = "jvm")]
+            Handler::Java(_) => Err(HandlerError::Internal(
+                "a Java handler is called through Handler::handle".into(),
+            )),
         }
     }
 }
@@ -336,7 +378,7 @@ impl HttpSource {
             name: name.to_string(),
             bind,
             port,
-            handler: Handler::from_context(ctx)?,
+            handler: Handler::from_context(name, ctx)?,
             counter: SourceCounter::new(name),
         })
     }
@@ -356,26 +398,33 @@ impl Source for HttpSource {
             cx: cx.clone(),
         });
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, _| {
-            let shared = Arc::clone(&shared);
-            let shutdown = cx.shutdown.clone();
-            async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.serve(req).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = shutdown.cancelled() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
+        crate::net::serve_tcp(
+            listener,
+            permits,
+            &cx.shutdown,
+            &self.name,
+            |stream, peer| {
+                let shared = Arc::clone(&shared);
+                let shutdown = cx.shutdown.clone();
+                let local = stream.local_addr().unwrap_or(addr);
+                async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let shared = Arc::clone(&shared);
+                        async move { Ok::<_, Infallible>(shared.serve(req, peer, local).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = shutdown.cancelled() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
                     }
                 }
-            }
-        })
+            },
+        )
         .await;
         Ok(())
     }
@@ -392,7 +441,12 @@ struct Shared {
 }
 
 impl Shared {
-    async fn serve(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn serve(
+        &self,
+        req: Request<Incoming>,
+        remote: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+    ) -> Response<Full<Bytes>> {
         if req.method() == Method::TRACE || req.method() == Method::OPTIONS {
             return error_page(StatusCode::FORBIDDEN, "Forbidden");
         }
@@ -401,7 +455,24 @@ impl Shared {
             .get(hyper::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let query = req.uri().query().map(str::to_string);
+        let parts = RequestParts {
+            method: req.method().as_str().to_string(),
+            path: req.uri().path().to_string(),
+            query: req.uri().query().map(str::to_string),
+            protocol: format!("{:?}", req.version()),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        header_name(k.as_str()),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            remote,
+            local,
+        };
         let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
             .collect()
             .await
@@ -416,7 +487,8 @@ impl Shared {
         };
         let events = self
             .handler
-            .events(content_type.as_deref(), query.as_deref(), &body);
+            .handle(&parts, content_type.as_deref(), &body)
+            .await;
         if events.is_err() {
             // Flume's doPost counts every request its handler rejects (400 and 500 alike).
             self.counter.event_read_fail.fetch_add(1, Ordering::Relaxed);
@@ -466,6 +538,23 @@ impl Shared {
             }
         }
     }
+}
+
+/// A header name as a servlet sees it: hyper keeps names lower-cased; Jetty gives the
+/// canonical spelling for the headers it knows, which handlers may compare case-sensitively
+/// (`getHeaderNames`). Each word is capitalised (`content-type` → `Content-Type`).
+fn header_name(lower: &str) -> String {
+    lower
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// An error response shaped like Jetty's `sendError` page.

@@ -245,8 +245,10 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::Serializer => sink::serializer::props(name),
         Kind::SinkProcessor => crate::processor::props(name),
         Kind::HttpHandler => source::http::handler_props(name),
+        Kind::Selector => selector::props(name),
+        Kind::Interceptor => crate::interceptor::props(name),
         // No tables yet.
-        Kind::Selector | Kind::Interceptor | Kind::Deserializer | Kind::ConfigFilter => None,
+        Kind::Deserializer | Kind::ConfigFilter => None,
     }
 }
 
@@ -681,5 +683,123 @@ async fn join_by(mut task: JoinHandle<()>, deadline: tokio::time::Instant, name:
     if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
         tracing::warn!(component = %name, "did not stop before the deadline; abandoning its work in flight (it will be rolled back)");
         task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LoadOptions;
+
+    const BASE: &str = "a1.sources = r1 r2\na1.channels = c1 c2 f1\na1.sinks = k1 k2 k3 k4\n\
+        a1.sinkgroups = g1\n\
+        a1.sources.r1.type = seq\na1.sources.r1.channels = c1\n\
+        a1.sources.r2.type = seq\na1.sources.r2.channels = c2 f1\n\
+        a1.sources.r2.interceptors = i1\na1.sources.r2.interceptors.i1.type = static\n\
+        a1.sources.r2.interceptors.i1.value = v1\n\
+        a1.channels.c1.type = memory\na1.channels.c1.capacity = 100\n\
+        a1.channels.c2.type = memory\n\
+        a1.channels.f1.type = file\na1.channels.f1.checkpointDir = CK\na1.channels.f1.dataDirs = DATA\n\
+        a1.sinks.k1.type = null\na1.sinks.k1.channel = c1\n\
+        a1.sinks.k2.type = null\na1.sinks.k2.channel = c2\n\
+        a1.sinks.k3.type = null\na1.sinks.k3.channel = c2\n\
+        a1.sinks.k4.type = null\na1.sinks.k4.channel = f1\n\
+        a1.sinkgroups.g1.sinks = k2 k3\na1.sinkgroups.g1.processor.type = failover\n";
+
+    fn build_text(dir: &std::path::Path, text: &str, reuse: &[BuiltChannel]) -> Built {
+        let text = text
+            .replace("CK", &dir.join("ck").display().to_string())
+            .replace("DATA", &dir.join("data").display().to_string());
+        let file = dir.join("agent.conf");
+        std::fs::write(&file, text).unwrap();
+        let cfg = crate::config::load_agent(&[file], "a1", &LoadOptions::default()).unwrap();
+        build(&cfg, &BuildEnv::default(), reuse).unwrap()
+    }
+
+    fn source<'a>(b: &'a Built, name: &str) -> &'a Fingerprint {
+        &b.sources
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .fingerprint
+    }
+
+    fn runner<'a>(b: &'a Built, name: &str) -> &'a Fingerprint {
+        &b.sink_runners
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .fingerprint
+    }
+
+    fn channel<'a>(b: &'a Built, name: &str) -> &'a ChannelRef {
+        &b.channels.iter().find(|c| c.name == name).unwrap().channel
+    }
+
+    /// Which components a reload from `BASE` to `changed` restarts: `(sources, runners)` whose
+    /// fingerprint differs, and channels that are new instances.
+    fn changes(changed: &str) -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+        let dir = tempfile::tempdir().unwrap();
+        let old = build_text(dir.path(), BASE, &[]);
+        let new = build_text(dir.path(), changed, &old.channels);
+        let sources = ["r1", "r2"]
+            .into_iter()
+            .filter(|s| source(&old, s) != source(&new, s))
+            .collect();
+        let runners = ["k1", "g1", "k4"]
+            .into_iter()
+            .filter(|r| runner(&old, r) != runner(&new, r))
+            .collect();
+        let channels = ["c1", "c2", "f1"]
+            .into_iter()
+            .filter(|c| !Arc::ptr_eq(channel(&old, c), channel(&new, c)))
+            .collect();
+        (sources, runners, channels)
+    }
+
+    #[test]
+    fn the_same_configuration_changes_nothing() {
+        let none: Vec<&str> = Vec::new();
+        assert_eq!(changes(BASE), (none.clone(), none.clone(), none));
+    }
+
+    #[test]
+    fn an_interceptor_change_restarts_only_its_source() {
+        let text = BASE.replace("i1.value = v1", "i1.value = v2");
+        assert_eq!(changes(&text), (vec!["r2"], vec![], vec![]));
+    }
+
+    #[test]
+    fn a_member_sink_change_restarts_its_group_only() {
+        let text = BASE.replace(
+            "a1.sinks.k3.type = null\n",
+            "a1.sinks.k3.type = null\na1.sinks.k3.batchSize = 10\n",
+        );
+        assert_eq!(changes(&text), (vec![], vec!["g1"], vec![]));
+    }
+
+    #[test]
+    fn a_memory_channel_capacity_change_reuses_the_channel_and_restarts_nothing() {
+        let text = BASE.replace("c1.capacity = 100", "c1.capacity = 200");
+        assert_eq!(changes(&text), (vec![], vec![], vec![]));
+    }
+
+    #[test]
+    fn a_file_channel_change_recreates_it_and_restarts_what_uses_it() {
+        let text = BASE.replace(
+            "a1.channels.f1.type = file\n",
+            "a1.channels.f1.type = file\na1.channels.f1.keep-alive = 2\n",
+        );
+        assert_eq!(changes(&text), (vec!["r2"], vec!["k4"], vec!["f1"]));
+    }
+
+    #[test]
+    fn a_source_moved_to_another_channel_restarts_with_its_sinks_untouched() {
+        let text = BASE.replace(
+            "a1.sources.r1.channels = c1\n",
+            "a1.sources.r1.channels = c2\n",
+        );
+        // c1 loses its only source but keeps its sink, so it stays.
+        assert_eq!(changes(&text), (vec!["r1"], vec![], vec![]));
     }
 }

@@ -11,8 +11,7 @@ use std::time::Duration;
 use crate::support::kdc::{self, Kdc, REALM};
 use crate::support::*;
 
-/// An agent whose hdfs sink(s) carry `sink_keys` (each line prefixed `a1.sinks.k1.` unless it
-/// names another sink).
+/// An agent whose hdfs sinks carry the given keys (`hdfs.path` defaults to a closed port).
 fn conf(dir: &Path, sinks: &[(&str, &str)]) -> std::path::PathBuf {
     let names: Vec<&str> = sinks.iter().map(|(n, _)| *n).collect();
     let mut text = format!(
@@ -26,9 +25,13 @@ fn conf(dir: &Path, sinks: &[(&str, &str)]) -> std::path::PathBuf {
     for (name, keys) in sinks {
         text.push_str(&format!(
             "a1.sinks.{name}.type = hdfs\na1.sinks.{name}.channel = c1\n\
-             a1.sinks.{name}.hdfs.path = hdfs://127.0.0.1:1/flume/{name}\n\
              a1.sinks.{name}.hdfs.callTimeout = 2000\n"
         ));
+        if !keys.contains("hdfs.path") {
+            text.push_str(&format!(
+                "a1.sinks.{name}.hdfs.path = hdfs://127.0.0.1:1/flume/{name}\n"
+            ));
+        }
         for line in keys.lines().filter(|l| !l.trim().is_empty()) {
             text.push_str(&format!("a1.sinks.{name}.{}\n", line.trim()));
         }
@@ -275,4 +278,159 @@ fn one_principal_per_agent() {
         1,
         "one of the two sinks is dropped: {out}"
     );
+}
+
+// ---- what the HDFS client sends: a fake NameNode that speaks the start of Hadoop RPC --------
+
+/// Protobuf varint.
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn field_bytes(field: u64, data: &[u8], out: &mut Vec<u8>) {
+    varint(field << 3 | 2, out);
+    varint(data.len() as u64, out);
+    out.extend_from_slice(data);
+}
+
+fn delimited(msg: &[u8], out: &mut Vec<u8>) {
+    varint(msg.len() as u64, out);
+    out.extend_from_slice(msg);
+}
+
+/// The NameNode's SASL NEGOTIATE answer offering Kerberos for `nn/<host>`
+/// (`RpcResponseHeaderProto{callId = -33, status = SUCCESS}` + `RpcSaslProto{state = NEGOTIATE,
+/// auths = [{KERBEROS, GSSAPI, nn, host}]}`, Hadoop's `RpcHeader.proto`), hand-encoded.
+fn negotiate_offer(host: &str) -> Vec<u8> {
+    let mut header = Vec::new();
+    varint(1 << 3, &mut header);
+    varint((-33i32) as u32 as u64, &mut header);
+    varint(2 << 3, &mut header);
+    varint(0, &mut header);
+    let mut auth = Vec::new();
+    field_bytes(1, b"KERBEROS", &mut auth);
+    field_bytes(2, b"GSSAPI", &mut auth);
+    field_bytes(3, b"nn", &mut auth);
+    field_bytes(4, host.as_bytes(), &mut auth);
+    let mut sasl = Vec::new();
+    varint(2 << 3, &mut sasl);
+    varint(1, &mut sasl); // NEGOTIATE
+    field_bytes(4, &auth, &mut sasl);
+    let mut payload = Vec::new();
+    delimited(&header, &mut payload);
+    delimited(&sasl, &mut payload);
+    let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&payload);
+    frame
+}
+
+/// Accept one connection on `listener`, answer per `reply` after the 7-byte connection header,
+/// and return (the header, everything else the client sent within `wait`).
+fn fake_namenode(
+    listener: std::net::TcpListener,
+    reply: Option<Vec<u8>>,
+    wait: Duration,
+) -> std::thread::JoinHandle<(Vec<u8>, Vec<u8>)> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut header = [0u8; 7];
+        s.read_exact(&mut header).unwrap();
+        let mut rest = Vec::new();
+        let start = std::time::Instant::now();
+        let mut replied = false;
+        while start.elapsed() < wait {
+            let mut buf = [0u8; 4096];
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => rest.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+            // The client's NEGOTIATE is one frame; answer once it is in.
+            if !replied && rest.len() >= 4 {
+                let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+                if let Some(r) = reply.as_ref().filter(|_| rest.len() >= 4 + len) {
+                    s.write_all(r).unwrap();
+                    replied = true;
+                    rest.clear();
+                }
+            }
+        }
+        (header.to_vec(), rest)
+    })
+}
+
+#[test]
+fn the_hdfs_client_authenticates_with_the_login_and_names_the_proxy_user() {
+    let kdc = Kdc::start(Duration::from_secs(300));
+    let principal = format!("flume@{REALM}");
+    let keytab = kdc.dir.path().join("flume.keytab");
+    kdc.add_principal(&principal);
+    kdc.export_keytab(&principal, &keytab);
+    // The NameNode's service principal, for which the client asks the KDC a ticket.
+    kdc.add_principal(&format!("nn/localhost@{REALM}"));
+    let work = tempfile::tempdir().unwrap();
+
+    // Kerberos: core-site.xml says nothing, the keytab login alone turns SASL on (as Flume's
+    // KerberosAuthenticator does); the client's GSSAPI uses the login's private cache.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let nn = fake_namenode(
+        listener,
+        Some(negotiate_offer("localhost")),
+        Duration::from_secs(4),
+    );
+    let conf_path = conf(
+        work.path(),
+        &[(
+            "k1",
+            &format!(
+                "hdfs.path = hdfs://127.0.0.1:{port}/flume\n\
+                 hdfs.kerberosPrincipal = {principal}\nhdfs.kerberosKeytab = {}\n",
+                keytab.display()
+            ),
+        )],
+    );
+    let mut a = agent(&kdc, &conf_path);
+    let (header, sent) = nn.join().unwrap();
+    assert_eq!(&header[..4], b"hrpc");
+    assert_eq!(header[6], 0xDF, "auth protocol byte: SASL (-33) expected");
+    // INITIATE (state 2) with the GSSAPI token, mechanism GSSAPI.
+    assert!(sent.len() > 100, "no GSSAPI token sent: {sent:?}");
+    assert!(sent.windows(6).any(|w| w == b"GSSAPI"), "{sent:?}");
+    let ccache = logged_ccache(&a.log());
+    let (code, klist) = kdc.klist(&ccache);
+    assert_eq!(code, 0, "{klist}");
+    assert!(
+        klist.contains(&format!("nn/localhost@{REALM}")),
+        "the service ticket is in the login's cache:\n{klist}"
+    );
+    a.stop();
+
+    // Simple authentication: the proxy user is the connection's effective user.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let nn = fake_namenode(listener, None, Duration::from_secs(3));
+    let conf_path = conf(
+        work.path(),
+        &[(
+            "k1",
+            &format!("hdfs.path = hdfs://127.0.0.1:{port}/flume\nhdfs.proxyUser = alice-proxy\n"),
+        )],
+    );
+    let mut a = agent(&kdc, &conf_path);
+    let (header, sent) = nn.join().unwrap();
+    assert_eq!(&header[..4], b"hrpc");
+    assert_eq!(header[6], 0, "auth protocol byte: none (simple) expected");
+    assert!(
+        sent.windows(11).any(|w| w == b"alice-proxy"),
+        "effective user not in the connection context: {sent:?}"
+    );
+    a.stop();
 }

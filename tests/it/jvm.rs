@@ -19,6 +19,15 @@ fn api_jar() -> PathBuf {
     PathBuf::from(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"))
 }
 
+/// Where Debian installs Java libraries.
+pub const SYSTEM_JARS: &str = "/usr/share/java";
+const SYSTEM_COMPILE_JARS: &[&str] = &[
+    "servlet-api.jar",
+    "guava.jar",
+    "slf4j-api.jar",
+    "log4j-1.2.jar",
+];
+
 fn flume_lib() -> Option<PathBuf> {
     std::env::var_os("FLUME_RS_TEST_FLUME_LIB").map(PathBuf::from)
 }
@@ -34,7 +43,7 @@ pub fn plugins_dir() -> &'static Path {
         let lib = root.join("plugins.d/fixtures/lib");
         std::fs::create_dir_all(&classes).unwrap();
         std::fs::create_dir_all(&lib).unwrap();
-        let compile_cp = match flume_lib() {
+        let mut compile_cp = match flume_lib() {
             Some(l) => format!("{}/*", l.display()),
             None => {
                 let api = api_jar();
@@ -48,6 +57,18 @@ pub fn plugins_dir() -> &'static Path {
                 api.display().to_string()
             }
         };
+        // Third-party APIs some fixtures compile against (the servlet API for the HTTP
+        // handler, Guava, slf4j, log4j 1.x): Debian's jars (.ci/apt-packages).
+        for jar in SYSTEM_COMPILE_JARS {
+            let path = Path::new(SYSTEM_JARS).join(jar);
+            assert!(
+                path.is_file(),
+                "{} missing (see .ci/apt-packages)",
+                path.display()
+            );
+            compile_cp.push(':');
+            compile_cp.push_str(&path.display().to_string());
+        }
         let mut sources = Vec::new();
         collect_java(&repo().join("tests/java/host-plugins"), &mut sources);
         let out = Command::new("javac")
@@ -704,6 +725,65 @@ fn java_serializer_for_hdfs_data_stream() {
     assert_eq!(
         closed().unwrap_or_default(),
         "# csv\nv|alpha\nv|beta\n# end\n",
+        "{}",
+        agent.log()
+    );
+}
+
+/// A reload restarts a Java source only when its own properties change: a reload that changes
+/// another source leaves it running (its events are not sent again), one that changes its
+/// `prefix` restarts it with the new value.
+#[test]
+fn reload_keeps_an_unchanged_java_source_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    let config = |prefix: &str, other: &str| {
+        format!(
+            "a1.sources = r1 r2\na1.channels = c1 c2\na1.sinks = k1 k2\n\
+             a1.sources.r1.type = com.example.hosted.TickSource\na1.sources.r1.channels = c1\n\
+             a1.sources.r1.count = 5\na1.sources.r1.prefix = {prefix}\n\
+             a1.sources.r2.type = seq\na1.sources.r2.totalEvents = 1\na1.sources.r2.channels = c2\n\
+             a1.sources.r2.interceptors = i1\na1.sources.r2.interceptors.i1.type = static\n\
+             a1.sources.r2.interceptors.i1.value = {other}\n\
+             a1.channels.c1.type = memory\na1.channels.c2.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n\
+             a1.sinks.k2.type = null\na1.sinks.k2.channel = c2\n",
+            roll.display()
+        )
+    };
+    write(&conf, &config("tick", "v1"));
+    let mut agent = start_agent("a1", &conf, &[]);
+    eventually(Duration::from_secs(30), "five ticks", || {
+        files_text(&roll).lines().count() >= 5
+    });
+    let hup = |n: usize| {
+        let _ = Command::new("kill")
+            .arg("-HUP")
+            .arg(agent.child.id().to_string())
+            .status();
+        eventually(Duration::from_secs(30), "reload applied", || {
+            agent.log().matches("Reload applied").count() >= n
+        });
+    };
+    write(&conf, &config("tick", "v2"));
+    hup(1);
+    let log = agent.log();
+    assert!(log.contains("Stopping Source r2"), "{log}");
+    assert!(!log.contains("Stopping Source r1"), "{log}");
+    write(&conf, &config("tock", "v2"));
+    hup(2);
+    eventually(Duration::from_secs(30), "five tocks", || {
+        files_text(&roll).lines().count() >= 10
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let ticks: String = (0..5).map(|i| format!("tick-{i}\n")).collect();
+    let tocks: String = (0..5).map(|i| format!("tock-{i}\n")).collect();
+    assert_eq!(
+        files_text(&roll),
+        format!("{ticks}{tocks}"),
         "{}",
         agent.log()
     );

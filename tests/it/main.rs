@@ -23,6 +23,8 @@ mod java_file_channel;
 #[cfg(feature = "jvm")]
 mod jvm;
 mod jvm_api;
+#[cfg(feature = "jvm")]
+mod jvm_extras;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod layout;

@@ -15,6 +15,7 @@ import org.apache.flume.ChannelException;
 import org.apache.flume.conf.Configurable;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.lifecycle.LifecycleAware;
+import org.apache.flume.source.http.HTTPBadRequestException;
 
 /**
  * The one entry point flume-rs calls: {@link #call} dispatches an operation on a hosted
@@ -44,6 +45,8 @@ public final class Host {
   static final int OP_NEW_SERIALIZER = 40;
   static final int OP_SERIALIZER_CALL = 41;
   static final int OP_METRICS = 50;
+  static final int OP_NEW_HANDLER = 60;
+  static final int OP_HANDLE = 61;
 
   // Upcalls into flume-rs.
   static final int UP_LOG = 1;
@@ -59,6 +62,7 @@ public final class Host {
   static final int ERR_EXCEPTION = 4;
   static final int ERR_DELIVERY = 5;
   static final int ERR_CHANNEL = 6;
+  static final int ERR_BAD_REQUEST = 7;
 
   // Component kinds, for class checks.
   static final int KIND_INTERCEPTOR = 1;
@@ -178,6 +182,14 @@ public final class Host {
         out.i64(put(new HostedSerializer(c, new Context(in.map()))));
         return;
       }
+      case OP_NEW_HANDLER: {
+        Class<?> c = load(in.str(), KIND_HANDLER);
+        out.i64(put(new HostedHandler(c, new Context(in.map()))));
+        return;
+      }
+      case OP_HANDLE:
+        ((HostedHandler) get(handle)).call(in, out);
+        return;
       case OP_SERIALIZER_CALL:
         ((HostedSerializer) get(handle)).call(in.i32(), in, out);
         return;
@@ -285,6 +297,8 @@ public final class Host {
     if (t instanceof Failure) {
       kind = ((Failure) t).kind;
       t = t.getCause();
+    } else if (t instanceof HTTPBadRequestException) {
+      kind = ERR_BAD_REQUEST;
     } else if (t instanceof EventDeliveryException) {
       kind = ERR_DELIVERY;
     } else if (t instanceof ChannelException) {

@@ -20,6 +20,7 @@ final class LogForwarder extends Handler {
       root.removeHandler(h);
     }
     root.addHandler(new LogForwarder());
+    Log4jForwarder.install();
   }
 
   @Override
@@ -28,23 +29,20 @@ final class LogForwarder extends Handler {
       return;
     }
     int value = record.getLevel().intValue();
-    int level = value >= Level.SEVERE.intValue() ? 1
-        : value >= Level.WARNING.intValue() ? 2
-        : value >= Level.INFO.intValue() ? 3
-        : value >= Level.FINE.intValue() ? 4 : 5;
+    int level = value >= Level.SEVERE.intValue() ? Logs.ERROR
+        : value >= Level.WARNING.intValue() ? Logs.WARN
+        : value >= Level.INFO.intValue() ? Logs.INFO
+        : value >= Level.FINE.intValue() ? Logs.DEBUG : Logs.TRACE;
+    if (!Logs.enabled(level)) {
+      return;
+    }
     String message = formatter.formatMessage(record);
     if (record.getThrown() != null) {
       StringWriter w = new StringWriter();
       record.getThrown().printStackTrace(new PrintWriter(w));
       message = message + "\n" + w;
     }
-    Wire.Out out = new Wire.Out(64 + message.length());
-    out.i32(level).str(record.getLoggerName()).str(message);
-    try {
-      Host.upcall(Host.UP_LOG, 0, out.done());
-    } catch (Throwable t) {
-      // the agent is going away: nowhere left to log
-    }
+    Logs.send(level, record.getLoggerName(), message);
   }
 
   @Override

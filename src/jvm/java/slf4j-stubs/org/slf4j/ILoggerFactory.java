@@ -1,0 +1,6 @@
+package org.slf4j;
+
+/** Compile-only stand-in (see ../../README.md). */
+public interface ILoggerFactory {
+  Logger getLogger(String name);
+}
