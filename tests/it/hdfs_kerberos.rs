@@ -434,3 +434,66 @@ fn the_hdfs_client_authenticates_with_the_login_and_names_the_proxy_user() {
     );
     a.stop();
 }
+
+/// `hadoop.security.authentication = kerberos` in core-site.xml and no principal: the client
+/// uses the environment's ticket cache (`KRB5CCNAME`), as Hadoop uses the ambient login.
+#[test]
+fn without_a_principal_the_ambient_ticket_cache_is_used() {
+    let kdc = Kdc::start(Duration::from_secs(300));
+    let principal = format!("ambient@{REALM}");
+    let keytab = kdc.dir.path().join("ambient.keytab");
+    kdc.add_principal(&principal);
+    kdc.export_keytab(&principal, &keytab);
+    kdc.add_principal(&format!("nn/localhost@{REALM}"));
+    let work = tempfile::tempdir().unwrap();
+    let ccache = format!("FILE:{}", work.path().join("ambient.cc").display());
+    let out = Command::new("kinit")
+        .arg("-kt")
+        .arg(&keytab)
+        .arg(&principal)
+        .env("KRB5CCNAME", &ccache)
+        .envs(kdc.env())
+        .output()
+        .expect("kinit (krb5-user)");
+    assert!(out.status.success(), "{out:?}");
+
+    let conf_dir = work.path().join("conf");
+    write(
+        &conf_dir.join("core-site.xml"),
+        "<configuration><property><name>hadoop.security.authentication</name>\
+         <value>kerberos</value></property></configuration>",
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let nn = fake_namenode(
+        listener,
+        Some(negotiate_offer("localhost")),
+        Duration::from_secs(4),
+    );
+    let conf_path = conf(
+        work.path(),
+        &[("k1", &format!("hdfs.path = hdfs://127.0.0.1:{port}/flume"))],
+    );
+    let mut cmd = Command::new(flume_ng());
+    cmd.args(["agent", "-n", "a1", "-f"])
+        .arg(&conf_path)
+        .arg("--conf")
+        .arg(&conf_dir)
+        .args(["--no-reload-conf", "-Dflume.root.logger=INFO,console"])
+        .env("KRB5CCNAME", &ccache)
+        .envs(kdc.env());
+    let mut a = Agent::spawn(cmd);
+    let (header, sent) = nn.join().unwrap();
+    assert_eq!(header[6], 0xDF, "auth protocol byte: SASL (-33) expected");
+    assert!(sent.windows(6).any(|w| w == b"GSSAPI"), "{sent:?}");
+    let log = a.log();
+    assert!(
+        log.contains("no hdfs.kerberosPrincipal: HDFS is reached with the tickets of the environment's credential cache"),
+        "{log}"
+    );
+    assert!(!log.contains("into credential cache"), "{log}");
+    let (code, klist) = kdc.klist(&ccache);
+    assert_eq!(code, 0, "{klist}");
+    assert!(klist.contains(&format!("nn/localhost@{REALM}")), "{klist}");
+    a.stop();
+}

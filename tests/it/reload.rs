@@ -270,6 +270,13 @@ fn reload_restarts_only_what_changed_and_unchanged_sources_never_stop() {
     let http_tally = http_sender.join().unwrap();
     let netcat_tally = netcat_sender.join().unwrap();
     let log = agent.log();
+    eprintln!(
+        "across 3 reloads: http {} acknowledged, {} failed; netcat {} acknowledged, {} failed",
+        http_tally.acked.len(),
+        http_tally.failures.len(),
+        netcat_tally.acked.len(),
+        netcat_tally.failures.len()
+    );
     assert!(
         http_tally.failures.is_empty(),
         "http client: {:?}\n{log}",
