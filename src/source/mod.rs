@@ -152,12 +152,12 @@ pub fn native(name: &str) -> Option<Native> {
         "avro" => native_type(None, |name, ctx, env| {
             Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
         }),
-        "spooldir" => native_type(None, |name, ctx, _| {
+        "spooldir" => native_type(Some(&spooldir::PROPS), |name, ctx, _| {
             Ok(Box::new(spooldir::SpoolDirectorySource::from_context(
                 name, ctx,
             )?))
         }),
-        "taildir" => native_type(None, |name, ctx, env| {
+        "taildir" => native_type(Some(&taildir::config::PROPS), |name, ctx, env| {
             Ok(Box::new(taildir::TaildirSource::from_context(
                 name, ctx, env,
             )?))
