@@ -329,7 +329,8 @@ pub struct PropTable {
     pub props: &'static [Prop],
     pub prefixes: &'static [Prefix],
     /// Other tables whose keys this component also reads (shared groups of keys, e.g. the TLS
-    /// keys of the Avro source and sink).
+    /// keys of the Avro source and sink). A key the table declares itself replaces an
+    /// included key of the same name (e.g. a component on which an included key has no effect).
     pub includes: &'static [&'static PropTable],
 }
 
@@ -358,7 +359,11 @@ impl PropTable {
     pub fn all(&self) -> Vec<&'static Prop> {
         let mut out: Vec<&'static Prop> = self.props.iter().collect();
         for t in self.includes {
-            out.extend(t.all());
+            for p in t.all() {
+                if !out.iter().any(|o| o.name == p.name) {
+                    out.push(p);
+                }
+            }
         }
         out
     }

@@ -6,10 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::rpc::{
-    CLIENT_TLS_PROPS, RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient,
-    TRUST_ALL_CERTS,
-};
+use super::rpc::{RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient};
 use crate::avro_rpc::client::{
     BATCH_SIZE, COMPRESSION_LEVEL, COMPRESSION_TYPE, CONNECT_TIMEOUT, HOSTNAME, MAX_IO_WORKERS,
     PORT, REQUEST_TIMEOUT, RpcClient, RpcClientConfig,
@@ -30,9 +27,8 @@ pub const PROPS: PropTable = PropTable::new(&[
     COMPRESSION_TYPE,
     COMPRESSION_LEVEL,
     MAX_IO_WORKERS,
-    TRUST_ALL_CERTS,
 ])
-.including(&[&CLIENT_TLS_PROPS]);
+.including(&[&crate::tls::CLIENT_PROPS]);
 
 pub type AvroSink = RpcSink<AvroConnector>;
 

@@ -22,60 +22,13 @@ use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
-use crate::registry::{Prop, PropTable, Type};
+use crate::registry::Prop;
 
 pub const RESET_CONNECTION_INTERVAL: Prop = Prop::long(
     "reset-connection-interval",
     0,
     "seconds after which the connection is closed and opened again (≤ 0 = never)",
 );
-
-// The client TLS keys of the RPC sinks (`tls.rs` reads them).
-pub const SSL: Prop = Prop::bool("ssl", false, "connect with TLS");
-pub const TRUST_ALL_CERTS: Prop =
-    Prop::bool("trust-all-certs", false, "accept any server certificate");
-pub const TRUSTSTORE: Prop = Prop::text("truststore", "truststore checking the server certificate")
-    .typed(Type::Path)
-    .default_computed("`-Djavax.net.ssl.trustStore`, else the system's CAs");
-pub const TRUSTSTORE_PASSWORD: Prop =
-    Prop::text("truststore-password", "password of the truststore")
-        .default_computed("`-Djavax.net.ssl.trustStorePassword`");
-pub const TRUSTSTORE_TYPE: Prop = Prop::string(
-    "truststore-type",
-    "JKS",
-    "type of the truststore (JKS, PKCS12)",
-)
-.no_effect("the store's format is recognised from its content");
-pub const INCLUDE_PROTOCOLS: Prop = Prop::text(
-    "include-protocols",
-    "TLS versions allowed (Java names: TLSv1.2 TLSv1.3)",
-)
-.typed(Type::List);
-pub const EXCLUDE_PROTOCOLS: Prop =
-    Prop::string("exclude-protocols", "SSLv3", "TLS versions refused").typed(Type::List);
-pub const INCLUDE_CIPHER_SUITES: Prop = Prop::text(
-    "include-cipher-suites",
-    "cipher suites allowed (Java names)",
-)
-.typed(Type::List)
-.no_effect("cipher suite lists are not applied; OpenSSL's default suites are used");
-pub const EXCLUDE_CIPHER_SUITES: Prop = Prop::text(
-    "exclude-cipher-suites",
-    "cipher suites refused (Java names)",
-)
-.typed(Type::List)
-.no_effect("cipher suite lists are not applied; OpenSSL's default suites are used");
-/// The client TLS keys every RPC sink reads the same way.
-pub const CLIENT_TLS_PROPS: PropTable = PropTable::new(&[
-    SSL,
-    TRUSTSTORE,
-    TRUSTSTORE_PASSWORD,
-    TRUSTSTORE_TYPE,
-    INCLUDE_PROTOCOLS,
-    EXCLUDE_PROTOCOLS,
-    INCLUDE_CIPHER_SUITES,
-    EXCLUDE_CIPHER_SUITES,
-]);
 
 /// A connected (or ready-to-connect) RPC client, as `org.apache.flume.api.RpcClient`.
 #[async_trait]

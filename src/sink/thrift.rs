@@ -11,10 +11,7 @@
 
 use async_trait::async_trait;
 
-use super::rpc::{
-    CLIENT_TLS_PROPS, RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient,
-    TRUST_ALL_CERTS,
-};
+use super::rpc::{RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient};
 use crate::avro_rpc::client::{BATCH_SIZE, CONNECT_TIMEOUT, HOSTNAME, PORT, REQUEST_TIMEOUT};
 use crate::channel::ChannelRef;
 use crate::component::BuildEnv;
@@ -41,12 +38,16 @@ pub const PROPS: PropTable = PropTable::new(&[
     SERVER_PRINCIPAL,
     TRUST_ALL_CERTS_THRIFT,
 ])
-.including(&[&CLIENT_TLS_PROPS]);
+.including(&[&crate::tls::CLIENT_PROPS]);
 
-/// Flume's `ThriftRpcClient` reads `trust-all-certs` and checks the certificate anyway.
-const TRUST_ALL_CERTS_THRIFT: Prop = TRUST_ALL_CERTS.no_effect(
-    "Flume's thrift client checks the server certificate regardless (reported when set)",
-);
+/// Flume's `ThriftRpcClient` reads `trust-all-certs` and checks the certificate anyway (this
+/// replaces the key of the TLS client table).
+const TRUST_ALL_CERTS_THRIFT: Prop = Prop::bool(
+    "trust-all-certs",
+    false,
+    "do not check the server's certificate",
+)
+.no_effect("Flume's thrift client checks the server certificate regardless (reported when set)");
 
 pub type ThriftSink = RpcSink<ThriftConnector>;
 
