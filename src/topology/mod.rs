@@ -158,6 +158,8 @@ pub fn build(
     }
     check_types(cfg)?;
     #[cfg(feature = "jvm")]
+    crate::source::http::install_hosted_handlers(crate::jvm::handler::JavaHandler::create);
+    #[cfg(feature = "jvm")]
     sink::serializer::install_java_serializers(|class, context| {
         Ok(Box::new(crate::jvm::serializer::JavaSerializer::create(
             class, context,
@@ -245,8 +247,9 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::HttpHandler => source::http::handler_props(name),
         Kind::Selector => selector::props(name),
         Kind::Interceptor => crate::interceptor::props(name),
+        Kind::Deserializer => source::spooldir::deserializer::props(name),
         // No tables yet.
-        Kind::Deserializer | Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
+        Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
     }
 }
 
