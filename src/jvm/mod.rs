@@ -71,8 +71,9 @@ pub fn hosts(kind: crate::registry::Kind) -> bool {
 }
 
 /// The Java class to host for a configured type of `kind`: a class name no built-in type
-/// has, or (when Flume's own jars are on the classpath) one of Flume's types that flume-rs
-/// does not run natively. Native types always win.
+/// has, or one of Flume's types that flume-rs does not run natively (`elasticsearch`,
+/// `hbase`, …) when Flume's own jars or that type's class are on the classpath. Native types
+/// always win.
 #[cfg(feature = "jvm")]
 pub fn hosted_class(kind: crate::registry::Kind, type_name: &str) -> Option<String> {
     use crate::registry::{self, Resolution};
@@ -82,10 +83,19 @@ pub fn hosted_class(kind: crate::registry::Kind, type_name: &str) -> Option<Stri
     match registry::resolve(kind, type_name) {
         Resolution::Native(_) => None,
         Resolution::Unknown(name) => is_class_name(name).then(|| name.to_string()),
-        Resolution::NotNative(row) => planned_classpath()
-            .has_flume_jars()
-            .then(|| row.class().to_string()),
+        Resolution::NotNative(row) => {
+            let classpath = planned_classpath();
+            (classpath.has_flume_jars() || on_classpath(&classpath, row.class()))
+                .then(|| row.class().to_string())
+        }
     }
+}
+
+/// True when `class` is a file of the site's classpath (found without starting a JVM).
+#[cfg(feature = "jvm")]
+pub fn on_classpath(classpath: &settings::Classpath, class: &str) -> bool {
+    let file = format!("{}.class", class.replace('.', "/"));
+    jarscan::find(&classpath.entries, &[file.as_str()])[0]
 }
 
 pub use crate::plugin::is_class_name;

@@ -90,10 +90,13 @@ impl JavaSource {
         })();
         let (handle, pollable, increment, max_backoff) =
             parsed.map_err(|e| BuildError::Config(ctx.error("type", e.to_string())))?;
-        tracing::info!(
-            "Source {name}: Java class {class} loaded ({})",
-            if pollable { "pollable" } else { "event-driven" }
-        );
+        if pollable {
+            tracing::info!(
+                "Source {name}: Java class {class} loaded (pollable); back-off {increment} ms steps up to {max_backoff} ms"
+            );
+        } else {
+            tracing::info!("Source {name}: Java class {class} loaded (event-driven)");
+        }
         Ok(JavaSource {
             name: name.to_string(),
             class: class.to_string(),

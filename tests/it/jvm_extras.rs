@@ -423,3 +423,199 @@ fn plugin_slf4j_through_log4j_reaches_the_log() {
     assert!(!log.contains("slf4j debug line"), "{log}");
     assert!(!log.contains("log4j:WARN"), "{log}");
 }
+
+/// `plugins.d/named/lib/named.jar`: the classes of tests/java/flume-named, compiled against
+/// the bundled plugin API (classes under Flume's own names for its Java-only components).
+fn flume_named_plugins(tmp: &Path) -> PathBuf {
+    let classes = tmp.join("named-classes");
+    let lib = tmp.join("plugins.d/named/lib");
+    std::fs::create_dir_all(&classes).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    let api = PathBuf::from(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"));
+    let src = repo()
+        .join("tests/java/flume-named/org/apache/flume/sink/elasticsearch/ElasticSearchSink.java");
+    let out = std::process::Command::new("javac")
+        .args([
+            "--release",
+            "8",
+            "-Xlint:-options",
+            "-encoding",
+            "UTF-8",
+            "-cp",
+        ])
+        .arg(&api)
+        .arg("-d")
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("run javac");
+    assert!(
+        out.status.success(),
+        "javac failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = std::process::Command::new("jar")
+        .arg("cf")
+        .arg(lib.join("named.jar"))
+        .arg("-C")
+        .arg(&classes)
+        .arg(".")
+        .status()
+        .expect("run jar");
+    assert!(status.success());
+    tmp.join("plugins.d")
+}
+
+fn alias_conf(tmp: &Path, sink_type: &str, channel_type: &str) -> PathBuf {
+    let conf = tmp.join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = seq\na1.sources.r1.totalEvents = 5\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = {channel_type}\n\
+             a1.sinks.k1.type = {sink_type}\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.indexName = logs\na1.sinks.k1.file = {}\n",
+            tmp.join("out.txt").display()
+        ),
+    );
+    conf
+}
+
+fn agent_with_plugins(conf: &Path, plugins: &Path) -> Agent {
+    let mut cmd = std::process::Command::new(flume_ng());
+    cmd.args(["agent", "-n", "a1", "-f"])
+        .arg(conf)
+        .args(["--no-reload-conf", "-Dflume.root.logger=INFO,console"])
+        .arg("--plugins-path")
+        .arg(plugins);
+    Agent::spawn(cmd)
+}
+
+/// One of Flume's Java-only types named by its alias (`elasticsearch`), with a jar holding its
+/// class (`org.apache.flume.sink.elasticsearch.ElasticSearchSink`) in plugins.d but no Flume
+/// install: the class is hosted, configured with the sink's keys, and gets every event.
+#[test]
+fn flume_java_only_alias_hosted_when_its_class_is_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = flume_named_plugins(tmp.path());
+    let conf = alias_conf(tmp.path(), "elasticsearch", "memory");
+    let mut agent = agent_with_plugins(&conf, &plugins);
+    let out = tmp.path().join("out.txt");
+    eventually(Duration::from_secs(40), "5 events written", || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s.lines().count() >= 5)
+    });
+    assert_eq!(agent.stop(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "logs:0\nlogs:1\nlogs:2\nlogs:3\nlogs:4\n",
+        "{}",
+        agent.log()
+    );
+}
+
+/// The same alias without its class anywhere: the sink is removed with a message saying which
+/// class would be hosted and how to provide it; a Java-only channel type (`jdbc`) says Java
+/// channels are not hosted. No JVM is started for either.
+#[test]
+fn flume_java_only_types_without_their_class_are_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty-plugins.d");
+    std::fs::create_dir_all(&empty).unwrap();
+    let conf = alias_conf(tmp.path(), "elasticsearch", "memory");
+    let agent = agent_with_plugins(&conf, &empty);
+    agent.wait_for("Starting Source r1", Duration::from_secs(40));
+    let log = agent.log();
+    for needle in [
+        "a1.sinks.k1.type: sink type elasticsearch is not supported by this build of flume-rs",
+        "a jar holding org.apache.flume.sink.elasticsearch.ElasticSearchSink",
+        "Sink k1 has been removed",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in:\n{log}");
+    }
+    assert!(!log.contains("JVM started"), "{log}");
+    drop(agent);
+    let (code, stdout, stderr) = run(&[
+        "validate",
+        "-n",
+        "a1",
+        "-f",
+        alias_conf(tmp.path(), "null", "jdbc").to_str().unwrap(),
+    ]);
+    let text = format!("{stdout}{stderr}");
+    assert!(
+        text.contains("channel type jdbc is not supported by this build of flume-rs; Java channels are not hosted"),
+        "exit {code}: {text}"
+    );
+}
+
+/// A pollable source compiled against Flume 1.6 (whose PollableSource had no back-off
+/// getters) runs with Flume's default back-off (1000 ms steps up to 5000 ms) instead of
+/// failing with AbstractMethodError.
+#[test]
+fn pollable_source_built_for_flume_1_6_gets_default_backoff() {
+    let tmp = tempfile::tempdir().unwrap();
+    let classes = tmp.path().join("classes");
+    let lib = tmp.path().join("plugins.d/old/lib");
+    std::fs::create_dir_all(&classes).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    let api = PathBuf::from(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"));
+    let dir = repo().join("tests/java/flume-1.6");
+    let out = std::process::Command::new("javac")
+        .args([
+            "--release",
+            "8",
+            "-Xlint:-options",
+            "-encoding",
+            "UTF-8",
+            "-cp",
+        ])
+        .arg(&api)
+        .arg("-d")
+        .arg(&classes)
+        .arg(dir.join("api/org/apache/flume/PollableSource.java"))
+        .arg(dir.join("plugins/com/example/old/OldPollableSource.java"))
+        .output()
+        .expect("run javac");
+    assert!(
+        out.status.success(),
+        "javac failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Only the plugin goes in its jar: at run time it meets the current PollableSource.
+    let status = std::process::Command::new("jar")
+        .arg("cf")
+        .arg(lib.join("old.jar"))
+        .arg("-C")
+        .arg(&classes)
+        .arg("com")
+        .status()
+        .expect("run jar");
+    assert!(status.success());
+    let roll = tmp.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    let conf = tmp.path().join("a.conf");
+    write(
+        &conf,
+        &format!(
+            "a1.sources = r1\na1.channels = c1\na1.sinks = k1\n\
+             a1.sources.r1.type = com.example.old.OldPollableSource\na1.sources.r1.channels = c1\n\
+             a1.channels.c1.type = memory\n\
+             a1.sinks.k1.type = file_roll\na1.sinks.k1.channel = c1\n\
+             a1.sinks.k1.sink.directory = {}\na1.sinks.k1.sink.rollInterval = 0\n",
+            roll.display()
+        ),
+    );
+    let mut agent = agent_with_plugins(&conf, &tmp.path().join("plugins.d"));
+    eventually(Duration::from_secs(40), "three events", || {
+        files_text(&roll).lines().count() >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert_eq!(files_text(&roll), "old-0\nold-1\nold-2\n", "{log}");
+    assert!(
+        log.contains("com.example.old.OldPollableSource loaded (pollable); back-off 1000 ms steps up to 5000 ms"),
+        "{log}"
+    );
+    assert!(!log.contains("AbstractMethodError"), "{log}");
+}

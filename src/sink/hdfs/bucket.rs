@@ -316,7 +316,9 @@ impl BucketWriter {
         let Some(open) = self.open.as_mut() else {
             return Ok(());
         };
-        open.format.sync()?;
+        // Ending a batch compresses or encodes what the format holds (a compressed member, a
+        // SequenceFile block: up to megabytes): blocking work, off the async workers.
+        crate::component::blocking(|| open.format.sync())?;
         let data = open.format.take_output();
         write(shared, open, data).await?;
         shared.call(&open.paths.in_use, open.file.hflush()).await?;

@@ -33,8 +33,9 @@ final class HostedSource implements Host.Hosted {
     }
     try {
       return ((PollableSource) source).getBackOffSleepIncrement();
-    } catch (AbstractMethodError e) {
-      // A source built against Flume 1.6 has no per-source back-off: Flume's defaults.
+    } catch (AbstractMethodError | NoSuchMethodError e) {
+      // A source built against Flume 1.6 (before PollableSource had back-off getters) does
+      // not implement them: Flume's defaults, as Flume's PollableSourceRunner uses.
       return 1000;
     }
   }
@@ -45,7 +46,7 @@ final class HostedSource implements Host.Hosted {
     }
     try {
       return ((PollableSource) source).getMaxBackOffSleepInterval();
-    } catch (AbstractMethodError e) {
+    } catch (AbstractMethodError | NoSuchMethodError e) {
       return 5000;
     }
   }
