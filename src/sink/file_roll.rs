@@ -3,7 +3,7 @@
 //! leaves empty files as Flume does (reference §11.3).
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -79,6 +79,8 @@ struct OpenFile {
     path: PathBuf,
     out: BufWriter<File>,
     serializer: Box<dyn EventSerializer>,
+    /// Length of the file once the last committed batch was flushed.
+    committed: u64,
 }
 
 pub struct FileRollSink {
@@ -163,6 +165,7 @@ impl FileRollSink {
             path,
             out,
             serializer,
+            committed: 0,
         });
         Ok(())
     }
@@ -192,6 +195,26 @@ impl FileRollSink {
                     tracing::error!(sink = %self.name, file = %path.display(), %error, "Unable to close output stream");
                 }
             }
+        }
+    }
+
+    /// After a failed write: drop what the file holds beyond the last committed batch (its
+    /// buffered bytes and any part already written) and close it; the retried batch goes to a
+    /// new file, so no event is written twice and no line is torn.
+    fn discard_failed_batch(&mut self) {
+        let Some(f) = self.current.take() else {
+            return;
+        };
+        let (file, _unwritten) = f.out.into_parts();
+        if let Err(error) = file.set_len(f.committed) {
+            tracing::error!(sink = %self.name, file = %f.path.display(), %error, "Unable to cut a failed batch off the file");
+        }
+        self.counter
+            .connection_closed
+            .fetch_add(1, Ordering::Relaxed);
+        if f.committed == 0 {
+            // Nothing of it was committed: no empty file is left behind.
+            let _ = std::fs::remove_file(&f.path);
         }
     }
 
@@ -252,7 +275,12 @@ impl Sink for FileRollSink {
             })
             .await?;
             self.current = Some(f);
-            written?;
+            if let Err(error) = written {
+                // The batch goes back to the channel: none of it may stay in the file (a full
+                // disk would otherwise leave part of it there, and the retry write it again).
+                self.discard_failed_batch();
+                return Err(error);
+            }
             take.commit().await?;
         } else {
             take.commit().await?;
@@ -300,6 +328,7 @@ fn write_batch(f: &mut OpenFile, events: &[crate::event::Event]) -> Result<(), S
     }
     f.serializer.flush(&mut f.out)?;
     f.out.flush()?;
+    f.committed = f.out.get_mut().stream_position()?;
     Ok(())
 }
 

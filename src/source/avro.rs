@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::{MemoryBudget, Reservation};
 use super::deliver::{Call as Calls, Counting};
 use super::{Source, SourceContext, SourceError};
 use crate::avro_rpc::{
@@ -365,12 +366,16 @@ struct ConnectionTask<S> {
     frames: BytesMut,
     deflater: Option<Deflater>,
     wire: Vec<u8>,
+    /// The bytes read and not yet answered, held from the agent's memory budget.
+    held: Reservation,
+    budget: Arc<MemoryBudget>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
     fn new(stream: S, shared: Arc<Shared>) -> Self {
         let deflate = shared.deflate;
-        let max_frame = shared.max_frame;
+        let budget = crate::source::budget::global();
+        let max_frame = shared.max_frame.min(budget.max_request() as usize);
         ConnectionTask {
             stream,
             shared,
@@ -379,6 +384,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
             frames: BytesMut::with_capacity(64 * 1024),
             deflater: deflate.then(|| Deflater::new(SERVER_DEFLATE_LEVEL)),
             wire: Vec::new(),
+            held: budget.empty(),
+            budget,
         }
     }
 
@@ -397,6 +404,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
                         if n == 0 {
                             return Ok(());
                         }
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return Ok(()),
+                            r = self.hold_frames() => r?,
+                        }
                         self.answer_frames().await?;
                     }
                     Some(inflater) => {
@@ -411,6 +422,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
                         while !rest.is_empty() {
                             let used = inflater.inflate(rest, &mut self.frames, 1 << 20)?;
                             rest = &rest[used..];
+                            tokio::select! {
+                                _ = shutdown.cancelled() => return Ok(()),
+                                r = self.hold_frames() => r?,
+                            }
                             self.answer_frames().await?;
                             if used == 0 {
                                 break;
@@ -432,6 +447,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
         result
     }
 
+    /// Hold what was read and not yet answered from the budget; until it has room, nothing
+    /// more is read from this client (TCP holds it back).
+    async fn hold_frames(&mut self) -> Result<(), ServeError> {
+        let size = self.frames.len() as u64;
+        let limit = self.budget.bytes();
+        self.held
+            .grow_to(size, limit, &self.budget)
+            .await
+            .map_err(|refusal| ServeError::Io(std::io::Error::other(refusal.to_string())))
+    }
+
     async fn answer_frames(&mut self) -> Result<(), ServeError> {
         while let Some(frame) = self.decoder.decode(&mut self.frames)? {
             let reply = match self.shared.responder.respond(&mut self.conn, &frame) {
@@ -447,6 +473,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
                 }
             }
             self.stream.flush().await?;
+        }
+        if self.frames.is_empty() {
+            self.held.release();
         }
         Ok(())
     }

@@ -9,13 +9,14 @@ use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use super::budget::{MemoryBudget, Refusal, Reservation};
 use super::deliver::{Call, Counting, Failure};
 use super::{Source, SourceContext, SourceError};
 use crate::config::{ConfigError, Context};
@@ -24,8 +25,6 @@ use crate::metrics::{MetricSource, SourceCounter};
 use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const MAX_CONNECTIONS: usize = 1024;
-/// Largest request body read, whatever the handler (BlobHandler has its own lower limit).
-const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why a handler could not turn a request into events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,12 +98,21 @@ const NO_JETTY: &str = "flume-rs does not run Jetty; its HTTP server has no such
 pub const SSL: Prop =
     Prop::bool("ssl", false, "serve HTTPS (refused: not implemented)").legacy(&["enableSSL"]);
 
+/// flume-rs's own: the largest request body; unset, `-Dflume.sources.maxRequestBytes`.
+pub const MAX_REQUEST_BYTES: Prop = Prop::new(
+    "maxRequestBytes",
+    Type::Long,
+    registry::Default::Computed("-Dflume.sources.maxRequestBytes, 134217728 (128 MiB) unless set"),
+    "largest request body in bytes; a larger request is answered 413 before it is read (flume-rs only)",
+);
+
 /// `http` source keys.
 pub const PROPS: PropTable = PropTable::new(&[
     crate::net::PORT,
     BIND,
     HANDLER,
     SSL,
+    MAX_REQUEST_BYTES,
     Prop::text("keystore", "keystore file").no_effect(NO_TLS),
     Prop::text("keystore-password", "keystore password")
         .legacy(&["keystorePassword"])
@@ -362,6 +370,8 @@ pub struct HttpSource {
     bind: String,
     port: u16,
     handler: Handler,
+    /// Largest request body (`maxRequestBytes`); `None`: the budget's default.
+    max_request: Option<u64>,
     counter: Arc<SourceCounter>,
 }
 
@@ -374,11 +384,21 @@ impl HttpSource {
         if ctx.get_bool(&SSL) {
             return Err(ctx.error(ctx.key_of(&SSL), "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
         }
+        let max_request = match ctx.value(&MAX_REQUEST_BYTES) {
+            None => None,
+            Some(_) => match ctx.get_long(&MAX_REQUEST_BYTES)? {
+                n if n > 0 => Some(n as u64),
+                _ => {
+                    return Err(ctx.error("maxRequestBytes", "expected a positive number of bytes"));
+                }
+            },
+        };
         Ok(HttpSource {
             name: name.to_string(),
             bind,
             port,
             handler: Handler::from_context(name, ctx)?,
+            max_request,
             counter: SourceCounter::new(name),
         })
     }
@@ -392,10 +412,14 @@ impl Source for HttpSource {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;
         tracing::info!(source = %self.name, "HTTP source listening on {addr}");
+        let budget = super::budget::global();
+        let max_request = self.max_request.unwrap_or(budget.max_request());
         let shared = Arc::new(Shared {
             handler: self.handler.clone(),
             counter: Arc::clone(&self.counter),
             cx: cx.clone(),
+            budget,
+            max_request,
         });
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         crate::net::serve_tcp(
@@ -438,6 +462,55 @@ struct Shared {
     handler: Handler,
     counter: Arc<SourceCounter>,
     cx: SourceContext,
+    budget: Arc<MemoryBudget>,
+    max_request: u64,
+}
+
+/// Why a request body was not read to its end.
+enum BodyError {
+    Refused(Refusal),
+    Read(hyper::Error),
+}
+
+impl Shared {
+    /// Read the body, holding its bytes from the budget as they arrive (the declared
+    /// `Content-Length` up front, so that a request that cannot fit is refused unread).
+    async fn read_body(
+        &self,
+        declared: Option<u64>,
+        mut body: Incoming,
+        held: &mut Reservation,
+    ) -> Result<Bytes, BodyError> {
+        if let Some(size) = declared {
+            held.try_grow_to(size, self.max_request, &self.budget)
+                .map_err(BodyError::Refused)?;
+        }
+        let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(0).min(1 << 20) as usize);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(BodyError::Read)?;
+            if let Ok(data) = frame.into_data() {
+                let size = (buf.len() + data.len()) as u64;
+                held.try_grow_to(size, self.max_request, &self.budget)
+                    .map_err(BodyError::Refused)?;
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    }
+
+    fn refusal(&self, refusal: Refusal) -> Response<Full<Bytes>> {
+        tracing::warn!(source = %self.cx.name, "HTTP request refused: {refusal}");
+        let status = match refusal {
+            Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::Exhausted { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let mut r = error_page(status, &refusal.to_string());
+        // The body was not read: the connection cannot carry another request.
+        if let Ok(v) = "close".parse() {
+            r.headers_mut().insert(hyper::header::CONNECTION, v);
+        }
+        r
+    }
 }
 
 impl Shared {
@@ -473,12 +546,17 @@ impl Shared {
             remote,
             local,
         };
-        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
-            .collect()
-            .await
-        {
-            Ok(b) => b.to_bytes(),
-            Err(e) => {
+        let declared = req
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        // Held until the channel put ends: the body and the events made from it.
+        let mut held = self.budget.empty();
+        let body = match self.read_body(declared, req.into_body(), &mut held).await {
+            Ok(b) => b,
+            Err(BodyError::Refused(refusal)) => return self.refusal(refusal),
+            Err(BodyError::Read(e)) => {
                 return error_page(
                     StatusCode::BAD_REQUEST,
                     &format!("could not read the request body: {e}"),

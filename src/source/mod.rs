@@ -3,6 +3,7 @@
 
 pub mod avro;
 pub mod blocking;
+pub mod budget;
 pub mod channel_processor;
 pub mod deliver;
 pub mod exec;

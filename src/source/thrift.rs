@@ -178,9 +178,12 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let decoder = FrameDecoder::new(MAX_FRAME_BYTES);
+    let budget = crate::source::budget::global();
+    let decoder = FrameDecoder::new(MAX_FRAME_BYTES.min(budget.max_request() as usize));
     let mut frames = BytesMut::with_capacity(64 * 1024);
     let mut out = Vec::with_capacity(64);
+    // The bytes read and not yet answered, held from the agent's memory budget.
+    let mut held = budget.empty();
     let result = async {
         loop {
             while let Some(frame) = decoder.decode(&mut frames)? {
@@ -203,6 +206,9 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
                 stream.write_all(&out).await?;
                 stream.flush().await?;
             }
+            if frames.is_empty() {
+                held.release();
+            }
             frames.reserve(64 * 1024);
             let n = tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
@@ -210,6 +216,13 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
             };
             if n == 0 {
                 return Ok(());
+            }
+            // No more reading from this client until the budget has room for what it sent.
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                r = held.grow_to(frames.len() as u64, budget.bytes(), &budget) => {
+                    r.map_err(|refusal| std::io::Error::other(refusal.to_string()))?
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod dashboard;
 mod events;
+mod faults;
 mod file_channel;
 mod file_roll;
 mod golden_logger;

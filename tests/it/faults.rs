@@ -1,0 +1,838 @@
+//! Fault tests: outside services and downstream agents fail in the middle of a stream; each
+//! test counts the events sent, delivered, lost (must be 0) and duplicated (only from batches
+//! in flight) and prints a `FIGURES` line (the numbers in docs/reliability.md come from them).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::support::{Agent, eventually, free_port, wait_port, write};
+
+/// `GET /metrics` of an agent started with `-Dflume.monitoring.type=http`.
+fn metrics(port: u16) -> serde_json::Value {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return serde_json::Value::Null;
+    };
+    let _ = s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("{}");
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+fn metric(port: u16, component: &str, attr: &str) -> u64 {
+    metrics(port)[component][attr]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn start_with_metrics(name: &str, conf: &Path, port: u16, extra: &[&str]) -> Agent {
+    let mut args = vec![
+        "-Dflume.monitoring.type=http".to_string(),
+        format!("-Dflume.monitoring.port={port}"),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let agent = Agent::start(name, conf, &args);
+    eventually(Duration::from_secs(20), "metrics server up", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    agent
+}
+
+/// Lines of every file under `dir` (file_roll output), in no particular order.
+fn rolled_lines(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if let Ok(text) = std::fs::read_to_string(e.path()) {
+                out.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    out
+}
+
+/// What arrived of the events numbered `0..sent`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    sent: u64,
+    /// Distinct events that arrived.
+    delivered: u64,
+    lost: u64,
+    /// Extra copies.
+    duplicated: u64,
+    /// Lines that are not one of the events sent (torn or foreign).
+    foreign: u64,
+}
+
+impl Tally {
+    fn of<I: IntoIterator<Item = String>>(sent: u64, lines: I) -> Tally {
+        let mut seen = vec![0u32; sent as usize];
+        let mut foreign = 0;
+        for l in lines {
+            match l.trim().parse::<u64>() {
+                Ok(n) if n < sent => seen[n as usize] += 1,
+                _ => foreign += 1,
+            }
+        }
+        Tally {
+            sent,
+            delivered: seen.iter().filter(|c| **c > 0).count() as u64,
+            lost: seen.iter().filter(|c| **c == 0).count() as u64,
+            duplicated: seen.iter().map(|c| c.saturating_sub(1) as u64).sum(),
+            foreign,
+        }
+    }
+
+    fn print(&self, test: &str, recover: Duration) {
+        eprintln!(
+            "FIGURES {test}: sent {} delivered {} lost {} duplicated {} foreign {} recovered in {:.1} s",
+            self.sent,
+            self.delivered,
+            self.lost,
+            self.duplicated,
+            self.foreign,
+            recover.as_secs_f64()
+        );
+    }
+}
+
+/// POST `body` to the http source on `port`: the status, or `None` when the request failed.
+fn post(port: u16, body: &[u8]) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    // A refusal may come before the body is read: the status counts, not the write.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A JSON array of events whose bodies are the numbers `from..to`.
+fn json_batch(from: u64, to: u64) -> Vec<u8> {
+    let events: Vec<String> = (from..to)
+        .map(|n| format!("{{\"body\":\"{n}\"}}"))
+        .collect();
+    format!("[{}]", events.join(",")).into_bytes()
+}
+
+/// A stream of numbered events POSTed to an http source: `batch` events every `pause`, each
+/// batch retried until it is answered 200, until [`Feeder::stop`]. `sent()` counts the events
+/// of the batches answered 200.
+struct Feeder {
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Feeder {
+    fn start(port: u16, batch: u64, pause: Duration) -> Feeder {
+        use std::sync::atomic::Ordering;
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let (sent, stop) = (sent.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut next = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let body = json_batch(next, next + batch);
+                    if post(port, &body) == Some(200) {
+                        next += batch;
+                        sent.store(next, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(pause);
+                }
+            })
+        };
+        Feeder {
+            sent,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Stop sending; the number of events sent.
+    fn stop(&mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.sent()
+    }
+}
+
+impl Drop for Feeder {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The lines of an http source on `port` feeding channel `c1` of agent `a`.
+fn http_source(port: u16) -> String {
+    format!(
+        "a.sources.s1.type = http\na.sources.s1.bind = 127.0.0.1\na.sources.s1.port = {port}\na.sources.s1.channels = c1\n"
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Downstream collectors killed -9 and restarted behind sink groups.
+
+/// A collector agent `b`: an avro or thrift source on `port` → file channel (acknowledged
+/// events survive kill -9) → file_roll.
+fn durable_collector(dir: &Path, name: &str, rpc: &str, port: u16) -> PathBuf {
+    let conf = dir.join(format!("{name}.conf"));
+    let d = dir.join(name);
+    write(
+        &conf,
+        &format!(
+            "b.sources = r1\nb.channels = c1\nb.sinks = k1\n\
+             b.sources.r1.type = {rpc}\nb.sources.r1.bind = 127.0.0.1\nb.sources.r1.port = {port}\nb.sources.r1.channels = c1\n\
+             b.channels.c1.type = file\nb.channels.c1.checkpointDir = {cp}\nb.channels.c1.dataDirs = {data}\n\
+             b.channels.c1.capacity = 1000000\nb.channels.c1.transactionCapacity = 1000\n\
+             b.sinks.k1.type = file_roll\nb.sinks.k1.channel = c1\nb.sinks.k1.sink.directory = {out}\n\
+             b.sinks.k1.sink.rollInterval = 0\nb.sinks.k1.sink.batchSize = 100\n",
+            cp = d.join("cp").display(),
+            data = d.join("data").display(),
+            out = d.join("out").display(),
+        ),
+    );
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    conf
+}
+
+/// http (numbered events from the test) → memory → two `rpc` sinks in a `processor` group, to two durable collectors; the
+/// preferred collector is killed -9 in the middle of the stream and started again 2 s later.
+fn collector_killed_and_restarted(rpc: &str, processor: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2, ma) = (free_port(), free_port(), free_port());
+    let hp = free_port();
+    let batch: u64 = 100;
+    let b1_conf = durable_collector(dir.path(), "b1", rpc, p1);
+    let b2_conf = durable_collector(dir.path(), "b2", rpc, p2);
+    let mut b1 = Agent::start("b", &b1_conf, &[]);
+    let _b2 = Agent::start("b", &b2_conf, &[]);
+    wait_port(p1, Duration::from_secs(20));
+    wait_port(p2, Duration::from_secs(20));
+    let group = match processor {
+        "failover" => "a.sinkgroups.g1.processor.type = failover\n\
+             a.sinkgroups.g1.processor.priority.k1 = 10\na.sinkgroups.g1.processor.priority.k2 = 5\n\
+             a.sinkgroups.g1.processor.maxpenalty = 2000\n"
+            .to_string(),
+        _ => "a.sinkgroups.g1.processor.type = load_balance\n\
+             a.sinkgroups.g1.processor.selector = round_robin\na.sinkgroups.g1.processor.backoff = true\n\
+             a.sinkgroups.g1.processor.selector.maxTimeOut = 2000\n"
+            .to_string(),
+    };
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1 k2\na.sinkgroups = g1\n{source}\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = {rpc}\na.sinks.k1.hostname = 127.0.0.1\na.sinks.k1.port = {p1}\na.sinks.k1.batch-size = {batch}\na.sinks.k1.channel = c1\n\
+             a.sinks.k2.type = {rpc}\na.sinks.k2.hostname = 127.0.0.1\na.sinks.k2.port = {p2}\na.sinks.k2.batch-size = {batch}\na.sinks.k2.channel = c1\n\
+             a.sinkgroups.g1.sinks = k1 k2\n{group}",
+            source = http_source(hp),
+        ),
+    );
+    let out1 = dir.path().join("b1/out");
+    let out2 = dir.path().join("b2/out");
+    let _a = start_with_metrics("a", &a, ma, &[]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start(hp, 500, Duration::from_millis(50));
+    eventually(
+        Duration::from_secs(60),
+        "collector 1 receives events",
+        || rolled_lines(&out1).len() >= 5_000,
+    );
+    b1.kill9();
+    let killed = Instant::now();
+    let at_kill = rolled_lines(&out1).len();
+    std::thread::sleep(Duration::from_secs(2));
+    let _b1 = Agent::start("b", &b1_conf, &[]);
+    // The restarted collector takes traffic again (failover: once k1's penalty ends).
+    eventually(
+        Duration::from_secs(60),
+        "collector 1 receives events again",
+        || rolled_lines(&out1).len() > at_kill + 1_000,
+    );
+    let recovered = killed.elapsed();
+    let total = feeder.stop();
+    eventually(
+        Duration::from_secs(180),
+        "the group delivered everything",
+        || {
+            metric(ma, "SINK.k1", "EventDrainSuccessCount")
+                + metric(ma, "SINK.k2", "EventDrainSuccessCount")
+                >= total
+        },
+    );
+    let lines = || rolled_lines(&out1).into_iter().chain(rolled_lines(&out2));
+    eventually(Duration::from_secs(120), "every event written out", || {
+        Tally::of(total, lines()).lost == 0
+    });
+    let tally = Tally::of(total, lines());
+    tally.print(&format!("collector_{rpc}_{processor}"), recovered);
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.foreign, 0, "torn or foreign lines");
+    // In flight at the kill: one batch of the sink to the killed collector, one batch of the
+    // collector's file_roll sink.
+    assert!(
+        tally.duplicated <= 2 * batch,
+        "{} duplicates, more than the batches in flight",
+        tally.duplicated
+    );
+    assert!(
+        metric(ma, "SINK.k2", "EventDrainSuccessCount") > 0,
+        "the second sink never took over"
+    );
+}
+
+#[test]
+fn fault_avro_collector_killed_behind_failover() {
+    collector_killed_and_restarted("avro", "failover");
+}
+
+#[test]
+fn fault_avro_collector_killed_behind_load_balance() {
+    collector_killed_and_restarted("avro", "load_balance");
+}
+
+#[test]
+fn fault_thrift_collector_killed_behind_failover() {
+    collector_killed_and_restarted("thrift", "failover");
+}
+
+#[test]
+fn fault_thrift_collector_killed_behind_load_balance() {
+    collector_killed_and_restarted("thrift", "load_balance");
+}
+
+// ---------------------------------------------------------------------------------------
+// Overload: 500 clients into a full channel.
+
+fn varint(n: i64) -> Vec<u8> {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    let mut out = Vec::new();
+    loop {
+        if z & !0x7f != 0 {
+            out.push((z as u8 & 0x7f) | 0x80);
+            z >>= 7;
+        } else {
+            out.push(z as u8);
+            return out;
+        }
+    }
+}
+
+fn avro_string(b: &[u8]) -> Vec<u8> {
+    let mut out = varint(b.len() as i64);
+    out.extend_from_slice(b);
+    out
+}
+
+/// One Netty-framed Avro `appendBatch` call with the Java client's handshake (as
+/// compat-fixtures/golden/tools/inject.py builds it), events without headers.
+fn avro_append_batch(bodies: &[String]) -> Vec<u8> {
+    let hash = [
+        0x86, 0xaa, 0xda, 0xe2, 0xc4, 0x54, 0x74, 0xc0, 0xfe, 0x93, 0xff, 0xd0, 0xf2, 0x35, 0x0a,
+        0x65,
+    ];
+    let mut p = Vec::new();
+    p.extend_from_slice(&hash);
+    p.push(0);
+    p.extend_from_slice(&hash);
+    p.extend_from_slice(&[2, 0, 0]);
+    p.extend(avro_string(b"appendBatch"));
+    p.extend(varint(bodies.len() as i64));
+    for b in bodies {
+        p.push(0); // no headers
+        p.extend(avro_string(b.as_bytes()));
+    }
+    p.push(0);
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&1i32.to_be_bytes());
+    frame.extend_from_slice(&1i32.to_be_bytes());
+    frame.extend_from_slice(&(p.len() as i32).to_be_bytes());
+    frame.extend(p);
+    frame
+}
+
+/// Send one appendBatch on a new connection: `Some(true)` for OK, `Some(false)` for FAILED,
+/// `None` when no answer came.
+fn avro_send(port: u16, bodies: &[String]) -> Option<bool> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    s.write_all(&avro_append_batch(bodies)).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // serial, count, then (length, data) per buffer; the status is the payload's last byte.
+        if buf.len() >= 12 {
+            let count = u32::from_be_bytes(buf[4..8].try_into().unwrap()) as usize;
+            let mut at = 8;
+            let mut payload = Vec::new();
+            let mut complete = true;
+            for _ in 0..count {
+                if buf.len() < at + 4 {
+                    complete = false;
+                    break;
+                }
+                let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+                if buf.len() < at + 4 + len {
+                    complete = false;
+                    break;
+                }
+                payload.extend_from_slice(&buf[at + 4..at + 4 + len]);
+                at += 4 + len;
+            }
+            if complete {
+                // Status enum: OK = 0, FAILED = 1 (zig-zag 2).
+                return payload.last().map(|s| *s == 0);
+            }
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Peak resident set (VmHWM) of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A refused 400 MB POST: answered 413 before its body is read, whatever the budget holds.
+fn huge_post(port: u16) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let size: u64 = 400_000_000;
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    let chunk = vec![b' '; 1 << 20];
+    // Write until the server answers and closes (at most the whole body).
+    for _ in 0..(size >> 20) {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn fault_overload_500_clients_into_a_full_channel() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const PER_TYPE: u64 = 125;
+    const EVENTS: u64 = 20;
+    const PAD: usize = 256 << 10;
+    let dir = tempfile::tempdir().unwrap();
+    let (hp, np, yp, vp, cp, ma) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = h n y v\na.channels = c1\na.sinks = k1\n\
+             a.sources.h.type = http\na.sources.h.bind = 127.0.0.1\na.sources.h.port = {hp}\na.sources.h.channels = c1\n\
+             a.sources.n.type = netcat\na.sources.n.bind = 127.0.0.1\na.sources.n.port = {np}\na.sources.n.channels = c1\n\
+             a.sources.y.type = syslogtcp\na.sources.y.host = 127.0.0.1\na.sources.y.port = {yp}\na.sources.y.channels = c1\n\
+             a.sources.v.type = avro\na.sources.v.bind = 127.0.0.1\na.sources.v.port = {vp}\na.sources.v.channels = c1\n\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000\na.channels.c1.transactionCapacity = 100\na.channels.c1.keep-alive = 1\n\
+             a.sinks.k1.type = avro\na.sinks.k1.hostname = 127.0.0.1\na.sinks.k1.port = {cp}\na.sinks.k1.batch-size = 100\na.sinks.k1.channel = c1\n"
+        ),
+    );
+    let budget = 8u64 << 20;
+    let agent = start_with_metrics(
+        "a",
+        &a,
+        ma,
+        &[&format!("-Dflume.sources.memoryBudget={budget}")],
+    );
+    for p in [hp, np, yp, vp] {
+        wait_port(p, Duration::from_secs(20));
+    }
+    assert_eq!(huge_post(hp), Some(413), "a 400 MB POST");
+
+    // Five hundred clients; each sends its events until every one of them is accepted
+    // (syslog has no reply: it sends once, and the source drops what the channel refuses,
+    // as Flume's does).
+    let refused = Arc::new([0, 0, 0, 0].map(|_: i32| AtomicU64::new(0)));
+    let id = |t: u64, c: u64, i: u64| (t * PER_TYPE + c) * EVENTS + i;
+    let mut clients = Vec::new();
+    for c in 0..PER_TYPE {
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            // http: one batch, a large field the JSON handler reads and drops.
+            let events: Vec<String> = (0..EVENTS)
+                .map(|i| format!("{{\"body\":\"{}\"}}", id(0, c, i)))
+                .collect();
+            let body = format!(
+                "[{{\"pad\":\"{}\",{}]",
+                "p".repeat(PAD),
+                &events.join(",")[1..]
+            );
+            while post(hp, body.as_bytes()) != Some(200) {
+                r[0].fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }));
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", np)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut reader = std::io::BufReader::new(s.try_clone().unwrap());
+            for i in 0..EVENTS {
+                loop {
+                    s.write_all(format!("{}\n", id(1, c, i)).as_bytes())
+                        .unwrap();
+                    let mut reply = String::new();
+                    std::io::BufRead::read_line(&mut reader, &mut reply).unwrap();
+                    if reply == "OK\n" {
+                        break;
+                    }
+                    assert!(reply.starts_with("FAILED"), "netcat reply {reply:?}");
+                    r[1].fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }));
+        let r = Arc::clone(&refused);
+        clients.push(std::thread::spawn(move || {
+            let bodies: Vec<String> = (0..EVENTS).map(|i| id(2, c, i).to_string()).collect();
+            loop {
+                match avro_send(vp, &bodies) {
+                    Some(true) => break,
+                    Some(false) => {
+                        r[2].fetch_add(1, Ordering::Relaxed);
+                    }
+                    None => {
+                        r[3].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }));
+        clients.push(std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", yp)).unwrap();
+            for i in 0..EVENTS {
+                let _ = s.write_all(format!("<13>{}\n", id(3, c, i)).as_bytes());
+            }
+        }));
+    }
+    // Every kind of client meets the full channel.
+    eventually(Duration::from_secs(120), "refusals of each kind", || {
+        (0..3).all(|t| refused[t].load(Ordering::Relaxed) >= 10)
+    });
+    // Then the downstream collector comes up and the channel drains: every client gets through.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let b = dir.path().join("b.conf");
+    write(
+        &b,
+        &format!(
+            "b.sources = r1\nb.channels = c1\nb.sinks = k1\n\
+             b.sources.r1.type = avro\nb.sources.r1.bind = 127.0.0.1\nb.sources.r1.port = {cp}\nb.sources.r1.channels = c1\n\
+             b.channels.c1.type = memory\nb.channels.c1.capacity = 100000\nb.channels.c1.transactionCapacity = 1000\n\
+             b.sinks.k1.type = file_roll\nb.sinks.k1.channel = c1\nb.sinks.k1.sink.directory = {}\nb.sinks.k1.sink.rollInterval = 0\n",
+            out.display()
+        ),
+    );
+    let started = Instant::now();
+    let _b = Agent::start("b", &b, &[]);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    for c in clients {
+        while !c.is_finished() {
+            assert!(Instant::now() < deadline, "a client never got through");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        c.join().expect("client");
+    }
+    let recovered = started.elapsed();
+    let rss = peak_rss_kib(agent.child.id());
+    let acked = 3 * PER_TYPE * EVENTS;
+    eventually(
+        Duration::from_secs(60),
+        "acknowledged events written",
+        || Tally::of(acked, rolled_lines(&out)).lost == 0,
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let lines = rolled_lines(&out);
+    let syslog: Vec<String> = lines
+        .iter()
+        .filter_map(|l| {
+            // Syslog bodies keep the line as sent when it has no syslog header.
+            let n: u64 = l.trim().trim_start_matches("<13>").parse().ok()?;
+            (n >= acked).then(|| (n - acked).to_string())
+        })
+        .collect();
+    let tally = Tally::of(acked, lines.into_iter().filter(|l| !l.starts_with("<13>")));
+    let syslog = Tally::of(PER_TYPE * EVENTS, syslog);
+    tally.print("overload_http_netcat_avro", recovered);
+    syslog.print("overload_syslog_dropped_when_full", recovered);
+    eprintln!(
+        "FIGURES overload: refusals http {} netcat {} avro {} (avro unanswered {}); peak RSS {} MiB with a {} MiB budget",
+        refused[0].load(Ordering::Relaxed),
+        refused[1].load(Ordering::Relaxed),
+        refused[2].load(Ordering::Relaxed),
+        refused[3].load(Ordering::Relaxed),
+        rss / 1024,
+        budget >> 20
+    );
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.duplicated, 0);
+    assert_eq!(tally.foreign, 0);
+    assert_eq!(syslog.duplicated, 0);
+    // Without the budget, 125 requests in flight hold 125 × 256 KiB and the events parsed
+    // from them; with it, at most the budget.
+    assert!(
+        rss < 160 * 1024,
+        "peak RSS {} MiB with a {} MiB budget",
+        rss / 1024,
+        budget >> 20
+    );
+    assert!(agent.log().contains("HTTP request refused"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Local disk full.
+
+/// A full disk for one agent: a small tmpfs the test mounts (root with the right to mount),
+/// else the agent's file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored so writes fail with EFBIG)
+/// lowered to 0 and raised again on the running process.
+enum FullDisk {
+    Tmpfs { mount: PathBuf },
+    FileSizeLimit,
+}
+
+impl FullDisk {
+    fn prepare(dir: &Path) -> FullDisk {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if mounted {
+            FullDisk::Tmpfs {
+                mount: dir.to_path_buf(),
+            }
+        } else {
+            eprintln!(
+                "cannot mount a tmpfs here: the agent's file-size limit stands for a full disk"
+            );
+            FullDisk::FileSizeLimit
+        }
+    }
+
+    /// Start the agent so that its file-size limit can be changed (SIGXFSZ ignored).
+    fn start_agent(&self, conf: &Path, metrics_port: u16) -> Agent {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = std::process::Command::new(crate::support::flume_ng());
+        cmd.args(["agent", "-n", "a", "-f"])
+            .arg(conf)
+            .args([
+                "--no-reload-conf",
+                "-Dflume.root.logger=INFO,console",
+                "-Dflume.monitoring.type=http",
+            ])
+            .arg(format!("-Dflume.monitoring.port={metrics_port}"));
+        // SAFETY: signal() is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let agent = Agent::spawn(cmd);
+        eventually(Duration::from_secs(20), "metrics server up", || {
+            TcpStream::connect(("127.0.0.1", metrics_port)).is_ok()
+        });
+        agent
+    }
+
+    fn fill(&self, agent: &Agent) {
+        match self {
+            FullDisk::Tmpfs { mount } => {
+                let mut f = std::fs::File::create(mount.join("filler")).unwrap();
+                let block = vec![0u8; 64 * 1024];
+                while f.write_all(&block).is_ok() {}
+                let _ = f.flush();
+            }
+            FullDisk::FileSizeLimit => set_fsize(agent.child.id(), 0),
+        }
+    }
+
+    fn free(&self, agent: &Agent) {
+        match self {
+            FullDisk::Tmpfs { mount } => std::fs::remove_file(mount.join("filler")).unwrap(),
+            FullDisk::FileSizeLimit => set_fsize(agent.child.id(), libc::RLIM_INFINITY),
+        }
+    }
+}
+
+fn set_fsize(pid: u32, limit: libc::rlim_t) {
+    let new = libc::rlimit {
+        rlim_cur: limit,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain syscall on a process of the same user; `new` outlives the call.
+    let rc = unsafe {
+        libc::prlimit(
+            pid as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            &new,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        if let FullDisk::Tmpfs { mount } = self {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&*mount)
+                .status();
+        }
+    }
+}
+
+/// Lines of every file under `dir` and its subfolders.
+fn lines_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(lines_under(&p));
+            } else if p.file_name().is_some_and(|n| n != "filler")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                out.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    out
+}
+
+/// http (numbered events) → memory → `sink` writing under a disk that fills up for ~4 s;
+/// at most `max_duplicates` events may be written twice.
+fn disk_full(test: &str, sink: &str, max_duplicates: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let disk = FullDisk::prepare(&out);
+    let (hp, ma) = (free_port(), free_port());
+    let a = dir.path().join("a.conf");
+    let sink = sink.replace("{out}", &out.display().to_string());
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.channel = c1\n{sink}",
+            source = http_source(hp),
+        ),
+    );
+    let mut agent = disk.start_agent(&a, ma);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start(hp, 200, Duration::from_millis(50));
+    eventually(Duration::from_secs(30), "events written", || {
+        lines_under(&out).len() >= 2_000
+    });
+    disk.fill(&agent);
+    eventually(
+        Duration::from_secs(30),
+        "the sink meets the full disk",
+        || metric(ma, "CHANNEL.c1", "ChannelSize") >= 2_000,
+    );
+    let written = lines_under(&out).len();
+    let failed_at = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    let queued = metric(ma, "CHANNEL.c1", "ChannelSize");
+    assert!(queued >= 2_000, "events wait in the channel: {queued}");
+    disk.free(&agent);
+    let freed = Instant::now();
+    eventually(Duration::from_secs(60), "writing again", || {
+        lines_under(&out).len() > written + 1_000
+    });
+    let recovered = freed.elapsed();
+    let total = feeder.stop();
+    eventually(Duration::from_secs(60), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+    });
+    assert_eq!(agent.stop(), Some(0), "{}", agent.log());
+    let tally = Tally::of(total, lines_under(&out));
+    tally.print(test, recovered);
+    eprintln!(
+        "FIGURES {test}: {queued} events queued in the channel after the disk was full for {:.1} s",
+        (freed - failed_at).as_secs_f64()
+    );
+    assert_eq!(tally.lost, 0, "{}", agent.log());
+    assert_eq!(tally.foreign, 0, "torn lines");
+    assert!(
+        tally.duplicated <= max_duplicates,
+        "{} events written twice",
+        tally.duplicated
+    );
+}
+
+#[test]
+fn fault_disk_full_file_roll() {
+    disk_full(
+        "disk_full_file_roll",
+        "a.sinks.k1.type = file_roll\na.sinks.k1.sink.directory = {out}\na.sinks.k1.sink.rollInterval = 0\na.sinks.k1.sink.batchSize = 100\n",
+        // A failed batch is cut off the file before it is retried.
+        0,
+    );
+}
+
+#[test]
+fn fault_disk_full_hdfs_local() {
+    disk_full(
+        "disk_full_hdfs_local",
+        "a.sinks.k1.type = hdfs\na.sinks.k1.hdfs.path = file://{out}/events\na.sinks.k1.hdfs.fileType = DataStream\n\
+         a.sinks.k1.hdfs.rollInterval = 0\na.sinks.k1.hdfs.rollSize = 0\na.sinks.k1.hdfs.rollCount = 0\na.sinks.k1.hdfs.batchSize = 100\n",
+        // As in Flume's HDFS sink, what an output stream took of a failed batch stays (an HDFS
+        // file cannot be cut back) and the batch is written again: one batch at most.
+        100,
+    );
+}
