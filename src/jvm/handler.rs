@@ -13,7 +13,7 @@ use super::host::{Jvm, Worker};
 use super::wire::{self, In, Out};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::source::http::{HandlerError, RequestParts};
+use crate::source::http::{HandlerError, HostedHandler, RequestParts};
 
 /// JVM threads per hosted handler.
 const THREADS: usize = 4;
@@ -86,12 +86,20 @@ impl JavaHandler {
         })
     }
 
+    /// For `source::http::install_hosted_handlers`.
+    pub fn create(
+        class: &str,
+        source: &str,
+        ctx: &Context,
+    ) -> Result<Arc<dyn HostedHandler>, ConfigError> {
+        Ok(Arc::new(Self::build(class, source, ctx)?))
+    }
+}
+
+#[async_trait::async_trait]
+impl HostedHandler for JavaHandler {
     /// The handler's events for one request.
-    pub async fn events(
-        &self,
-        req: &RequestParts,
-        body: &[u8],
-    ) -> Result<Vec<Event>, HandlerError> {
+    async fn events(&self, req: &RequestParts, body: &[u8]) -> Result<Vec<Event>, HandlerError> {
         let mut payload = Out::with_capacity(256 + body.len());
         payload
             .str(&req.method)

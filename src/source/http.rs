@@ -43,9 +43,27 @@ pub enum Handler {
     Blob {
         max_blob_length: usize,
     },
-    /// A Java `HTTPSourceHandler` class, run in the embedded JVM.
-    #[cfg(feature = "jvm")]
-    Java(Arc<crate::jvm::handler::JavaHandler>),
+    /// A handler class of the plugin host (a Java `HTTPSourceHandler`).
+    Hosted(Arc<dyn HostedHandler>),
+}
+
+/// An HTTP source handler the plugin host runs (a Java `HTTPSourceHandler` class).
+#[async_trait]
+pub trait HostedHandler: std::fmt::Debug + Send + Sync {
+    async fn events(&self, req: &RequestParts, body: &[u8]) -> Result<Vec<Event>, HandlerError>;
+}
+
+/// Makes a hosted handler from its class, the source's name and the source's context
+/// (`handler.` keys); the error is Flume's "Error while configuring HTTPSource". The plugin
+/// host installs it ([`install_hosted_handlers`]) when an agent is built, so that the source
+/// does not depend on the host.
+pub type HostedHandlers = fn(&str, &str, &Context) -> Result<Arc<dyn HostedHandler>, ConfigError>;
+
+static HOSTED_HANDLERS: std::sync::OnceLock<HostedHandlers> = std::sync::OnceLock::new();
+
+/// Install the plugin host's handler factory (the first one installed stays).
+pub fn install_hosted_handlers(create: HostedHandlers) {
+    let _ = HOSTED_HANDLERS.set(create);
 }
 
 /// What a handler may read of a request besides its body.
@@ -159,11 +177,9 @@ impl Handler {
                 }
                 Ok(Handler::Blob { max_blob_length: max as usize })
             }
-            #[cfg(feature = "jvm")]
-            _ if crate::jvm::is_class_name(&name) => crate::jvm::handler::JavaHandler::build(
-                &name, source, ctx,
-            )
-            .map(|h| Handler::Java(Arc::new(h))),
+            _ if crate::plugin::is_class_name(&name) && HOSTED_HANDLERS.get().is_some() => {
+                HOSTED_HANDLERS.get().expect("checked")(&name, source, ctx).map(Handler::Hosted)
+            }
             _ => match crate::plugin::load(crate::plugin::ClassRole::HttpHandler, &name) {
                 Ok(hosted) => match hosted {},
                 // Flume: "Error while configuring HTTPSource", and the source is removed.
@@ -183,8 +199,7 @@ impl Handler {
         body: &[u8],
     ) -> Result<Vec<Event>, HandlerError> {
         match self {
-            #[cfg(feature = "jvm")]
-            Handler::Java(java) => java.events(req, body).await,
+            Handler::Hosted(hosted) => hosted.events(req, body).await,
             _ => self.events(content_type, req.query.as_deref(), body),
         }
     }
@@ -213,9 +228,8 @@ impl Handler {
                     Bytes::copy_from_slice(body),
                 )])
             }
-            #[cfg(feature = "jvm")]
-            Handler::Java(_) => Err(HandlerError::Internal(
-                "a Java handler is called through Handler::handle".into(),
+            Handler::Hosted(_) => Err(HandlerError::Internal(
+                "a hosted handler is called through Handler::handle".into(),
             )),
         }
     }

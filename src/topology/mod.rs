@@ -158,6 +158,8 @@ pub fn build(
     }
     check_types(cfg)?;
     #[cfg(feature = "jvm")]
+    crate::source::http::install_hosted_handlers(crate::jvm::handler::JavaHandler::create);
+    #[cfg(feature = "jvm")]
     sink::serializer::install_java_serializers(|class, context| {
         Ok(Box::new(crate::jvm::serializer::JavaSerializer::create(
             class, context,
