@@ -226,7 +226,7 @@ impl RpcClientConfig {
         let ssl = ctx.bool("ssl", false);
         let trust_all = ctx.bool("trust-all-certs", false);
         let truststore = Store::truststore_from_context(ctx, env);
-        let protocols = Protocols::from_context(ctx);
+        let protocols = Protocols::from_context(ctx, env);
         let tls = if ssl {
             let connector = tls::connector(trust_all, truststore.as_ref(), &protocols)
                 .map_err(|e| ctx.error("truststore", e.to_string()))?;

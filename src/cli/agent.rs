@@ -369,6 +369,7 @@ pub fn main(args: &[String]) -> i32 {
 async fn run(name: String, args: AgentArgs, sysprops: HashMap<String, String>) -> i32 {
     // The JVM default time zone: -Duser.timezone, else TZ, else /etc/localtime.
     crate::java::date::init_default_zone(sysprops.get("user.timezone").map(String::as_str));
+    crate::tls::init_global_properties(&sysprops);
     crate::source::budget::configure(&sysprops);
     let registry = Registry::new();
     let env = BuildEnv {

@@ -3,7 +3,8 @@
 //! Users' `kafka.producer.*` / `kafka.consumer.*` keys are Java client names (Flume hands them
 //! to `KafkaProducer`/`KafkaConsumer`). Most are librdkafka names too and pass through; the ones
 //! that differ are translated; Java-only tuning knobs with no effect here are ignored with a
-//! warning; anything that needs Java (a class name, a JKS store, a Kerberos JAAS login) fails at
+//! warning; JKS and PKCS12 stores are read here and handed over as PEM in memory; anything that
+//! needs Java (a class name, a Kerberos JAAS login) fails at
 //! configure time naming the key, what it would need, and the nearest supported alternative.
 //! Every resulting setting is checked by librdkafka's own configuration parser before the
 //! component is accepted, so a bad name or value is a configuration error, not a start failure.
@@ -264,6 +265,15 @@ pub fn translate(
     for (k, v) in ctx.pairs() {
         user.insert(k, v);
     }
+    // Flume's global SSL settings fill in the store keys a TLS client did not set.
+    let protocol = user
+        .get("security.protocol")
+        .map(|p| p.trim().to_ascii_uppercase());
+    if matches!(protocol.as_deref(), Some("SSL" | "SASL_SSL")) {
+        for (k, v) in crate::tls::kafka_global_properties() {
+            user.entry(k).or_insert(v);
+        }
+    }
     let mut out = ClientProps::default();
     let get = |k: &str| user.get(k).map(String::as_str);
 
@@ -332,48 +342,56 @@ pub fn translate(
         }
     }
 
-    // Trust store: PEM only (librdkafka reads CA certificates as PEM).
+    // Trust store: PEM as is; JKS and PKCS12 are read here and handed over as PEM in memory
+    // (`ssl.ca.pem`, never logged).
     if let Some(pem) = get("ssl.truststore.certificates") {
         out.set("ssl.ca.pem", pem);
     }
     if let Some(location) = get("ssl.truststore.location") {
-        let kind = get("ssl.truststore.type")
-            .unwrap_or("JKS")
-            .to_ascii_uppercase();
-        match kind.as_str() {
-            "PEM" => out.set("ssl.ca.location", location),
-            other => {
-                return Err(ctx.error(
-                    "ssl.truststore.location",
-                    format!("a {other} trust store needs Java's KeyStore; librdkafka reads CA certificates as PEM. Export them (`keytool -exportcert -rfc -keystore {location}` or `openssl pkcs12 -in {location} -nokeys -out ca.pem`) and set ssl.truststore.type = PEM with ssl.truststore.location = ca.pem"),
-                ));
-            }
+        let kind = get("ssl.truststore.type").unwrap_or("JKS");
+        if kind.eq_ignore_ascii_case("PEM") {
+            out.set("ssl.ca.location", location);
+        } else {
+            let store = crate::tls::Store {
+                path: location.into(),
+                password: get("ssl.truststore.password").map(str::to_string),
+                store_type: kind.to_string(),
+            };
+            let pem = crate::tls::trusted_certificates(&store)
+                .and_then(|certs| crate::tls::certs_pem(&certs))
+                .map_err(|e| ctx.error("ssl.truststore.location", e.to_string()))?;
+            out.set("ssl.ca.pem", pem);
         }
     }
 
-    // Key store: PKCS12 natively, PEM as certificate + key.
+    // Key store: PEM files as is; JKS and PKCS12 are read here (the key with
+    // `ssl.key.password`, else the store's password, as Java does) and handed over as PEM in
+    // memory (`ssl.key.pem`, `ssl.certificate.pem`, never logged).
     if let Some(location) = get("ssl.keystore.location") {
-        let kind = get("ssl.keystore.type")
-            .unwrap_or("JKS")
-            .to_ascii_uppercase();
-        match kind.as_str() {
-            "PKCS12" => {
-                out.set("ssl.keystore.location", location);
-                if let Some(p) = get("ssl.keystore.password") {
-                    out.set("ssl.keystore.password", p);
-                }
+        let kind = get("ssl.keystore.type").unwrap_or("JKS");
+        if kind.eq_ignore_ascii_case("PEM") {
+            // One file holding the private key and the certificate chain.
+            out.set("ssl.certificate.location", location);
+            out.set("ssl.key.location", location);
+            if let Some(p) = get("ssl.key.password") {
+                out.set("ssl.key.password", p);
             }
-            "PEM" => {
-                // One file holding the private key and the certificate chain.
-                out.set("ssl.certificate.location", location);
-                out.set("ssl.key.location", location);
-            }
-            other => {
-                return Err(ctx.error(
-                    "ssl.keystore.location",
-                    format!("a {other} key store needs Java's KeyStore; convert it to PKCS12 (`keytool -importkeystore -srckeystore {location} -destkeystore client.p12 -deststoretype PKCS12`) and set ssl.keystore.type = PKCS12"),
-                ));
-            }
+        } else {
+            let store = crate::tls::Store {
+                path: location.into(),
+                password: get("ssl.keystore.password").map(str::to_string),
+                store_type: kind.to_string(),
+            };
+            let identity = crate::tls::load_identity(&store, get("ssl.key.password"))
+                .map_err(|e| ctx.error("ssl.keystore.location", e.to_string()))?;
+            let key = identity
+                .key_pem()
+                .map_err(|e| ctx.error("ssl.keystore.location", e.to_string()))?;
+            let chain = identity
+                .chain_pem()
+                .map_err(|e| ctx.error("ssl.keystore.location", e.to_string()))?;
+            out.set("ssl.key.pem", key);
+            out.set("ssl.certificate.pem", chain);
         }
     }
     if let Some(key) = get("ssl.keystore.key") {
@@ -535,26 +553,55 @@ mod tests {
     }
 
     #[test]
-    fn stores_pem_and_pkcs12_translate_jks_fails_with_a_way_out() {
+    fn stores_pem_stay_files_jks_and_pkcs12_become_pem_in_memory() {
         let out = tr(&[
             ("ssl.truststore.location", "/etc/ca.pem"),
             ("ssl.truststore.type", "PEM"),
-            ("ssl.keystore.location", "/etc/client.p12"),
+            ("ssl.keystore.location", "/etc/client.pem"),
+            ("ssl.keystore.type", "PEM"),
+        ])
+        .unwrap();
+        assert_eq!(out.get("ssl.ca.location"), Some("/etc/ca.pem"));
+        assert_eq!(out.get("ssl.certificate.location"), Some("/etc/client.pem"));
+        let dir = tempfile::tempdir().unwrap();
+        let (p12, cert) = crate::tls::testing::self_signed("client", "pw");
+        let ks = dir.path().join("client.p12");
+        std::fs::write(&ks, p12).unwrap();
+        let ts = dir.path().join("trust.jks");
+        std::fs::write(&ts, crate::tls::testing::jks_truststore(&cert, "pw")).unwrap();
+        let out = tr(&[
+            ("ssl.truststore.location", ts.to_str().unwrap()),
+            ("ssl.truststore.password", "pw"),
+            ("ssl.keystore.location", ks.to_str().unwrap()),
             ("ssl.keystore.type", "PKCS12"),
             ("ssl.keystore.password", "pw"),
         ])
         .unwrap();
-        assert_eq!(out.get("ssl.ca.location"), Some("/etc/ca.pem"));
-        assert_eq!(out.get("ssl.keystore.location"), Some("/etc/client.p12"));
-        assert_eq!(out.get("ssl.keystore.password"), Some("pw"));
-        let err = tr(&[("ssl.truststore.location", "/etc/truststore.jks")]).unwrap_err();
-        assert!(err.message.contains("PEM"), "{err}");
+        let ca = openssl::x509::X509::from_pem(out.get("ssl.ca.pem").unwrap().as_bytes()).unwrap();
+        assert_eq!(ca.to_der().unwrap(), cert);
+        let key =
+            openssl::pkey::PKey::private_key_from_pem(out.get("ssl.key.pem").unwrap().as_bytes())
+                .unwrap();
+        let chain =
+            openssl::x509::X509::from_pem(out.get("ssl.certificate.pem").unwrap().as_bytes())
+                .unwrap();
+        assert!(chain.public_key().unwrap().public_eq(&key));
+        assert!(out.get("ssl.keystore.location").is_none());
+        assert!(!out.redacted().contains("PRIVATE KEY"));
         let err = tr(&[
-            ("ssl.keystore.location", "/etc/k.jks"),
-            ("ssl.keystore.type", "JKS"),
+            ("ssl.keystore.location", ks.to_str().unwrap()),
+            ("ssl.keystore.type", "PKCS12"),
+            ("ssl.keystore.password", "Wr0ngPa55"),
         ])
         .unwrap_err();
-        assert!(err.message.contains("PKCS12"), "{err}");
+        assert_eq!(err.key, "a1.sinks.k1.kafka.producer.ssl.keystore.location");
+        assert!(
+            err.message.contains("keystore-password is wrong") || err.message.contains("password"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("Wr0ngPa55"), "{err}");
+        let err = tr(&[("ssl.truststore.location", "/nonexistent/truststore.jks")]).unwrap_err();
+        assert!(err.message.contains("/nonexistent/truststore.jks"), "{err}");
     }
 
     #[test]

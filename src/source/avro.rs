@@ -31,7 +31,7 @@ use crate::avro_rpc::{
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::tls::{self, Protocols, Store};
+use crate::tls;
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// Deflate level of the server's zlib stream (Netty's `ZlibEncoder` default in Flume).
@@ -272,22 +272,7 @@ impl AvroSource {
         } else {
             None
         };
-        let protocols = Protocols::from_context(ctx);
-        let keystore = Store::keystore_from_context(ctx, env);
-        let tls = if ctx.bool("ssl", false) {
-            let Some(keystore) = keystore else {
-                return Err(ctx.error("keystore", "keystore must be specified when SSL is enabled"));
-            };
-            let acceptor = tls::acceptor(&keystore, &protocols).map_err(|e| {
-                ctx.error(
-                    "keystore",
-                    format!("Avro source configured with invalid keystore: {e}"),
-                )
-            })?;
-            Some(acceptor)
-        } else {
-            None
-        };
+        let tls = tls::server_from_context(ctx, env, "Avro source", tls::Keys::FLUME)?;
         let max_connections = match ctx.long("max-connections", DEFAULT_MAX_CONNECTIONS as i64)? {
             n if n >= 1 => n as usize,
             n => {

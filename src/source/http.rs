@@ -1,7 +1,10 @@
 //! `http` source (`HTTPSource`): every request to any path is turned into events by a handler
 //! (JSONHandler by default, BlobHandler) and put in one batch; 200 on success, 400 for a bad
 //! request, 503 when the channel is full, 500 otherwise; TRACE/OPTIONS are forbidden
-//! (reference §9.9).
+//! (reference §9.9). With `ssl = true` it serves HTTPS with a JKS or PKCS12 keystore and
+//! Flume's `SslContextAwareAbstractSource` keys (`keystore`, `keystore-password`,
+//! `keystore-type`, `include-/exclude-protocols`, `include-/exclude-cipher-suites`, and the
+//! deprecated `enableSSL`, `keystorePassword`, `excludeProtocols`; see [`crate::tls`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,12 +16,14 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use openssl::ssl::SslAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::budget::{MemoryBudget, Refusal, Reservation};
 use super::deliver::{Call, Counting, Failure};
 use super::{Source, SourceContext, SourceError};
+use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::metrics::{MetricSource, SourceCounter};
@@ -109,12 +114,8 @@ pub const HANDLER: Prop = Prop::new(
     "turns a request into events",
 );
 
-const NO_TLS: &str =
-    "TLS on the http source is not implemented in flume-rs; `ssl = true` is refused";
 const NO_JETTY: &str = "flume-rs does not run Jetty; its HTTP server has no such setting";
-
-pub const SSL: Prop =
-    Prop::bool("ssl", false, "serve HTTPS (refused: not implemented)").legacy(&["enableSSL"]);
+const NOT_FLUME_19: &str = "not read by Flume 1.9's http source either (its deprecated names are enableSSL, keystorePassword and excludeProtocols); use the dashed name";
 
 /// flume-rs's own: the largest request body; unset, `-Dflume.sources.maxRequestBytes`.
 pub const MAX_REQUEST_BYTES: Prop = Prop::new(
@@ -124,27 +125,19 @@ pub const MAX_REQUEST_BYTES: Prop = Prop::new(
     "largest request body in bytes; a larger request is answered 413 before it is read (flume-rs only)",
 );
 
-/// `http` source keys.
+/// `http` source keys: Flume's TLS keys with the http source's deprecated names
+/// ([`crate::tls::HTTP_SERVER_PROPS`]).
 pub const PROPS: PropTable = PropTable::new(&[
     crate::net::PORT,
     BIND,
     HANDLER,
-    SSL,
     MAX_REQUEST_BYTES,
-    Prop::text("keystore", "keystore file").no_effect(NO_TLS),
-    Prop::text("keystore-password", "keystore password")
-        .legacy(&["keystorePassword"])
-        .no_effect(NO_TLS),
-    Prop::string("keystore-type", "JKS", "keystore type")
-        .legacy(&["keystoreType"])
-        .no_effect(NO_TLS),
-    Prop::text("exclude-protocols", "TLS protocols not to use")
-        .legacy(&["excludeProtocols"])
-        .no_effect(NO_TLS),
-    Prop::text("include-protocols", "TLS protocols to use").no_effect(NO_TLS),
-    Prop::text("exclude-cipher-suites", "cipher suites not to use").no_effect(NO_TLS),
-    Prop::text("include-cipher-suites", "cipher suites to use").no_effect(NO_TLS),
+    Prop::string("keystoreType", "JKS", "use keystore-type").no_effect(NOT_FLUME_19),
+    Prop::text("includeProtocols", "use include-protocols").no_effect(NOT_FLUME_19),
+    Prop::text("excludeCipherSuites", "use exclude-cipher-suites").no_effect(NOT_FLUME_19),
+    Prop::text("includeCipherSuites", "use include-cipher-suites").no_effect(NOT_FLUME_19),
 ])
+.including(&[&crate::tls::HTTP_SERVER_PROPS])
 .with_prefixes(&[
     Prefix::typed(
         "handler.",
@@ -384,20 +377,26 @@ pub struct HttpSource {
     bind: String,
     port: u16,
     handler: Handler,
+    tls: Option<Arc<SslAcceptor>>,
     /// Largest request body (`maxRequestBytes`); `None`: the budget's default.
     max_request: Option<u64>,
     counter: Arc<SourceCounter>,
 }
 
 impl HttpSource {
-    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
+        // HTTPSource.configure: configureSsl first (with the deprecated names), then the rest.
+        // The Jetty bean setters (`QueuedThreadPool.*`, …) are accepted and reported as
+        // without effect by the key check (validate, start-up log).
+        let tls = crate::tls::server_from_context(
+            ctx,
+            env,
+            "HTTP source",
+            crate::tls::Keys::HTTP_SOURCE,
+        )?
+        .map(Arc::new);
         let port = crate::net::port(ctx, crate::net::PORT.name)?;
         let bind = ctx.get_string(&BIND);
-        // The TLS keys and the Jetty bean setters (`QueuedThreadPool.*`, …) are accepted and
-        // reported as without effect by the key check (validate, start-up log).
-        if ctx.get_bool(&SSL) {
-            return Err(ctx.error(ctx.key_of(&SSL), "TLS on the http source is not supported yet by flume-rs; terminate TLS in front of the agent"));
-        }
         let max_request = match ctx.value(&MAX_REQUEST_BYTES) {
             None => None,
             Some(_) => match ctx.get_long(&MAX_REQUEST_BYTES)? {
@@ -412,6 +411,7 @@ impl HttpSource {
             bind,
             port,
             handler: Handler::from_context(name, ctx)?,
+            tls,
             max_request,
             counter: SourceCounter::new(name),
         })
@@ -425,7 +425,8 @@ impl Source for HttpSource {
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             SourceError::Other(format!("source {}: cannot bind {addr}: {e}", self.name))
         })?;
-        tracing::info!(source = %self.name, "HTTP source listening on {addr}");
+        let scheme = if self.tls.is_some() { "HTTPS" } else { "HTTP" };
+        tracing::info!(source = %self.name, "{scheme} source listening on {addr}");
         let budget = super::budget::global();
         let max_request = self.max_request.unwrap_or(budget.max_request());
         let shared = Arc::new(Shared {
@@ -436,39 +437,71 @@ impl Source for HttpSource {
             max_request,
         });
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        crate::net::serve_tcp(
-            listener,
-            permits,
-            &cx.shutdown,
-            &self.name,
-            |stream, peer| {
-                let shared = Arc::clone(&shared);
-                let shutdown = cx.shutdown.clone();
-                let local = stream.local_addr().unwrap_or(addr);
-                async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let shared = Arc::clone(&shared);
-                        async move { Ok::<_, Infallible>(shared.serve(req, peer, local).await) }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = shutdown.cancelled() => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
+        let name = self.name.clone();
+        crate::net::serve_tcp(listener, permits, &cx.shutdown, &self.name, |stream, peer| {
+            let shared = Arc::clone(&shared);
+            let shutdown = cx.shutdown.clone();
+            let tls = self.tls.clone();
+            let name = name.clone();
+            let local = stream.local_addr().unwrap_or(addr);
+            async move {
+                match tls {
+                    None => serve_connection(stream, shared, shutdown, peer, local).await,
+                    Some(acceptor) => {
+                        let handshake = tokio::time::timeout(
+                            TLS_HANDSHAKE_TIMEOUT,
+                            crate::tls::accept(&acceptor, stream),
+                        );
+                        match handshake.await {
+                            Ok(Ok(tls)) => {
+                                serve_connection(tls, shared, shutdown, peer, local).await
+                            }
+                            Ok(Err(e)) => {
+                                tracing::warn!(source = %name, %peer, "{e}");
+                            }
+                            Err(_) => {
+                                tracing::warn!(source = %name, %peer, "TLS handshake timed out");
+                            }
                         }
                     }
                 }
-            },
-        )
+            }
+        })
         .await;
         Ok(())
     }
 
     fn metrics(&self) -> Option<Arc<dyn MetricSource>> {
         Some(Arc::clone(&self.counter) as Arc<dyn MetricSource>)
+    }
+}
+
+/// How long a client may take to finish the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serve HTTP/1.1 requests on one connection (plain or TLS) until it closes or the source stops.
+async fn serve_connection<S>(
+    stream: S,
+    shared: Arc<Shared>,
+    shutdown: tokio_util::sync::CancellationToken,
+    peer: std::net::SocketAddr,
+    local: std::net::SocketAddr,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(shared.serve(req, peer, local).await) }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 

@@ -152,19 +152,19 @@ pub fn native(name: &str) -> Option<Native> {
         "avro" => native_type(None, |name, ctx, env| {
             Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
         }),
-        "spooldir" => native_type(None, |name, ctx, _| {
+        "spooldir" => native_type(Some(&spooldir::PROPS), |name, ctx, _| {
             Ok(Box::new(spooldir::SpoolDirectorySource::from_context(
                 name, ctx,
             )?))
         }),
-        "taildir" => native_type(None, |name, ctx, env| {
+        "taildir" => native_type(Some(&taildir::config::PROPS), |name, ctx, env| {
             Ok(Box::new(taildir::TaildirSource::from_context(
                 name, ctx, env,
             )?))
         }),
-        "syslogtcp" => native_type(Some(&syslog::tcp::PROPS), |name, ctx, _| {
+        "syslogtcp" => native_type(Some(&syslog::tcp::PROPS), |name, ctx, env| {
             Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
-                name, ctx,
+                name, ctx, env,
             )?))
         }),
         "syslogudp" => native_type(Some(&syslog::udp::PROPS), |name, ctx, _| {
@@ -172,9 +172,9 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx,
             )?))
         }),
-        "multiport_syslogtcp" => native_type(Some(&syslog::multiport::PROPS), |name, ctx, _| {
+        "multiport_syslogtcp" => native_type(Some(&syslog::multiport::PROPS), |name, ctx, env| {
             Ok(Box::new(
-                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx)?,
+                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
             ))
         }),
         #[cfg(feature = "kafka")]
@@ -194,8 +194,8 @@ pub fn native(name: &str) -> Option<Native> {
         "exec" => native_type(Some(&exec::PROPS), |name, ctx, _| {
             Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
         }),
-        "http" => native_type(Some(&http::PROPS), |name, ctx, _| {
-            Ok(Box::new(http::HttpSource::from_context(name, ctx)?))
+        "http" => native_type(Some(&http::PROPS), |name, ctx, env| {
+            Ok(Box::new(http::HttpSource::from_context(name, ctx, env)?))
         }),
         "thrift" => native_type(None, |name, ctx, env| {
             Ok(Box::new(thrift::ThriftSource::from_context(

@@ -7,9 +7,8 @@
 //! truncated message) closes the connection with a log line, and the source keeps serving.
 //!
 //! Keys: `bind`, `port` (required), `protocol`, `threads` (the most calls executed at once;
-//! unset or ≤ 0: no limit), `ssl` + `keystore`/`keystore-password`/`keystore-type` (PKCS12;
-//! a JKS keystore is refused with the `keytool` command that converts it),
-//! `include-/exclude-protocols`, and flume-rs's `max-connections` (default 4096).
+//! unset or ≤ 0: no limit), `ssl` + `keystore`/`keystore-password`/`keystore-type` (JKS or
+//! PKCS12), `include-/exclude-protocols`, `include-/exclude-cipher-suites` ([`crate::tls`]), and flume-rs's `max-connections` (default 4096).
 //! `kerberos = true` is refused: SASL/GSSAPI is not implemented.
 
 use std::sync::Arc;
@@ -32,7 +31,7 @@ use crate::thrift_rpc::{
     Call, FrameDecoder, MAX_FRAME_BYTES, Protocol, Request, Status, ThriftError, write_exception,
     write_reply,
 };
-use crate::tls::{self, Protocols, Store};
+use crate::tls;
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
@@ -50,12 +49,7 @@ pub struct ThriftSource {
 impl ThriftSource {
     pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
         // SslContextAwareAbstractSource.configureSsl runs first.
-        let protocols = Protocols::from_context(ctx);
-        let keystore = Store::keystore_from_context(ctx, env);
-        let ssl = ctx.bool("ssl", false);
-        if ssl && keystore.is_none() {
-            return Err(ctx.error("keystore", "keystore must be specified when SSL is enabled"));
-        }
+        let tls = tls::server_from_context(ctx, env, "Thrift source", tls::Keys::FLUME)?;
         tracing::info!("Configuring thrift source.");
         if ctx.get("port").is_none() {
             return Err(ctx.error("port", "Port must be specified for Thrift Source."));
@@ -91,15 +85,6 @@ impl ThriftSource {
                 tracing::warn!(key = %ctx.full_key(key), "not used: Kerberos is off (kerberos = false)");
             }
         }
-        let tls = match (ssl, keystore) {
-            (true, Some(keystore)) => Some(tls::acceptor(&keystore, &protocols).map_err(|e| {
-                ctx.error(
-                    "keystore",
-                    format!("Thrift source configured with invalid keystore: {e}"),
-                )
-            })?),
-            _ => None,
-        };
         let max_connections = match ctx.long("max-connections", DEFAULT_MAX_CONNECTIONS as i64)? {
             n if n >= 1 => n as usize,
             n => {

@@ -136,7 +136,7 @@ impl ThriftClientConfig {
         let request_timeout = timeout_from(ctx, "request-timeout", DEFAULT_REQUEST_TIMEOUT);
         let trust_all = ctx.bool("trust-all-certs", false);
         let truststore = Store::truststore_from_context(ctx, env);
-        let protocols = Protocols::from_context(ctx);
+        let protocols = Protocols::from_context(ctx, env);
         let tls = if ctx.bool("ssl", false) {
             if trust_all {
                 tracing::warn!(

@@ -247,8 +247,9 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::HttpHandler => source::http::handler_props(name),
         Kind::Selector => selector::props(name),
         Kind::Interceptor => crate::interceptor::props(name),
+        Kind::Deserializer => source::spooldir::deserializer::props(name),
         // No tables yet.
-        Kind::Deserializer | Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
+        Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
     }
 }
 

@@ -36,5 +36,6 @@ mod reload;
 mod sources;
 mod spillable_channel;
 mod thrift_rpc;
+mod tls;
 mod top;
 mod vectors_http;

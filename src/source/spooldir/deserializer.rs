@@ -13,7 +13,7 @@ use super::tracker::{PositionTracker, TrackerError};
 use crate::config::{ConfigError, Context};
 use crate::event::{Event, Headers};
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset, Step};
-use crate::registry;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeserializerError {
@@ -222,24 +222,96 @@ pub enum DeserializerKind {
     },
 }
 
+pub const DESERIALIZER: Prop = Prop::new(
+    "deserializer",
+    Type::Class,
+    registry::Default::Str("LINE"),
+    "turns a file into events: `LINE`, `AVRO` or a builder class",
+);
+pub const BUFFER_MAX_LINE_LENGTH: Prop = Prop::new(
+    "bufferMaxLineLength",
+    Type::Int,
+    registry::Default::None,
+    "older name of `deserializer.maxLineLength`, read for `LINE` only when set",
+);
+pub const BUFFER_MAX_LINES: Prop = Prop::new(
+    "bufferMaxLines",
+    Type::Int,
+    registry::Default::None,
+    "obsolete line buffer size",
+)
+.no_effect("Flume reads it and ignores it too");
+
+/// The spooling directory source's keys that choose and configure its deserializer.
+pub const SOURCE_PROPS: PropTable =
+    PropTable::new(&[DESERIALIZER, BUFFER_MAX_LINE_LENGTH, BUFFER_MAX_LINES]).with_prefixes(&[
+        Prefix::typed(
+            "deserializer.",
+            registry::Kind::Deserializer,
+            Some("deserializer"),
+            Some("LINE"),
+            "the deserializer's keys",
+        ),
+    ]);
+
+pub const MAX_LINE_LENGTH: Prop = Prop::int(
+    "maxLineLength",
+    2048,
+    "longest line in characters; a longer one is split into several events",
+);
+pub const OUTPUT_CHARSET: Prop = Prop::string(
+    "outputCharset",
+    "UTF-8",
+    "character set of the event bodies",
+);
+/// `LINE` keys.
+pub const LINE_PROPS: PropTable = PropTable::new(&[MAX_LINE_LENGTH, OUTPUT_CHARSET]);
+
+pub const SCHEMA_TYPE: Prop = Prop::new(
+    "schemaType",
+    Type::Enum(&["HASH", "LITERAL"]),
+    registry::Default::Str("HASH"),
+    "the schema header: its fingerprint (`flume.avro.schema.hash`) or its text",
+);
+/// `AVRO` keys.
+pub const AVRO_PROPS: PropTable = PropTable::new(&[SCHEMA_TYPE]);
+
+pub const MAX_BLOB_LENGTH: Prop = Prop::int(
+    "maxBlobLength",
+    100_000_000,
+    "largest event in bytes; a longer file is cut into several events (> 0)",
+);
+/// `BlobDeserializer` keys.
+pub const BLOB_PROPS: PropTable = PropTable::new(&[MAX_BLOB_LENGTH]);
+
+/// The property table of a deserializer type, by registry name.
+pub fn props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        "LINE" => Some(&LINE_PROPS),
+        "AVRO" => Some(&AVRO_PROPS),
+        "org.apache.flume.sink.solr.morphline.BlobDeserializer$Builder" => Some(&BLOB_PROPS),
+        _ => None,
+    }
+}
+
 impl DeserializerKind {
     /// `deserializer` and its `deserializer.*` keys (`ctx` is the source context).
     pub fn from_context(ctx: &Context) -> Result<DeserializerKind, ConfigError> {
-        let name = ctx.string("deserializer", "LINE");
+        let name = ctx.get_string(&DESERIALIZER);
         let sub = ctx.sub("deserializer.");
         let upper = name.to_ascii_uppercase();
         let resolution = registry::resolve(registry::Kind::Deserializer, &name);
         let kind = resolution.row().map(registry::Row::name);
         if kind == Some("LINE") {
             // `bufferMaxLineLength`: the old name, honoured only for LINE.
-            let legacy = ctx.int("bufferMaxLineLength", -1)?;
-            ctx.mark_read("bufferMaxLines");
+            let legacy = ctx.int(BUFFER_MAX_LINE_LENGTH.name, -1)?;
+            ctx.mark_read(BUFFER_MAX_LINES.name);
             let max = if legacy >= 0 && upper == "LINE" {
                 legacy
             } else {
-                sub.int("maxLineLength", 2048)?
+                sub.get_int(&MAX_LINE_LENGTH)?
             };
-            let charset_name = sub.string("outputCharset", "UTF-8");
+            let charset_name = sub.get_string(&OUTPUT_CHARSET);
             let output_charset = JavaCharset::for_name(&charset_name).ok_or_else(|| {
                 sub.error(
                     "outputCharset",
@@ -252,7 +324,7 @@ impl DeserializerKind {
             });
         }
         if kind == Some("AVRO") {
-            let schema_type = sub.string("schemaType", "HASH").to_ascii_uppercase();
+            let schema_type = sub.get_string(&SCHEMA_TYPE).to_ascii_uppercase();
             let literal_schema = match schema_type.as_str() {
                 "HASH" => false,
                 "LITERAL" => {
@@ -271,7 +343,7 @@ impl DeserializerKind {
             return Ok(DeserializerKind::Avro { literal_schema });
         }
         if kind == Some("org.apache.flume.sink.solr.morphline.BlobDeserializer$Builder") {
-            let max = sub.int("maxBlobLength", 100_000_000)?;
+            let max = sub.get_int(&MAX_BLOB_LENGTH)?;
             if max <= 0 {
                 return Err(sub.error("maxBlobLength", "maxBlobLength must be greater than zero"));
             }

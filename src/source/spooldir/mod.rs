@@ -24,6 +24,7 @@ use crate::event::Event;
 use crate::java::charset::{DecodeErrorPolicy, JavaCharset};
 use crate::java::regex::JavaRegex;
 use crate::metrics::{MetricSource, SourceCounter};
+use crate::registry::{self, Prop, PropTable, Type};
 use crate::source::blocking::BlockingContext;
 use crate::source::deliver::{Call, ChannelBackoff, Counting, Failure};
 use crate::source::{ProcessError, Source, SourceContext, SourceError};
@@ -65,10 +66,107 @@ pub struct SpoolConfig {
     pub deserializer: DeserializerKind,
 }
 
+pub const SPOOL_DIR: Prop = Prop::new(
+    "spoolDir",
+    Type::Path,
+    registry::Default::None,
+    "the directory to read files from",
+)
+.required();
+pub const FILE_SUFFIX: Prop = Prop::string(
+    "fileSuffix",
+    ".COMPLETED",
+    "appended to the name of a file read completely",
+);
+pub const DELETE_POLICY: Prop = Prop::new(
+    "deletePolicy",
+    Type::Enum(&["never", "immediate"]),
+    registry::Default::Str("never"),
+    "delete files once read (`immediate`) instead of renaming them",
+);
+pub const TRACKING_POLICY: Prop = Prop::new(
+    "trackingPolicy",
+    Type::Enum(&["rename", "tracker_dir"]),
+    registry::Default::Str("rename"),
+    "mark a read file by renaming it, or by a marker file in `trackerDir`",
+);
+pub const TRACKER_DIR: Prop = Prop::new(
+    "trackerDir",
+    Type::Path,
+    registry::Default::Str(".flumespool"),
+    "where the position file (and tracker_dir markers) live; relative to `spoolDir`",
+);
+pub const FILE_HEADER: Prop = Prop::bool(
+    "fileHeader",
+    false,
+    "add the file's absolute path as a header",
+);
+pub const FILE_HEADER_KEY: Prop = Prop::string("fileHeaderKey", "file", "that header's name");
+pub const BASENAME_HEADER: Prop =
+    Prop::bool("basenameHeader", false, "add the file's name as a header");
+pub const BASENAME_HEADER_KEY: Prop =
+    Prop::string("basenameHeaderKey", "basename", "that header's name");
+pub const INCLUDE_PATTERN: Prop =
+    Prop::string("includePattern", "^.*$", "Java regex file names must match");
+pub const IGNORE_PATTERN: Prop = Prop::string(
+    "ignorePattern",
+    "^$",
+    "Java regex of file (and directory) names to skip",
+);
+pub const CONSUME_ORDER: Prop = Prop::new(
+    "consumeOrder",
+    Type::Enum(&["oldest", "youngest", "random"]),
+    registry::Default::Str("oldest"),
+    "which file is read next",
+);
+pub const POLL_DELAY: Prop = Prop::int("pollDelay", 500, "milliseconds between directory scans");
+pub const RECURSIVE: Prop = Prop::bool(
+    "recursiveDirectorySearch",
+    false,
+    "read files in sub-directories too",
+);
+pub const MAX_BACKOFF: Prop = Prop::int(
+    "maxBackoff",
+    4000,
+    "longest wait in milliseconds when the channel is full",
+);
+pub const BATCH_SIZE: Prop =
+    Prop::int("batchSize", 100, "events per channel transaction (> 0)").batch_size();
+pub const INPUT_CHARSET: Prop = Prop::string("inputCharset", "UTF-8", "character set of the files");
+pub const DECODE_ERROR_POLICY: Prop = Prop::new(
+    "decodeErrorPolicy",
+    Type::Enum(&["FAIL", "REPLACE", "IGNORE"]),
+    registry::Default::Str("FAIL"),
+    "what a byte sequence invalid in `inputCharset` does",
+);
+
+/// `spooldir` keys.
+pub const PROPS: PropTable = PropTable::new(&[
+    SPOOL_DIR,
+    FILE_SUFFIX,
+    DELETE_POLICY,
+    TRACKING_POLICY,
+    TRACKER_DIR,
+    FILE_HEADER,
+    FILE_HEADER_KEY,
+    BASENAME_HEADER,
+    BASENAME_HEADER_KEY,
+    INCLUDE_PATTERN,
+    IGNORE_PATTERN,
+    CONSUME_ORDER,
+    POLL_DELAY,
+    RECURSIVE,
+    MAX_BACKOFF,
+    BATCH_SIZE,
+    INPUT_CHARSET,
+    DECODE_ERROR_POLICY,
+])
+.including(&[&deserializer::SOURCE_PROPS]);
+
 /// A Java regex for `Matcher.matches()` on file names.
-fn file_pattern(ctx: &Context, key: &str, default: &str) -> Result<JavaRegex, ConfigError> {
-    let pattern = ctx.string(key, default);
-    JavaRegex::new(&pattern).map_err(|e| ctx.error(key, e.to_string()))
+fn file_pattern(ctx: &Context, prop: &Prop) -> Result<JavaRegex, ConfigError> {
+    let pattern = ctx.get_string(prop);
+    JavaRegex::new(&pattern).map_err(|e| ctx.error(prop.name, e.to_string()))
 }
 
 /// `new File(path).getPath()`: duplicate and trailing separators removed.
@@ -94,15 +192,15 @@ pub fn java_file_path(path: &str) -> String {
 
 impl SpoolConfig {
     pub fn from_context(ctx: &Context) -> Result<SpoolConfig, ConfigError> {
-        let dir_text = ctx.get("spoolDir").map(str::to_string).ok_or_else(|| {
+        let dir_text = ctx.value(&SPOOL_DIR).map(str::to_string).ok_or_else(|| {
             ctx.error(
-                "spoolDir",
+                SPOOL_DIR.name,
                 "Configuration must specify a spooling directory",
             )
         })?;
         let spool_dir_text = java_file_path(&dir_text);
         let spool_dir = PathBuf::from(&spool_dir_text);
-        let delete_policy = ctx.string("deletePolicy", "never");
+        let delete_policy = ctx.get_string(&DELETE_POLICY);
         let delete_immediately = match delete_policy.to_ascii_lowercase().as_str() {
             "never" => false,
             "immediate" => true,
@@ -113,7 +211,7 @@ impl SpoolConfig {
                 ));
             }
         };
-        let tracking = ctx.string("trackingPolicy", "rename");
+        let tracking = ctx.get_string(&TRACKING_POLICY);
         let tracking_policy = match tracking.to_ascii_uppercase().as_str() {
             "RENAME" => TrackingPolicy::Rename,
             "TRACKER_DIR" => TrackingPolicy::TrackerDir,
@@ -124,19 +222,19 @@ impl SpoolConfig {
                 ));
             }
         };
-        let tracker_text = ctx.string("trackerDir", ".flumespool");
+        let tracker_text = ctx.get_string(&TRACKER_DIR);
         let tracker_dir = if Path::new(&tracker_text).is_absolute() {
             PathBuf::from(java_file_path(&tracker_text))
         } else {
             spool_dir.join(&tracker_text)
         };
         let file_header = ctx
-            .bool("fileHeader", false)
-            .then(|| ctx.string("fileHeaderKey", "file"));
+            .get_bool(&FILE_HEADER)
+            .then(|| ctx.get_string(&FILE_HEADER_KEY));
         let basename_header = ctx
-            .bool("basenameHeader", false)
-            .then(|| ctx.string("basenameHeaderKey", "basename"));
-        let order = ctx.string("consumeOrder", "oldest");
+            .get_bool(&BASENAME_HEADER)
+            .then(|| ctx.get_string(&BASENAME_HEADER_KEY));
+        let order = ctx.get_string(&CONSUME_ORDER);
         let consume_order = match order.to_ascii_uppercase().as_str() {
             "OLDEST" => ConsumeOrder::Oldest,
             "YOUNGEST" => ConsumeOrder::Youngest,
@@ -148,22 +246,22 @@ impl SpoolConfig {
                 ));
             }
         };
-        let millis = |key: &str, default: i32| -> Result<Duration, ConfigError> {
-            let v = ctx.int(key, default)?;
+        let millis = |prop: &Prop| -> Result<Duration, ConfigError> {
+            let v = ctx.get_int(prop)?;
             Ok(Duration::from_millis(u64::try_from(v).unwrap_or(0)))
         };
-        let batch_size = ctx.int("batchSize", 100)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("batchSize", "batchSize must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "batchSize must be greater than 0"));
         }
-        let charset_name = ctx.string("inputCharset", "UTF-8");
+        let charset_name = ctx.get_string(&INPUT_CHARSET);
         let input_charset = JavaCharset::for_name(&charset_name).filter(JavaCharset::can_step).ok_or_else(|| {
             ctx.error(
                 "inputCharset",
                 format!("unsupported charset \"{charset_name}\" (flume-rs reads UTF-8, US-ASCII, ISO-8859-1 and the single-byte charsets)"),
             )
         })?;
-        let policy_name = ctx.string("decodeErrorPolicy", "FAIL");
+        let policy_name = ctx.get_string(&DECODE_ERROR_POLICY);
         let decode_error_policy = DecodeErrorPolicy::parse(&policy_name).ok_or_else(|| {
             ctx.error(
                 "decodeErrorPolicy",
@@ -173,18 +271,18 @@ impl SpoolConfig {
         Ok(SpoolConfig {
             spool_dir,
             spool_dir_text,
-            file_suffix: ctx.string("fileSuffix", ".COMPLETED"),
+            file_suffix: ctx.get_string(&FILE_SUFFIX),
             delete_immediately,
             tracking_policy,
             tracker_dir,
             file_header,
             basename_header,
-            include_pattern: file_pattern(ctx, "includePattern", "^.*$")?,
-            ignore_pattern: file_pattern(ctx, "ignorePattern", "^$")?,
+            include_pattern: file_pattern(ctx, &INCLUDE_PATTERN)?,
+            ignore_pattern: file_pattern(ctx, &IGNORE_PATTERN)?,
             consume_order,
-            poll_delay: millis("pollDelay", 500)?,
-            recursive: ctx.bool("recursiveDirectorySearch", false),
-            max_backoff: millis("maxBackoff", 4000)?,
+            poll_delay: millis(&POLL_DELAY)?,
+            recursive: ctx.get_bool(&RECURSIVE),
+            max_backoff: millis(&MAX_BACKOFF)?,
             batch_size: batch_size as usize,
             input_charset,
             decode_error_policy,

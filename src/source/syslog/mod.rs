@@ -129,26 +129,8 @@ pub const EVENT_SIZE: Prop = Prop::int(
 pub const COMMON: PropTable =
     PropTable::new(&[HOST, KEEP_FIELDS, CLIENT_IP_HEADER, CLIENT_HOSTNAME_HEADER]);
 
-const NO_TLS: &str =
-    "TLS for syslog sources is not implemented in flume-rs; `ssl = true` is refused";
-pub const SSL: Prop = Prop::bool(
-    "ssl",
-    false,
-    "serve TLS (refused: not implemented for syslog)",
-);
-
-/// Flume's SSL keys of the syslog TCP sources: `ssl = true` is refused, the others are accepted
-/// and change nothing.
-pub const SSL_PROPS: PropTable = PropTable::new(&[
-    SSL,
-    Prop::text("keystore", "keystore file").no_effect(NO_TLS),
-    Prop::text("keystore-password", "keystore password").no_effect(NO_TLS),
-    Prop::string("keystore-type", "JKS", "keystore type").no_effect(NO_TLS),
-    Prop::text("exclude-protocols", "TLS protocols not to use").no_effect(NO_TLS),
-    Prop::text("include-protocols", "TLS protocols to use").no_effect(NO_TLS),
-    Prop::text("exclude-cipher-suites", "cipher suites not to use").no_effect(NO_TLS),
-    Prop::text("include-cipher-suites", "cipher suites to use").no_effect(NO_TLS),
-]);
+/// Flume's SSL keys of the syslog TCP sources ([`crate::tls::SERVER_PROPS`]).
+pub const SSL_PROPS: PropTable = crate::tls::SERVER_PROPS;
 
 /// `clientIPHeader` / `clientHostnameHeader`, shared by the three syslog sources.
 #[derive(Debug, Clone, Default)]
@@ -324,21 +306,49 @@ pub fn bind_address(host: Option<&str>, port: u16) -> String {
     }
 }
 
-/// SSL keys the syslog TCP sources share with Flume's other SSL-capable sources. TLS is not
-/// implemented for syslog in flume-rs: `ssl = true` is refused with a clear message rather than
-/// silently serving plain text.
-pub fn refuse_ssl(ctx: &Context) -> Result<(), ConfigError> {
-    for key in SSL_PROPS.props.iter().filter(|p| p.name != SSL.name) {
-        ctx.mark_read(key.name);
+/// The TLS side of the syslog TCP sources (Flume's `SslContextAwareAbstractSource` keys, see
+/// [`crate::tls::server_from_context`]).
+pub fn tls_from_context(
+    ctx: &Context,
+    env: &crate::component::BuildEnv,
+    what: &str,
+) -> Result<Option<std::sync::Arc<openssl::ssl::SslAcceptor>>, ConfigError> {
+    Ok(
+        crate::tls::server_from_context(ctx, env, what, crate::tls::Keys::FLUME)?
+            .map(std::sync::Arc::new),
+    )
+}
+
+/// A connection's byte stream, plain or TLS.
+pub type Stream = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
+
+/// The stream to read: the socket itself, or its TLS session once the handshake is done (a
+/// failed or stalled handshake is logged and the connection dropped).
+pub async fn open_stream(
+    tls: Option<&openssl::ssl::SslAcceptor>,
+    stream: tokio::net::TcpStream,
+    source: &str,
+    peer: std::net::SocketAddr,
+) -> Option<Stream> {
+    let Some(acceptor) = tls else {
+        return Some(Box::pin(stream));
+    };
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        crate::tls::accept(acceptor, stream),
+    )
+    .await
+    {
+        Ok(Ok(tls)) => Some(Box::pin(tls)),
+        Ok(Err(e)) => {
+            tracing::warn!(source = %source, %peer, "{e}");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(source = %source, %peer, "TLS handshake timed out");
+            None
+        }
     }
-    if ctx.get_bool(&SSL) {
-        return Err(ctx.error(
-            SSL.name,
-            "TLS for syslog sources is not supported by flume-rs yet; terminate TLS in front of \
-             the agent (e.g. stunnel) or use ssl = false",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

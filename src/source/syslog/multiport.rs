@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use openssl::ssl::SslAcceptor;
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -106,6 +107,7 @@ struct Shared {
     parser: SyslogParser,
     counter: Arc<SourceCounter>,
     cache: HostnameCache,
+    tls: Option<Arc<SslAcceptor>>,
 }
 
 pub const PORTS: Prop = Prop::new(
@@ -163,7 +165,12 @@ pub struct MultiportSyslogTcpSource {
 }
 
 impl MultiportSyslogTcpSource {
-    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(
+        name: &str,
+        ctx: &Context,
+        env: &crate::component::BuildEnv,
+    ) -> Result<Self, ConfigError> {
+        let tls = super::tls_from_context(ctx, env, "Multiport Syslog TCP source")?;
         let ports_raw = ctx.value(&PORTS).map(str::to_string).ok_or_else(|| {
             ctx.error(
                 PORTS.name,
@@ -204,7 +211,6 @@ impl MultiportSyslogTcpSource {
         }
         let batch_size = ctx.get_int(&BATCH_SIZE)?;
         let read_buffer = ctx.get_int(&READ_BUFFER_BYTES)?;
-        super::refuse_ssl(ctx)?;
         let shared = Shared {
             name: name.to_string(),
             event_size: usize::try_from(event_size).unwrap_or(1).max(1),
@@ -223,6 +229,7 @@ impl MultiportSyslogTcpSource {
             },
             counter: SourceCounter::new(name),
             cache: HostnameCache::default(),
+            tls,
         };
         Ok(MultiportSyslogTcpSource {
             host,
@@ -280,13 +287,22 @@ async fn accept_loop(
 ) {
     let name = shared.name.clone();
     crate::net::serve_tcp(listener, permits, &cx.shutdown, &name, |stream, peer| {
-        serve(stream, peer, port, Arc::clone(&shared), cx.clone())
+        let shared = Arc::clone(&shared);
+        let cx = cx.clone();
+        async move {
+            let name = shared.name.clone();
+            if let Some(stream) =
+                super::open_stream(shared.tls.as_deref(), stream, &name, peer).await
+            {
+                serve(stream, peer, port, shared, cx).await;
+            }
+        }
     })
     .await;
 }
 
 async fn serve(
-    mut stream: TcpStream,
+    mut stream: super::Stream,
     peer: SocketAddr,
     port: u16,
     shared: Arc<Shared>,

@@ -6,8 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use openssl::ssl::SslAcceptor;
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::utils::{Formats, SyslogUtils, UtilsConfig};
@@ -80,19 +81,25 @@ pub struct SyslogTcpSource {
     bind: String,
     utils: UtilsConfig,
     client: ClientHeaders,
+    tls: Option<Arc<SslAcceptor>>,
     counter: Arc<SourceCounter>,
 }
 
 impl SyslogTcpSource {
-    pub fn from_context(name: &str, ctx: &Context) -> Result<Self, ConfigError> {
+    pub fn from_context(
+        name: &str,
+        ctx: &Context,
+        env: &crate::component::BuildEnv,
+    ) -> Result<Self, ConfigError> {
+        let tls = super::tls_from_context(ctx, env, "Syslog TCP source")?;
         let port = crate::net::port(ctx, PORT.name)?;
         let host = ctx.value(&HOST).map(str::to_string);
-        super::refuse_ssl(ctx)?;
         Ok(SyslogTcpSource {
             name: name.to_string(),
             bind: super::bind_address(host.as_deref(), port),
             utils: utils_config(ctx, false)?,
             client: ClientHeaders::from_context(ctx),
+            tls,
             counter: SourceCounter::new(name),
         })
     }
@@ -123,7 +130,15 @@ impl Source for SyslogTcpSource {
                     counter: Arc::clone(&self.counter),
                     cx: cx.clone(),
                 };
-                handler.serve(stream, peer)
+                let tls = self.tls.clone();
+                let name = self.name.clone();
+                async move {
+                    if let Some(stream) =
+                        super::open_stream(tls.as_deref(), stream, &name, peer).await
+                    {
+                        handler.serve(stream, peer).await;
+                    }
+                }
             },
         )
         .await;
@@ -145,7 +160,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(mut self, mut stream: TcpStream, peer: SocketAddr) {
+    async fn serve(mut self, mut stream: super::Stream, peer: SocketAddr) {
         let extra = if self.client.is_empty() {
             Vec::new()
         } else {

@@ -18,7 +18,7 @@
 //! A file that was idle-closed and then shows up under another name is treated as Flume does
 //! (read from the start): without an open handle its inode may belong to a new file.
 
-mod config;
+pub mod config;
 mod positions;
 mod reader;
 mod tail_file;
