@@ -1,6 +1,8 @@
 //! Raw-library baseline for `benches/hdfs_sink.sh`: the bytes the hdfs sink writes for N seq
 //! events in batches of 1000, produced with nothing but the libraries (plain file writes,
-//! flate2 gzip members, the SequenceFile encoder), to compare with the whole agent.
+//! flate2 gzip members, the SequenceFile encoder), to compare with the whole agent; and for
+//! `benches/hdfs_buckets.sh`, the same lines spread over 1 100 files by the `regex` crate
+//! (`(\d{1,3})$` of the body), one write per file per batch.
 //!
 //!   cargo bench --bench hdfs_sink_baseline -- [EVENTS]
 
@@ -82,6 +84,32 @@ fn main() -> std::io::Result<()> {
             }
             w.sync().unwrap();
             file.write_all(&w.take_output()).unwrap();
+        }
+    });
+    measure("1100 buckets", events, || {
+        let re = regex::Regex::new(r"(\d{1,3})$").unwrap();
+        let mut files: std::collections::HashMap<String, (std::fs::File, Vec<u8>)> =
+            std::collections::HashMap::new();
+        let mut line = String::new();
+        for start in (0..events).step_by(BATCH as usize) {
+            for n in start..(start + BATCH).min(events) {
+                line.clear();
+                let _ = std::fmt::Write::write_fmt(&mut line, format_args!("{n}"));
+                let b = re.captures(&line).unwrap().get(1).unwrap().as_str();
+                if !files.contains_key(b) {
+                    let f = std::fs::File::create(dir.path().join(format!("b{b}"))).unwrap();
+                    files.insert(b.to_string(), (f, Vec::new()));
+                }
+                let (_, buf) = files.get_mut(b).unwrap();
+                buf.extend_from_slice(line.as_bytes());
+                buf.push(b'\n');
+            }
+            for (file, buf) in files.values_mut() {
+                if !buf.is_empty() {
+                    file.write_all(buf).unwrap();
+                    buf.clear();
+                }
+            }
         }
     });
     Ok(())

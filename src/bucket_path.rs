@@ -248,7 +248,7 @@ impl EscapePattern {
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Header(name) => {
-                    if let Some(v) = headers.get(name) {
+                    if let Some(v) = headers.value(name) {
                         out.push_str(v);
                     }
                 }
@@ -339,11 +339,11 @@ impl TimeFields {
             (now.to_string(), now)
         } else {
             let header = headers
-                .get("timestamp")
+                .value("timestamp")
                 .ok_or(EscapeError::MissingTimestamp)?;
-            let ts =
-                parse_java_long(header).ok_or_else(|| EscapeError::BadTimestamp(header.clone()))?;
-            (header.clone(), ts)
+            let ts = parse_java_long(header)
+                .ok_or_else(|| EscapeError::BadTimestamp(header.to_string()))?;
+            (header.to_string(), ts)
         };
         let utc_ms = match opts.rounding {
             Some(rounding) => round_down(ts, rounding, &opts.zone)?,

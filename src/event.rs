@@ -1,15 +1,16 @@
 //! The event every component passes on: Flume's `Event` (headers + body).
 
 use std::ops::{Deref, DerefMut};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 
-/// The map behind [`Headers`].
-pub type HeaderMap = IndexMap<String, String>;
+/// The map behind [`Headers`]. Hashed with foldhash (randomly seeded per process): an event
+/// has a few short keys, for which SipHash costs more than the rest of a lookup.
+pub type HeaderMap = IndexMap<String, String, foldhash::fast::RandomState>;
 
-static EMPTY: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+static EMPTY: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::default);
 
 /// Event headers. Insertion order is kept so that logs show headers the way they were added;
 /// where Flume's output depends on Java `HashMap` order, use [`crate::java::hashmap_order`],
@@ -17,14 +18,127 @@ static EMPTY: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
 ///
 /// Most events carry no headers (log lines, sequence numbers), so an empty map costs one
 /// pointer: an [`Event`] is 40 bytes, which keeps a full 100 000-event memory channel small.
-/// It dereferences to an `IndexMap<String, String>` for everything else.
+/// It dereferences to an `IndexMap<String, String>` for everything else. Headers a channel
+/// kept packed ([`PackedHeaders`]) build that map on the first such read; [`Headers::value`]
+/// and [`Event::header`] read them without building it.
 #[derive(Clone, Default)]
-pub struct Headers(Option<Box<Inner>>);
+pub struct Headers(Option<Box<Repr>>);
+
+#[derive(Clone)]
+enum Repr {
+    Map(Inner),
+    /// Packed, with the map built from them on the first read through `Deref`.
+    Packed(PackedHeaders, OnceLock<Box<Inner>>),
+}
 
 #[derive(Clone)]
 struct Inner {
     map: HeaderMap,
     table: JavaTable,
+}
+
+/// Headers in one allocation: the Java table, then every (key, value) as length-prefixed
+/// UTF-8, in insertion order. What a memory channel keeps per queued event instead of a map
+/// (a map of a few headers takes about 8 allocations and 400 bytes; this one, their length).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PackedHeaders(Box<[u8]>);
+
+impl PackedHeaders {
+    fn pack(map: &HeaderMap, table: JavaTable) -> PackedHeaders {
+        let len = 4 + map
+            .iter()
+            .map(|(k, v)| 8 + k.len() + v.len())
+            .sum::<usize>();
+        let mut out = Vec::with_capacity(len);
+        let table = match table {
+            JavaTable::CopyOfCurrent => 0u32,
+            JavaTable::Started(slots) => slots.max(1),
+        };
+        out.extend_from_slice(&table.to_le_bytes());
+        for (k, v) in map {
+            out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+        PackedHeaders(out.into_boxed_slice())
+    }
+
+    fn table(&self) -> JavaTable {
+        match u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]) {
+            0 => JavaTable::CopyOfCurrent,
+            slots => JavaTable::Started(slots),
+        }
+    }
+
+    /// (key, value) pairs in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let data = &self.0[..];
+        let mut at = 4;
+        let next = move |at: &mut usize| -> Option<&str> {
+            let len_bytes = data.get(*at..*at + 4)?;
+            let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]])
+                as usize;
+            let bytes = data.get(*at + 4..*at + 4 + len)?;
+            *at += 4 + len;
+            // Written from `String`s by `pack`.
+            std::str::from_utf8(bytes).ok()
+        };
+        std::iter::from_fn(move || {
+            let k = next(&mut at)?;
+            let v = next(&mut at)?;
+            Some((k, v))
+        })
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    fn unpack(&self) -> Inner {
+        let mut map = HeaderMap::with_capacity_and_hasher(8, Default::default());
+        for (k, v) in self.iter() {
+            map.insert(k.to_string(), v.to_string());
+        }
+        Inner {
+            map,
+            table: self.table(),
+        }
+    }
+}
+
+impl Repr {
+    fn inner(&self) -> &Inner {
+        match self {
+            Repr::Map(inner) => inner,
+            Repr::Packed(p, built) => built.get_or_init(|| Box::new(p.unpack())),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        if let Repr::Packed(p, built) = self {
+            let inner = match built.take() {
+                Some(b) => *b,
+                None => p.unpack(),
+            };
+            *self = Repr::Map(inner);
+        }
+        match self {
+            Repr::Map(inner) => inner,
+            Repr::Packed(..) => unreachable!("converted above"),
+        }
+    }
+
+    fn into_inner(self) -> Inner {
+        match self {
+            Repr::Map(inner) => inner,
+            Repr::Packed(p, built) => match built.into_inner() {
+                Some(b) => *b,
+                None => p.unpack(),
+            },
+        }
+    }
 }
 
 /// The `java.util.HashMap` Flume keeps an event's headers in, as far as its iteration order
@@ -83,29 +197,56 @@ impl Headers {
         if n == 0 {
             Headers(None)
         } else {
-            Headers(Some(Box::new(Inner {
-                map: HeaderMap::with_capacity(n),
+            Headers(Some(Box::new(Repr::Map(Inner {
+                map: HeaderMap::with_capacity_and_hasher(n, Default::default()),
                 table: JavaTable::CopyOfCurrent,
-            })))
+            }))))
         }
     }
 
     pub fn into_map(self) -> HeaderMap {
-        self.0.map(|b| b.map).unwrap_or_default()
+        self.0.map(|b| b.into_inner().map).unwrap_or_default()
+    }
+
+    /// These headers packed into one allocation (`None` when there are none), for a queue
+    /// that keeps many events.
+    pub fn into_packed(self) -> Option<PackedHeaders> {
+        let repr = self.0?;
+        match *repr {
+            Repr::Packed(p, _) => Some(p),
+            Repr::Map(inner) => Some(PackedHeaders::pack(&inner.map, inner.table)),
+        }
+    }
+
+    /// Headers read from a packed form; the map is built only if something needs it.
+    pub fn from_packed(packed: Option<PackedHeaders>) -> Headers {
+        Headers(packed.map(|p| Box::new(Repr::Packed(p, OnceLock::new()))))
+    }
+
+    /// The value of `key` (packed headers are read without building their map).
+    pub fn value(&self, key: &str) -> Option<&str> {
+        match self.0.as_deref()? {
+            Repr::Map(inner) => inner.map.get(key).map(String::as_str),
+            Repr::Packed(_, built) if built.get().is_some() => {
+                built.get()?.map.get(key).map(String::as_str)
+            }
+            Repr::Packed(p, _) => p.get(key),
+        }
     }
 
     /// The Java table these headers are kept in (see [`JavaTable`]).
     pub fn java_table(&self) -> JavaTable {
-        self.0
-            .as_ref()
-            .map(|i| i.table)
-            .unwrap_or(JavaTable::CopyOfCurrent)
+        match self.0.as_deref() {
+            Some(Repr::Map(inner)) => inner.table,
+            Some(Repr::Packed(p, _)) => p.table(),
+            None => JavaTable::CopyOfCurrent,
+        }
     }
 
     /// Record the Java table from here on: later inserts grow it as `HashMap.put` does.
     pub fn set_java_table(&mut self, table: JavaTable) {
-        if let Some(inner) = &mut self.0 {
-            inner.table = table;
+        if let Some(repr) = &mut self.0 {
+            repr.inner_mut().table = table;
         }
     }
 
@@ -132,7 +273,7 @@ impl Deref for Headers {
 
     fn deref(&self) -> &HeaderMap {
         match &self.0 {
-            Some(inner) => &inner.map,
+            Some(repr) => &repr.inner().map,
             None => &EMPTY,
         }
     }
@@ -146,11 +287,12 @@ impl DerefMut for Headers {
         &mut self
             .0
             .get_or_insert_with(|| {
-                Box::new(Inner {
-                    map: HeaderMap::new(),
+                Box::new(Repr::Map(Inner {
+                    map: HeaderMap::default(),
                     table: JavaTable::NEW,
-                })
+                }))
             })
+            .inner_mut()
             .map
     }
 }
@@ -166,10 +308,10 @@ impl From<HeaderMap> for Headers {
         if map.is_empty() {
             Headers(None)
         } else {
-            Headers(Some(Box::new(Inner {
+            Headers(Some(Box::new(Repr::Map(Inner {
                 map,
                 table: JavaTable::CopyOfCurrent,
-            })))
+            }))))
         }
     }
 }
@@ -234,7 +376,7 @@ impl Event {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
+        self.headers.value(name)
     }
 }
 
@@ -251,6 +393,38 @@ mod tests {
         assert_eq!(e.header("a"), Some("b"));
         let h: Headers = [("k".to_string(), "v".to_string())].into_iter().collect();
         assert_eq!(h.len(), 1);
-        assert_eq!(Headers::new(), Headers::from(HeaderMap::new()));
+        assert_eq!(Headers::new(), Headers::from(HeaderMap::default()));
+    }
+
+    #[test]
+    fn packed_headers_read_and_rebuild_the_same_map() {
+        let mut h = Headers::new();
+        h.insert("timestamp".into(), "1700000000000".into());
+        h.insert("level".into(), "INFO".into());
+        h.insert("".into(), "é ünïcode".into());
+        h.set_java_table(JavaTable::Started(64));
+        let original = h.clone();
+        let packed = Headers::from_packed(h.into_packed());
+        assert_eq!(packed.value("level"), Some("INFO"));
+        assert_eq!(packed.value(""), Some("é ünïcode"));
+        assert_eq!(packed.value("missing"), None);
+        assert_eq!(packed.java_table(), JavaTable::Started(64));
+        assert_eq!(packed, original);
+        let keys: Vec<&String> = packed.keys().collect();
+        assert_eq!(keys, ["timestamp", "level", ""]);
+        let mut changed = packed.clone();
+        changed.insert("host".into(), "h1".into());
+        assert_eq!(changed.len(), 4);
+        assert_eq!(changed.java_table(), JavaTable::Started(64));
+        assert_eq!(packed.len(), 3);
+        assert!(Headers::new().into_packed().is_none());
+        let emptied = Headers::from(HeaderMap::default()).into_packed();
+        assert!(emptied.is_none());
+        let mut cleared = original.clone();
+        cleared.clear();
+        let kept = Headers::from_packed(cleared.into_packed());
+        assert!(kept.is_empty());
+        assert_eq!(kept.java_table(), JavaTable::Started(64));
+        assert_eq!(Headers::from_packed(None), Headers::new());
     }
 }

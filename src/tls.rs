@@ -1364,6 +1364,40 @@ mod tests {
     }
 
     #[test]
+    fn global_protocol_and_cipher_lists_apply_when_the_component_sets_none() {
+        let env = BuildEnv {
+            agent: "a1".into(),
+            conf_dir: None,
+            sysprops: [
+                ("flume.ssl.exclude.protocols", "TLSv1.1,TLSv1.2"),
+                (
+                    "flume.ssl.include.cipherSuites",
+                    "TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        };
+        let none = Context::from_pairs("a1.sources.r1.", Vec::<(String, String)>::new());
+        let p = Protocols::from_context(&none, &env);
+        assert_eq!(p.exclude, vec!["SSLv3", "TLSv1.1", "TLSv1.2"]);
+        assert_eq!(
+            p.include_ciphers,
+            vec![
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+            ]
+        );
+        assert_eq!(p.versions(), vec![SslVersion::TLS1, SslVersion::TLS1_3]);
+        let own = Context::from_pairs("a1.sources.r1.", [("exclude-protocols", "TLSv1")]);
+        assert_eq!(
+            Protocols::from_context(&own, &env).exclude,
+            vec!["SSLv3", "TLSv1"]
+        );
+    }
+
+    #[test]
     fn java_cipher_names_map_to_openssl_names() {
         assert_eq!(
             openssl_cipher("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),

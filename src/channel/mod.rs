@@ -47,6 +47,14 @@ pub trait Channel: Send + Sync {
 
     /// `transactionCapacity` for channels that have one (memory, file): a source or sink with
     /// a larger batch size is dropped at start, as in Flume.
+    /// True when one taker may hold a take open while it takes the next (the memory
+    /// channel); a sink then overlaps a batch's delivery with the next take. Channels whose
+    /// takes are tied to one transaction at a time (Kafka offsets, the file channel's log)
+    /// keep the default.
+    fn overlapping_takes(&self) -> bool {
+        false
+    }
+
     fn transaction_capacity(&self) -> Option<usize> {
         None
     }

@@ -72,6 +72,19 @@ impl Interceptor for HostInterceptor {
         }
         Ok(Some(event))
     }
+
+    fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
+        let Some(host) = &self.host else {
+            return Ok(events);
+        };
+        for event in &mut events {
+            if self.preserve_existing && event.headers.contains_key(&self.header) {
+                continue;
+            }
+            event.headers.insert(self.header.clone(), host.clone());
+        }
+        Ok(events)
+    }
 }
 
 /// This host as `InetAddress.getLocalHost()` sees it: (host name, address, canonical name).

@@ -34,14 +34,18 @@ pub trait Interceptor: Send + Sync {
         0
     }
 
-    fn intercept_batch(&self, events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
-        let mut out = Vec::with_capacity(events.len());
-        for event in events {
+    /// [`Interceptor::intercept`] over a batch, in place (kept events move down).
+    fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
+        let mut kept = 0;
+        for i in 0..events.len() {
+            let event = std::mem::take(&mut events[i]);
             if let Some(e) = self.intercept(event)? {
-                out.push(e);
+                events[kept] = e;
+                kept += 1;
             }
         }
-        Ok(out)
+        events.truncate(kept);
+        Ok(events)
     }
 }
 

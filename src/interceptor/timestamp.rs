@@ -46,11 +46,28 @@ impl Interceptor for TimestampInterceptor {
     }
 
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
-        if self.preserve_existing && event.headers.contains_key(&self.header) {
-            return Ok(Some(event));
-        }
+        let mut buf = itoa::Buffer::new();
+        self.stamp(&mut event, buf.format(now_millis()));
+        Ok(Some(event))
+    }
+
+    /// The clock is read and formatted once per batch (a batch is intercepted well within a
+    /// millisecond or so; Flume reads it per event).
+    fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
         let mut buf = itoa::Buffer::new();
         let now = buf.format(now_millis());
+        for event in &mut events {
+            self.stamp(event, now);
+        }
+        Ok(events)
+    }
+}
+
+impl TimestampInterceptor {
+    fn stamp(&self, event: &mut Event, now: &str) {
+        if self.preserve_existing && event.headers.contains_key(&self.header) {
+            return;
+        }
         match event.headers.get_mut(&self.header) {
             Some(v) => {
                 v.clear();
@@ -60,6 +77,5 @@ impl Interceptor for TimestampInterceptor {
                 event.headers.insert(self.header.clone(), now.to_string());
             }
         }
-        Ok(Some(event))
     }
 }

@@ -2,7 +2,10 @@
 //! sink's and the Kafka channel's commits wait for (Flume: `send` all, `flush()`, then every
 //! future's `get()`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -35,6 +38,17 @@ pub struct Producer {
     inner: FutureProducer,
 }
 
+/// The acknowledgements of one queued batch (see [`Producer::send`]).
+pub struct Acks(Pin<Box<dyn Future<Output = Result<(), ProduceError>> + Send>>);
+
+impl Future for Acks {
+    type Output = Result<(), ProduceError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
 impl Producer {
     pub fn create(props: &ClientProps) -> Result<Producer, KafkaError> {
         Ok(Producer {
@@ -46,6 +60,13 @@ impl Producer {
     /// queued may still be delivered (the caller retries the whole batch: duplicates, never
     /// losses — Flume's behaviour).
     pub async fn send_all(&self, records: &[OutRecord]) -> Result<(), ProduceError> {
+        self.send(records).await?.await
+    }
+
+    /// Queue every record; the returned future resolves when all of them are acknowledged
+    /// (or at the first failure). It can be polled by reference and dropped at any point
+    /// (the records stay queued), so a caller can queue the next batch meanwhile.
+    pub async fn send(&self, records: &[OutRecord]) -> Result<Acks, ProduceError> {
         let mut pending = Vec::with_capacity(records.len());
         for r in records {
             let mut record: FutureRecord<'_, str, [u8]> =
@@ -84,14 +105,16 @@ impl Producer {
                 }
             }
         }
-        for delivery in pending {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((e, _))) => return Err(e.into()),
-                Err(_) => return Err(ProduceError::Canceled),
+        Ok(Acks(Box::pin(async move {
+            for delivery in pending {
+                match delivery.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err((e, _))) => return Err(e.into()),
+                    Err(_) => return Err(ProduceError::Canceled),
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })))
     }
 
     /// Deliver what is queued (bounded wait) and drop the producer, off the async workers.

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::{Sink, SinkError};
-use crate::channel::ChannelRef;
+use crate::channel::{ChannelRef, Take};
 use crate::component::Status;
 use crate::config::legacy::{KAFKA_SINK, Legacy};
 use crate::config::{ConfigError, Context};
@@ -23,7 +23,7 @@ use crate::event::Event;
 use crate::format::avro_event;
 use crate::kafka::client::{self, ClientProps};
 use crate::kafka::metrics::{KafkaSinkCounter, add_millis};
-use crate::kafka::producer::{OutRecord, Producer};
+use crate::kafka::producer::{Acks, OutRecord, ProduceError, Producer};
 use crate::kafka::{self as k, Brokers};
 use crate::metrics::{BatchFill, MetricSource};
 
@@ -181,6 +181,17 @@ pub struct KafkaSink {
     config: KafkaSinkConfig,
     producer: Option<Producer>,
     counter: Arc<KafkaSinkCounter>,
+    /// The last batch sent, not acknowledged yet: it is committed (or rolled back) once its
+    /// acknowledgements are in, while the next batch is already being produced.
+    in_flight: Option<InFlight>,
+}
+
+/// A sent batch and its channel transaction.
+struct InFlight {
+    take: Take,
+    acks: Acks,
+    n: usize,
+    started: Instant,
 }
 
 impl KafkaSink {
@@ -195,13 +206,42 @@ impl KafkaSink {
             config: KafkaSinkConfig::from_context(ctx)?,
             producer: None,
             counter: KafkaSinkCounter::new(name),
+            in_flight: None,
         })
     }
 
     fn rollback(&self, why: String) -> SinkError {
-        self.counter.rollback.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(sink = %self.name, "Failed to publish events: {why}");
-        SinkError::Delivery(format!("Failed to publish events: {why}"))
+        rollback(&self.name, &self.counter, why)
+    }
+}
+
+fn rollback(name: &str, counter: &KafkaSinkCounter, why: String) -> SinkError {
+    counter.rollback.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(sink = %name, "Failed to publish events: {why}");
+    SinkError::Delivery(format!("Failed to publish events: {why}"))
+}
+
+/// A sent batch's end, once its acknowledgements are in: commit, or roll back (every event of
+/// it goes back to the channel, to be sent again) on a failure.
+async fn finish(
+    name: &str,
+    counter: &KafkaSinkCounter,
+    batch: InFlight,
+    acked: Result<(), ProduceError>,
+) -> Result<(), SinkError> {
+    match acked {
+        Ok(()) => {
+            add_millis(&counter.kafka_event_send_timer, batch.started);
+            counter
+                .event_drain_success
+                .fetch_add(batch.n as u64, Ordering::Relaxed);
+            batch.take.commit().await?;
+            Ok(())
+        }
+        Err(e) => {
+            batch.take.rollback();
+            Err(rollback(name, counter, e.to_string()))
+        }
     }
 }
 
@@ -219,17 +259,54 @@ impl Sink for KafkaSink {
         Ok(())
     }
 
+    /// Flume's process(): take a batch, send it, commit once every record is acknowledged.
+    /// Here the acknowledgements of one batch are awaited while the next one is taken and
+    /// sent; a batch still leaves the channel only after all of its records are acknowledged.
     async fn process(&mut self) -> Result<Status, SinkError> {
         if self.producer.is_none() {
             self.start().await?;
         }
-        let c = &self.counter;
-        let take = self.channel.take(self.config.batch_size).await?;
+        let mut prev = self.in_flight.take();
+        let channel = Arc::clone(&self.channel);
+        let take = {
+            let take_fut = channel.take(self.config.batch_size);
+            tokio::pin!(take_fut);
+            match prev.as_mut() {
+                None => take_fut.await?,
+                Some(p) => {
+                    tokio::select! {
+                        biased;
+                        acked = &mut p.acks => {
+                            let done = finish(&self.name, &self.counter, prev.take().expect("in flight"), acked).await;
+                            let taken = take_fut.await?;
+                            if let Err(e) = done {
+                                taken.rollback();
+                                return Err(e);
+                            }
+                            taken
+                        }
+                        taken = &mut take_fut => match taken {
+                            Ok(t) => t,
+                            Err(e) => {
+                                self.in_flight = prev;
+                                return Err(e.into());
+                            }
+                        },
+                    }
+                }
+            }
+        };
+        let c = Arc::clone(&self.counter);
         let n = take.len();
         let fill = BatchFill::of(n, self.config.batch_size);
         c.count_batch(fill);
         if fill == BatchFill::Empty {
             take.commit().await?;
+            if let Some(mut p) = prev {
+                let acked = (&mut p.acks).await;
+                finish(&self.name, &self.counter, p, acked).await?;
+                return Ok(Status::Ready);
+            }
             return Ok(Status::Backoff);
         }
         c.event_drain_attempt.fetch_add(n as u64, Ordering::Relaxed);
@@ -238,23 +315,67 @@ impl Sink for KafkaSink {
         for event in take.events() {
             match record_of(event, &self.config) {
                 Ok(r) => records.push(r),
-                // Dropping `take` rolls the batch back (retried forever, as in Flume).
-                Err(why) => return Err(self.rollback(why)),
+                Err(why) => {
+                    take.rollback();
+                    self.in_flight = prev;
+                    return Err(self.rollback(why));
+                }
             }
         }
-        let Some(producer) = self.producer.as_ref() else {
-            return Err(self.rollback("no producer".into()));
+        let sent = match self.producer.as_ref() {
+            Some(producer) => producer.send(&records).await,
+            None => {
+                take.rollback();
+                self.in_flight = prev;
+                return Err(self.rollback("no producer".into()));
+            }
         };
-        if let Err(e) = producer.send_all(&records).await {
-            return Err(self.rollback(e.to_string()));
+        drop(records);
+        let acks = match sent {
+            Ok(acks) => acks,
+            Err(e) => {
+                take.rollback();
+                self.in_flight = prev;
+                return Err(self.rollback(e.to_string()));
+            }
+        };
+        let batch = InFlight {
+            take,
+            acks,
+            n,
+            started,
+        };
+        if let Some(mut p) = prev {
+            let acked = (&mut p.acks).await;
+            if let Err(e) = finish(&self.name, &self.counter, p, acked).await {
+                self.in_flight = Some(batch);
+                return Err(e);
+            }
         }
-        add_millis(&c.kafka_event_send_timer, started);
-        c.event_drain_success.fetch_add(n as u64, Ordering::Relaxed);
-        take.commit().await?;
+        if self.channel.overlapping_takes() {
+            self.in_flight = Some(batch);
+        } else {
+            let mut batch = batch;
+            let acked = (&mut batch.acks).await;
+            finish(&self.name, &self.counter, batch, acked).await?;
+        }
         Ok(Status::Ready)
     }
 
     async fn stop(&mut self) {
+        if let Some(mut batch) = self.in_flight.take() {
+            match tokio::time::timeout(k::CLOSE_BOUND, &mut batch.acks).await {
+                Ok(acked) => {
+                    if let Err(e) = finish(&self.name, &self.counter, batch, acked).await {
+                        tracing::warn!(sink = %self.name, "last batch not delivered at stop: {e}");
+                    }
+                }
+                Err(_) => {
+                    tracing::warn!(sink = %self.name, "last batch not acknowledged in time at stop; it stays in the channel");
+                    batch.take.rollback();
+                }
+            }
+        }
         if let Some(producer) = self.producer.take() {
             producer.close(k::CLOSE_BOUND).await;
         }

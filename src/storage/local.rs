@@ -1,5 +1,6 @@
 //! Local files (`file://` and plain paths without an HDFS `fs.defaultFS`), like Hadoop's
-//! `LocalFileSystem`. Blocking calls run on tokio's blocking pool. `hflush` hands the bytes to
+//! `LocalFileSystem`. Blocking calls run on tokio's blocking pool (or, for
+//! [`OutputFile::write_blocking`], on the blocking thread of a caller that batches them). `hflush` hands the bytes to
 //! the operating system (readers see them), as Hadoop's local `hflush` does; it does not fsync.
 
 use std::io::Write;
@@ -117,6 +118,14 @@ impl OutputFile for LocalFile {
             return Ok(());
         }
         self.with_file(move |f| f.write_all(&data)).await
+    }
+
+    fn write_blocking(&mut self, data: &[u8]) -> Option<Result<(), StorageError>> {
+        let result = match self.file.as_mut() {
+            Some(file) => file.write_all(data),
+            None => Err(std::io::Error::other("file is closed")),
+        };
+        Some(result.map_err(|e| StorageError::io(&self.path, e)))
     }
 
     async fn hflush(&mut self) -> Result<(), StorageError> {

@@ -96,6 +96,13 @@ pub trait FileSystem: Send + Sync {
 pub trait OutputFile: Send {
     async fn write(&mut self, data: Bytes) -> Result<(), StorageError>;
 
+    /// Write on the calling thread, for a caller that is already on a blocking thread and
+    /// batches many files' writes into one hand-off (the hdfs sink). `None`: this store only
+    /// writes asynchronously; use [`OutputFile::write`].
+    fn write_blocking(&mut self, _data: &[u8]) -> Option<Result<(), StorageError>> {
+        None
+    }
+
     /// Make what was written visible to readers (`hflush`); a no-op where the store cannot.
     async fn hflush(&mut self) -> Result<(), StorageError>;
 

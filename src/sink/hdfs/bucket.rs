@@ -142,6 +142,19 @@ pub struct BucketWriter {
     pub last_access: u64,
     /// Last transaction that appended here.
     pub touched_tx: u64,
+    /// Events of the current batch admitted here and not encoded yet (indices into the batch).
+    pending: Vec<u32>,
+}
+
+/// What one encoding step of a bucket left to do (see [`BucketWriter::encode_step`]).
+pub enum Step {
+    /// Every admitted event is encoded and the format synced; these bytes (if any) still
+    /// have to be written with [`OutputFile::write`] (stores that only write asynchronously),
+    /// then the file hflushed.
+    Flush(Vec<u8>),
+    /// Encoded bytes past the write-through bound on a store that only writes asynchronously:
+    /// write them, then take the next step.
+    Chunk(Vec<u8>),
 }
 
 impl BucketWriter {
@@ -159,6 +172,7 @@ impl BucketWriter {
             last_flush: None,
             last_access: 0,
             touched_tx: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -247,44 +261,147 @@ impl BucketWriter {
         Ok(())
     }
 
-    /// `BucketWriter.append`: open or roll as needed, encode, flush every batchSize events.
-    pub async fn append(&mut self, shared: &Shared, event: &Event) -> Result<(), BucketError> {
+    /// `BucketWriter.append`, first half: open or roll as needed and admit event `idx` of
+    /// `events` (the batch); it is encoded by [`BucketWriter::encode_step`], which the sink
+    /// runs for every touched bucket at once, off the async workers.
+    pub async fn admit(
+        &mut self,
+        shared: &Shared,
+        events: &[Event],
+        idx: usize,
+    ) -> Result<(), BucketError> {
         if self.open.is_none() {
             self.open_file(shared).await?;
         } else if self.should_rotate(&shared.config) {
-            self.close(shared).await;
+            self.close_with(shared, events).await;
             self.open_file(shared).await?;
         }
         bump(&shared.counter.event_drain_attempt);
-        let Some(open) = self.open.as_mut() else {
-            return Err(BucketError::Io("no open file".into()));
-        };
-        if let Err(e) = open.format.append(event) {
-            let e = BucketError::from(e);
-            if matches!(e, BucketError::Io(_)) {
-                self.close(shared).await;
-            }
-            return Err(e);
-        }
-        self.body_bytes += event.body.len() as u64;
+        self.pending.push(idx as u32);
+        self.body_bytes += events[idx].body.len() as u64;
         self.events += 1;
         self.unflushed += 1;
-        if self.unflushed >= shared.config.batch_size {
-            self.flush(shared).await?;
-        } else if open.format.output_len() >= WRITE_THROUGH_BYTES {
-            let data = open.format.take_output();
-            if let Err(e) = write(shared, open, data).await {
-                tracing::warn!(
-                    target: BUCKET_WRITER,
-                    "Caught IOException writing to HDFSWriter ({e}). Closing file ({}) and \
-                     rethrowing exception.",
-                    redact(&open.paths.in_use)
-                );
-                self.abandon(shared).await;
+        Ok(())
+    }
+
+    /// True when events of the current batch wait here to be encoded.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Forget the admitted events (the batch is rolled back).
+    pub fn clear_pending(&mut self) {
+        self.pending.clear();
+    }
+
+    /// `BucketWriter.append`, second half, and the sync of `flush` — blocking work (encoding,
+    /// compression, local file writes): encode the admitted events of `events`, writing out
+    /// every [`WRITE_THROUGH_BYTES`] of output, then sync the format. A file that can write on
+    /// this thread ([`OutputFile::write_blocking`]) gets its bytes here; otherwise they come
+    /// back in the [`Step`]. An error leaves the rest of the admitted events unencoded.
+    pub fn encode_step(&mut self, events: &[Event]) -> Result<Step, BucketError> {
+        let Some(open) = self.open.as_mut() else {
+            self.pending.clear();
+            return Ok(Step::Flush(Vec::new()));
+        };
+        let mut done = 0;
+        let result = (|| {
+            for &idx in &self.pending {
+                open.format.append(&events[idx as usize])?;
+                done += 1;
+                if open.format.output_len() >= WRITE_THROUGH_BYTES {
+                    let data = open.format.take_output();
+                    match open.file.write_blocking(&data) {
+                        Some(r) => r.map_err(|e| BucketError::Io(e.to_string()))?,
+                        None => return Ok(Some(data)),
+                    }
+                }
+            }
+            Ok(None)
+        })();
+        match result {
+            Ok(Some(chunk)) => {
+                self.pending.drain(..done);
+                return Ok(Step::Chunk(chunk));
+            }
+            Ok(None) => self.pending.clear(),
+            Err(e) => {
+                self.pending.clear();
                 return Err(e);
             }
         }
+        if self.unflushed == 0 {
+            return Ok(Step::Flush(Vec::new()));
+        }
+        open.format.sync()?;
+        let data = open.format.take_output();
+        if data.is_empty() {
+            return Ok(Step::Flush(data));
+        }
+        match open.file.write_blocking(&data) {
+            Some(r) => {
+                r.map_err(|e| BucketError::Io(e.to_string()))?;
+                Ok(Step::Flush(Vec::new()))
+            }
+            None => Ok(Step::Flush(data)),
+        }
+    }
+
+    /// Write bytes a [`Step`] returned (asynchronous stores).
+    pub async fn write_step(&mut self, shared: &Shared, data: Vec<u8>) -> Result<(), BucketError> {
+        match self.open.as_mut() {
+            Some(open) => write(shared, open, data).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The end of `flush` after the last [`Step::Flush`]: hflush and mark the bucket flushed.
+    pub async fn finish_flush(&mut self, shared: &Shared) -> Result<(), BucketError> {
+        if self.unflushed == 0 {
+            return Ok(());
+        }
+        if let Some(open) = self.open.as_mut() {
+            shared.call(&open.paths.in_use, open.file.hflush()).await?;
+        }
+        self.unflushed = 0;
+        self.last_flush = Some(Instant::now());
         Ok(())
+    }
+
+    /// After a failed write, flush or encoding: log as Flume does, close what can be closed
+    /// (an I/O error) and keep the bucket for a fresh file.
+    pub async fn fail(&mut self, shared: &Shared, e: &BucketError) {
+        self.pending.clear();
+        if matches!(e, BucketError::Io(_)) {
+            tracing::warn!(
+                target: BUCKET_WRITER,
+                "Caught IOException while flushing ({e}). Closing file ({}) and rethrowing \
+                 exception.",
+                self.open
+                    .as_ref()
+                    .map(|o| redact(&o.paths.in_use))
+                    .unwrap_or_default()
+            );
+            self.abandon(shared).await;
+        }
+    }
+
+    /// Encode, write and flush what is admitted here (on a rotation or eviction in the middle
+    /// of a batch).
+    async fn flush_pending(
+        &mut self,
+        shared: &Shared,
+        events: &[Event],
+    ) -> Result<(), BucketError> {
+        loop {
+            match crate::component::blocking(|| self.encode_step(events))? {
+                Step::Chunk(data) => self.write_step(shared, data).await?,
+                Step::Flush(data) => {
+                    self.write_step(shared, data).await?;
+                    return self.finish_flush(shared).await;
+                }
+            }
+        }
     }
 
     /// `BucketWriter.flush`: sync the format, write its bytes, hflush — if anything was
@@ -336,6 +453,22 @@ impl BucketWriter {
     /// `BucketWriter.close`: flush, write the last bytes, close (retried in the background on
     /// failure), rename the in-use file to its final name.
     pub async fn close(&mut self, shared: &Shared) {
+        self.close_with(shared, &[]).await
+    }
+
+    /// [`BucketWriter::close`] in the middle of a batch: events of `events` admitted here are
+    /// written first.
+    pub async fn close_with(&mut self, shared: &Shared, events: &[Event]) {
+        if self.has_pending() {
+            if events.is_empty() {
+                self.pending.clear();
+            } else if let Err(e) = self.flush_pending(shared, events).await {
+                tracing::warn!(
+                    target: BUCKET_WRITER,
+                    "pre-close flush failed: {e}");
+                self.unflushed = 0;
+            }
+        }
         if let Err(e) = self.flush_inner(shared).await {
             tracing::warn!(
             target: BUCKET_WRITER,

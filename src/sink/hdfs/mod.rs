@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use self::bucket::{BucketError, BucketWriter, Shared};
+use self::bucket::{BucketError, BucketWriter, Shared, Step};
 use self::config::HdfsSinkConfig;
 use super::{Sink, SinkError};
 use crate::bucket_path::{EscapeError, EscapePattern};
@@ -225,27 +225,6 @@ impl HdfsSink {
         }
     }
 
-    /// Close the least recently used bucket while more than maxOpenFiles are open.
-    async fn evict(&mut self) {
-        while self.buckets.len() > self.shared.config.max_open_files {
-            let Some(key) = self
-                .buckets
-                .iter()
-                .min_by_key(|(_, b)| b.last_access)
-                .map(|(k, _)| k.clone())
-            else {
-                return;
-            };
-            if let Some(mut bucket) = self.buckets.remove(&key) {
-                bucket.close(&self.shared).await;
-            }
-        }
-    }
-
-    fn escape(&self, pattern: &EscapePattern, event: &Event) -> Result<String, EscapeError> {
-        pattern.escape(&event.headers, &self.shared.config.escape)
-    }
-
     /// The rate-limited explanation of an event whose path cannot be built.
     fn log_escape_error(&mut self, error: &EscapeError, event: &Event, key: &str, pattern: &str) {
         let now = Instant::now();
@@ -281,74 +260,181 @@ impl HdfsSink {
         self.suppressed_escape_logs = 0;
     }
 
-    /// The bucket for an event, created (and the LRU trimmed) if new.
-    async fn bucket_for(&mut self, real_path: String, real_name: String) -> &mut BucketWriter {
-        let key = format!("{real_path}/{real_name}");
+    /// The bucket for `key` (`<realPath>/<realName>`, `path_len` bytes of it the path),
+    /// created (and the LRU trimmed) if new; `events` is the batch (an evicted bucket writes
+    /// what it was given of it first).
+    async fn bucket_for(
+        &mut self,
+        key: &str,
+        path_len: usize,
+        events: &[Event],
+    ) -> &mut BucketWriter {
         self.access_clock += 1;
-        if !self.buckets.contains_key(&key) {
-            let bucket = BucketWriter::new(real_path, real_name, crate::metrics::now_millis());
-            self.buckets.insert(key.clone(), bucket);
-            self.evict_except(&key).await;
+        if !self.buckets.contains_key(key) {
+            let bucket = BucketWriter::new(
+                key[..path_len].to_string(),
+                key[path_len + 1..].to_string(),
+                crate::metrics::now_millis(),
+            );
+            self.buckets.insert(key.to_string(), bucket);
+            self.evict_except(key, events).await;
         }
         let clock = self.access_clock;
-        let tx = self.tx_counter;
         let bucket = self
             .buckets
-            .get_mut(&key)
+            .get_mut(key)
             .expect("inserted above and protected from eviction");
         bucket.last_access = clock;
-        bucket.touched_tx = tx;
         bucket
     }
 
-    async fn evict_except(&mut self, keep: &str) {
+    async fn evict_except(&mut self, keep: &str, events: &[Event]) {
         if self.buckets.len() <= self.shared.config.max_open_files {
             return;
         }
         if let Some(b) = self.buckets.get_mut(keep) {
             b.last_access = u64::MAX;
         }
-        self.evict().await;
+        while self.buckets.len() > self.shared.config.max_open_files {
+            let Some(key) = self
+                .buckets
+                .iter()
+                .min_by_key(|(_, b)| b.last_access)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(mut bucket) = self.buckets.remove(&key) {
+                bucket.close_with(&self.shared, events).await;
+            }
+        }
         if let Some(b) = self.buckets.get_mut(keep) {
             b.last_access = self.access_clock;
         }
     }
 
     /// Append a batch; flush touched buckets. Errors leave the transaction to be rolled back.
+    ///
+    /// Per event only the bucket is chosen (paths escaped into one reused buffer, files
+    /// opened or rolled); then one hand-off to a blocking thread encodes every touched
+    /// bucket's events and writes each bucket's bytes with one call, so the cost per event
+    /// does not grow with the number of open buckets.
     async fn write_batch(&mut self, events: &[Event]) -> Result<(), ProcessError> {
         self.tx_counter += 1;
         let tx = self.tx_counter;
         let shared = Arc::clone(&self.shared);
+        let mut touched: Vec<String> = Vec::new();
+        let admitted = self.admit_batch(events, tx, &mut touched).await;
+        let flushed = match admitted {
+            Ok(()) => self.flush_touched(&shared, events, &touched).await,
+            Err(e) => Err(e),
+        };
+        if flushed.is_err() {
+            for key in &touched {
+                if let Some(b) = self.buckets.get_mut(key) {
+                    b.clear_pending();
+                }
+            }
+        }
+        flushed
+    }
+
+    /// Choose and prepare every event's bucket; `touched` gets each bucket's key once.
+    async fn admit_batch(
+        &mut self,
+        events: &[Event],
+        tx: u64,
+        touched: &mut Vec<String>,
+    ) -> Result<(), ProcessError> {
+        let shared = Arc::clone(&self.shared);
         let config = &shared.config;
+        let mut key = String::new();
         for (i, event) in events.iter().enumerate() {
-            let real_path = match self.escape(&config.path_pattern, event) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.log_escape_error(&e, event, "hdfs.path", &config.path);
-                    return Err(ProcessError::Escape(e));
-                }
-            };
-            let real_name = if config.prefix_pattern.is_literal() {
-                config.file_prefix.clone()
-            } else {
-                match self.escape(&config.prefix_pattern, event) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        self.log_escape_error(&e, event, "hdfs.filePrefix", &config.file_prefix);
-                        return Err(ProcessError::Escape(e));
-                    }
-                }
-            };
-            let bucket = self.bucket_for(real_path, real_name).await;
-            bucket.append(&shared, event).await?;
+            key.clear();
+            if let Err(e) =
+                config
+                    .path_pattern
+                    .escape_into(&event.headers, &config.escape, &mut key)
+            {
+                self.log_escape_error(&e, event, "hdfs.path", &config.path);
+                return Err(ProcessError::Escape(e));
+            }
+            let path_len = key.len();
+            key.push('/');
+            if config.prefix_pattern.is_literal() {
+                key.push_str(&config.file_prefix);
+            } else if let Err(e) =
+                config
+                    .prefix_pattern
+                    .escape_into(&event.headers, &config.escape, &mut key)
+            {
+                self.log_escape_error(&e, event, "hdfs.filePrefix", &config.file_prefix);
+                return Err(ProcessError::Escape(e));
+            }
+            let bucket = self.bucket_for(&key, path_len, events).await;
+            if bucket.touched_tx != tx {
+                bucket.touched_tx = tx;
+                touched.push(key.clone());
+            }
+            bucket.admit(&shared, events, i).await?;
             if i % YIELD_EVERY == YIELD_EVERY - 1 {
                 tokio::task::yield_now().await;
             }
         }
-        for bucket in self.buckets.values_mut().filter(|b| b.touched_tx == tx) {
-            bucket.flush(&shared).await?;
-        }
         Ok(())
+    }
+
+    /// Encode and write every touched bucket in one blocking hand-off (repeated only for
+    /// stores that write asynchronously and have more than a write-through's worth), then
+    /// hflush each. The first error is returned after every bucket was tried.
+    async fn flush_touched(
+        &mut self,
+        shared: &Shared,
+        events: &[Event],
+        touched: &[String],
+    ) -> Result<(), ProcessError> {
+        let mut first_error: Option<BucketError> = None;
+        let mut round: Vec<&str> = touched.iter().map(String::as_str).collect();
+        while !round.is_empty() {
+            let buckets = &mut self.buckets;
+            let steps: Vec<(&str, Result<Step, BucketError>)> = crate::component::blocking(|| {
+                round
+                    .iter()
+                    .filter_map(|key| {
+                        let bucket = buckets.get_mut(*key)?;
+                        Some((*key, bucket.encode_step(events)))
+                    })
+                    .collect()
+            });
+            round.clear();
+            for (key, step) in steps {
+                let Some(bucket) = self.buckets.get_mut(key) else {
+                    continue;
+                };
+                let result = match step {
+                    Ok(Step::Chunk(data)) => {
+                        let r = bucket.write_step(shared, data).await;
+                        if r.is_ok() {
+                            round.push(key);
+                        }
+                        r
+                    }
+                    Ok(Step::Flush(data)) => match bucket.write_step(shared, data).await {
+                        Ok(()) => bucket.finish_flush(shared).await,
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
+                    bucket.fail(shared, &e).await;
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(ProcessError::Bucket(e)),
+            None => Ok(()),
+        }
     }
 }
 
