@@ -7,6 +7,7 @@
 # run (the same bytes written with plain file writes, flate2, the SequenceFile encoder).
 #
 #   bash benches/hdfs_sink.sh [EVENTS]
+#   FLUME_NG=/path/to/flume-ng bash benches/hdfs_sink.sh [EVENTS]
 #
 # Java Flume 1.9 on this kind of machine, DataStream case: ~31 000 events/s, 66 CPU-seconds for
 # 2 M events (~30 000 events per CPU-second), peak RSS 675 MiB.
@@ -14,8 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-2000000}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
-cargo build --release --quiet
-BIN=target/release/flume-ng
+# FLUME_NG=path/to/flume-ng skips the build.
+if [ -z "${FLUME_NG:-}" ]; then
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/flume-ng
+else
+  BIN=$FLUME_NG
+fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -57,8 +57,13 @@ if [ "$JAVA" = 1 ]; then
   exit 0
 fi
 
-cargo build --release --quiet
-BIN=target/release/flume-ng
+# FLUME_NG=path/to/flume-ng skips the build.
+if [ -z "${FLUME_NG:-}" ]; then
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/flume-ng
+else
+  BIN=$FLUME_NG
+fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$WORK/bench.conf" <<CONF
 a1.sources = r1

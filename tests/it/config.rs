@@ -1313,6 +1313,36 @@ fn agent_warns_about_unknown_keys_once_after_build() {
     assert!(!log.contains("a1.sinks.k1.channel: unknown"), "{log}");
 }
 
+/// Keys a property table marks as accepted without effect are logged once at start-up, with
+/// the reason; a typo inside an interceptor is found from the interceptor's table.
+#[test]
+fn agent_logs_keys_without_effect_and_sub_component_typos() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("agent.conf");
+    write(
+        &f,
+        &format!(
+            "{GOOD}a1.sinks.k1.type = logger\na1.sinks.k1.maxBytesToLog = 64\n\
+             a1.sources.r1.interceptors = i1\na1.sources.r1.interceptors.i1.type = static\n\
+             a1.sources.r1.interceptors.i1.preserveExistng = false\n"
+        ),
+    );
+    let mut agent = Agent::start("a1", &f, &[]);
+    agent.wait_for(
+        "a1.sinks.k1.maxBytesToLog: accepted, no effect here: Flume 1.9 ignores it",
+        Duration::from_secs(10),
+    );
+    agent.wait_for(
+        "a1.sources.r1.interceptors.i1.preserveExistng: unknown property, ignored (did you mean a1.sources.r1.interceptors.i1.preserveExisting?)",
+        Duration::from_secs(10),
+    );
+    agent.wait_for("Starting Source r1", Duration::from_secs(10));
+    agent.stop();
+    let log = agent.log();
+    assert_eq!(log.matches("maxBytesToLog").count(), 1, "{log}");
+    assert_eq!(log.matches("preserveExistng").count(), 1, "{log}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Start lines: `compat-fixtures/start-lines/<case>/` holds a configuration (`agent.conf`, or
 // `reference` + `replace`, see below), the

@@ -836,3 +836,273 @@ fn fault_disk_full_hdfs_local() {
         100,
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Kafka broker stopped and restarted.
+
+/// A tansu broker of this test alone, storing its topics in a bucket of the shared S3 server
+/// (durable mode: what it acknowledged survives its restart), so that it can be stopped.
+#[cfg(feature = "kafka")]
+struct DurableBroker {
+    port: u16,
+    bucket: String,
+    child: Option<std::process::Child>,
+}
+
+#[cfg(feature = "kafka")]
+impl DurableBroker {
+    fn start() -> DurableBroker {
+        let s3 = crate::support::s3::server();
+        let bucket = s3.bucket("tansu");
+        let mut b = DurableBroker {
+            port: free_port(),
+            bucket,
+            child: None,
+        };
+        b.resume();
+        b
+    }
+
+    fn resume(&mut self) {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let child = std::process::Command::new(crate::support::kafka::tansu())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .arg("--storage-engine")
+            .arg(format!("s3://{}/", self.bucket))
+            .env("AWS_ENDPOINT", &crate::support::s3::server().endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", crate::support::s3::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", crate::support::s3::SECRET_KEY)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start tansu");
+        self.child = Some(child);
+        wait_port(self.port, Duration::from_secs(30));
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn client(&self) -> crate::support::kafka::Broker {
+        crate::support::kafka::Broker {
+            bootstrap: format!("127.0.0.1:{}", self.port),
+            port: self.port,
+        }
+    }
+}
+
+#[cfg(feature = "kafka")]
+impl Drop for DurableBroker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn fault_kafka_broker_stopped_20s_under_the_kafka_sink() {
+    let mut broker = DurableBroker::start();
+    let client = broker.client();
+    let topic = crate::support::kafka::unique_topic("fault-sink");
+    client.create_topic(&topic, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let (hp, ma) = (free_port(), free_port());
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na.sinks.k1.channel = c1\n\
+             a.sinks.k1.kafka.bootstrap.servers = {bootstrap}\na.sinks.k1.kafka.topic = {topic}\n\
+             a.sinks.k1.flumeBatchSize = 100\na.sinks.k1.kafka.producer.acks = all\n",
+            source = http_source(hp),
+            bootstrap = client.bootstrap,
+        ),
+    );
+    let _agent = start_with_metrics("a", &a, ma, &[]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start(hp, 100, Duration::from_millis(50));
+    eventually(Duration::from_secs(60), "events reach Kafka", || {
+        metric(ma, "SINK.k1", "EventDrainSuccessCount") >= 2_000
+    });
+    broker.kill();
+    let stopped_at = metric(ma, "SINK.k1", "EventDrainSuccessCount");
+    std::thread::sleep(Duration::from_secs(20));
+    let queued = metric(ma, "CHANNEL.c1", "ChannelSize");
+    broker.resume();
+    let resumed = Instant::now();
+    // Recovered: what waited in the channel during the outage has reached the broker.
+    eventually(Duration::from_secs(120), "the sink delivers again", || {
+        metric(ma, "SINK.k1", "EventDrainSuccessCount") > stopped_at + queued
+    });
+    let recovered = resumed.elapsed();
+    let total = feeder.stop();
+    eventually(Duration::from_secs(120), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+            && metric(ma, "SINK.k1", "EventDrainSuccessCount") >= total
+    });
+    let records = client.consume_all(
+        &topic,
+        "fault-check",
+        Duration::from_secs(5),
+        Duration::from_secs(120),
+    );
+    let values = records.iter().map(|r| {
+        String::from_utf8(crate::support::kafka::unhex(
+            r["value_hex"].as_str().unwrap_or(""),
+        ))
+        .unwrap_or_default()
+    });
+    let tally = Tally::of(total, values);
+    tally.print("kafka_sink_broker_stopped_20s", recovered);
+    eprintln!(
+        "FIGURES kafka_sink_broker_stopped_20s: {queued} events queued in the channel during the outage"
+    );
+    assert!(queued > 0, "the outage held nothing back");
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.foreign, 0);
+    // A batch the broker had written when it stopped, without the acknowledgement reaching
+    // the sink, is sent again.
+    assert!(tally.duplicated <= 100, "{} duplicates", tally.duplicated);
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn fault_kafka_broker_stopped_20s_under_the_kafka_source() {
+    let mut broker = DurableBroker::start();
+    let client = broker.client();
+    let topic = crate::support::kafka::unique_topic("fault-source");
+    client.create_topic(&topic, 3);
+    let total: u64 = 60_000;
+    let records: Vec<serde_json::Value> = (0..total)
+        .map(|n| serde_json::json!({"value_hex": crate::support::kafka::hex(n.to_string().as_bytes())}))
+        .collect();
+    client.produce(&topic, &records);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let ma = free_port();
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n\
+             a.sources.s1.type = org.apache.flume.source.kafka.KafkaSource\na.sources.s1.channels = c1\n\
+             a.sources.s1.kafka.bootstrap.servers = {bootstrap}\na.sources.s1.kafka.topics = {topic}\n\
+             a.sources.s1.kafka.consumer.group.id = fault\na.sources.s1.kafka.consumer.auto.offset.reset = earliest\n\
+             a.sources.s1.kafka.consumer.session.timeout.ms = 6000\na.sources.s1.batchSize = 100\n\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = file_roll\na.sinks.k1.channel = c1\na.sinks.k1.sink.directory = {out}\n\
+             a.sinks.k1.sink.rollInterval = 0\na.sinks.k1.sink.batchSize = 100\n",
+            bootstrap = client.bootstrap,
+            out = out.display(),
+        ),
+    );
+    let _agent = start_with_metrics("a", &a, ma, &[]);
+    eventually(Duration::from_secs(120), "the source reads", || {
+        rolled_lines(&out).len() >= 2_000
+    });
+    broker.kill();
+    let at_stop = rolled_lines(&out).len();
+    std::thread::sleep(Duration::from_secs(20));
+    broker.resume();
+    let resumed = Instant::now();
+    eventually(Duration::from_secs(180), "every record read", || {
+        Tally::of(total, rolled_lines(&out)).lost == 0
+    });
+    let recovered = resumed.elapsed();
+    let tally = Tally::of(total, rolled_lines(&out));
+    tally.print("kafka_source_broker_stopped_20s", recovered);
+    assert!(
+        at_stop < total as usize / 2,
+        "the source had read {at_stop} of {total} before the stop"
+    );
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.foreign, 0);
+    // Records whose offsets were not committed when the broker stopped are read again.
+    assert!(
+        tally.duplicated <= 3 * 100,
+        "{} duplicates",
+        tally.duplicated
+    );
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn fault_kafka_broker_stopped_20s_under_the_kafka_channel() {
+    let mut broker = DurableBroker::start();
+    let client = broker.client();
+    let topic = crate::support::kafka::unique_topic("fault-channel");
+    client.create_topic(&topic, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let (hp, ma) = (free_port(), free_port());
+    let a = dir.path().join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = org.apache.flume.channel.kafka.KafkaChannel\n\
+             a.channels.c1.kafka.bootstrap.servers = {bootstrap}\na.channels.c1.kafka.topic = {topic}\n\
+             a.channels.c1.kafka.consumer.group.id = fault\na.channels.c1.kafka.consumer.session.timeout.ms = 6000\n\
+             a.sinks.k1.type = file_roll\na.sinks.k1.channel = c1\na.sinks.k1.sink.directory = {out}\n\
+             a.sinks.k1.sink.rollInterval = 0\na.sinks.k1.sink.batchSize = 100\n",
+            source = http_source(hp),
+            bootstrap = client.bootstrap,
+            out = out.display(),
+        ),
+    );
+    let _agent = start_with_metrics("a", &a, ma, &[]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start(hp, 100, Duration::from_millis(50));
+    eventually(
+        Duration::from_secs(120),
+        "events through the channel",
+        || rolled_lines(&out).len() >= 2_000,
+    );
+    broker.kill();
+    let at_stop = feeder.sent();
+    std::thread::sleep(Duration::from_secs(20));
+    let during = feeder.sent() - at_stop;
+    broker.resume();
+    let resumed = Instant::now();
+    eventually(
+        Duration::from_secs(120),
+        "the channel takes puts again",
+        || feeder.sent() > at_stop + during + 2_000,
+    );
+    let recovered = resumed.elapsed();
+    let total = feeder.stop();
+    eventually(Duration::from_secs(180), "every event written", || {
+        Tally::of(total, rolled_lines(&out)).lost == 0
+    });
+    let tally = Tally::of(total, rolled_lines(&out));
+    tally.print("kafka_channel_broker_stopped_20s", recovered);
+    eprintln!(
+        "FIGURES kafka_channel_broker_stopped_20s: {during} events accepted by the source while the broker was down"
+    );
+    assert_eq!(tally.lost, 0);
+    assert_eq!(tally.foreign, 0);
+    // A put the broker wrote without its answer reaching the channel is retried by the client
+    // (a 503); a take not committed when the broker stopped is taken again.
+    assert!(
+        tally.duplicated <= 5 * 100,
+        "{} duplicates",
+        tally.duplicated
+    );
+}

@@ -24,7 +24,7 @@ pub fn python() -> PathBuf {
     p
 }
 
-fn tansu() -> PathBuf {
+pub fn tansu() -> PathBuf {
     let out = Command::new(python())
         .args([
             "-c",
