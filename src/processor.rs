@@ -12,8 +12,56 @@ use async_trait::async_trait;
 
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
-use crate::registry::{self, Kind};
+use crate::registry::{self, Kind, Prefix, Prop, PropTable, Type};
 use crate::sink::{Sink, SinkError};
+
+// Keys relative to the group's `processor.`.
+
+/// `default`: one sink, no keys.
+pub const DEFAULT_PROPS: PropTable = PropTable::EMPTY;
+
+pub const MAX_PENALTY: Prop = Prop::int(
+    "maxpenalty",
+    30_000,
+    "longest back-off of a failed sink, in ms (not a number: the default)",
+);
+/// `failover`.
+pub const FAILOVER_PROPS: PropTable =
+    PropTable::new(&[MAX_PENALTY]).with_prefixes(&[Prefix::user_named(
+        "priority.",
+        "`priority.<sink> = <n>`: the live sink with the highest priority does the work \
+         (unset: -1, -2, … in Flume's order of the group's sinks)",
+    )]);
+
+pub const SELECTOR: Prop = Prop::string(
+    "selector",
+    "round_robin",
+    "order in which sinks are tried: round_robin or random (any case)",
+)
+.typed(Type::Enum(&["round_robin", "random"]));
+pub const BACKOFF: Prop = Prop::bool(
+    "backoff",
+    false,
+    "leave a failed sink out for an exponentially growing time",
+);
+pub const SELECTOR_MAX_TIME_OUT: Prop = Prop::long(
+    "selector.maxTimeOut",
+    30_000,
+    "longest back-off of a failed sink, in ms (0: the default)",
+);
+/// `load_balance`.
+pub const LOAD_BALANCE_PROPS: PropTable =
+    PropTable::new(&[SELECTOR, BACKOFF, SELECTOR_MAX_TIME_OUT]);
+
+/// The property table of a native sink processor type, by registry name.
+pub fn props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        "default" => Some(&DEFAULT_PROPS),
+        "failover" => Some(&FAILOVER_PROPS),
+        "load_balance" => Some(&LOAD_BALANCE_PROPS),
+        _ => None,
+    }
+}
 
 #[async_trait]
 pub trait SinkProcessor: Send {
@@ -104,7 +152,7 @@ pub struct FailoverSinkProcessor {
     live: BTreeMap<i32, usize>,
     failed: Vec<FailedSink>,
     active: Option<usize>,
-    /// `processor.maxpenalty` (default 30000; unparsable → default)
+    /// `processor.maxpenalty` (unparsable → the default)
     max_penalty: i32,
     clock: Clock,
     seq: u64,
@@ -113,14 +161,15 @@ pub struct FailoverSinkProcessor {
 impl FailoverSinkProcessor {
     /// `ctx` is the group's `processor.` context; `sinks` in the group's order.
     pub fn from_context(ctx: &Context, sinks: Vec<Box<dyn Sink>>, clock: Clock) -> Self {
-        let max_penalty = match ctx.get("maxpenalty") {
-            None => 30_000,
+        let default = MAX_PENALTY.default_int() as i32;
+        let max_penalty = match ctx.value(&MAX_PENALTY) {
+            None => default,
             Some(v) => crate::java::parse_int(v).unwrap_or_else(|| {
                 tracing::warn!(
-                    "{}: {v} is not an integer; using the default maxpenalty 30000",
-                    ctx.full_key("maxpenalty")
+                    "{}: {v} is not an integer; using the default maxpenalty {default}",
+                    ctx.full_key(MAX_PENALTY.name)
                 );
-                30_000
+                default
             }),
         };
         // Flume walks a HashMap of the sinks by name: unprioritised sinks get -1, -2, … in
@@ -281,9 +330,9 @@ struct FailureState {
 pub struct LoadBalancingSinkProcessor {
     sinks: Vec<Box<dyn Sink>>,
     selector: SelectorKind,
-    /// `processor.backoff` (default false)
+    /// `processor.backoff`
     backoff: bool,
-    /// `processor.selector.maxTimeOut` (default 30000; 0 keeps the default)
+    /// `processor.selector.maxTimeOut` (0 keeps the default)
     max_timeout: i64,
     states: Vec<FailureState>,
     next_head: usize,
@@ -305,22 +354,27 @@ impl LoadBalancingSinkProcessor {
                 "The LoadBalancingSinkProcessor cannot be used for a single sink. Please configure more than one sinks and try again.",
             ));
         }
-        let name = ctx.string("selector", "round_robin");
+        let name = ctx.get_string(&SELECTOR);
         let selector = if name.eq_ignore_ascii_case("round_robin") {
             SelectorKind::RoundRobin
         } else if name.eq_ignore_ascii_case("random") {
             SelectorKind::Random
         } else {
             return Err(ctx.error(
-                "selector",
+                SELECTOR.name,
                 format!(
                     "Unable to instantiate sink selector: {name} (custom Java selector classes cannot run in flume-rs; use round_robin or random)"
                 ),
             ));
         };
-        let backoff = ctx.bool("backoff", false);
-        let timeout = ctx.long("selector.maxTimeOut", 0)?;
-        let max_timeout = if timeout != 0 { timeout } else { 30_000 };
+        let backoff = ctx.get_bool(&BACKOFF);
+        // 0 keeps the selector's default, as in Flume.
+        let timeout = ctx.get_long(&SELECTOR_MAX_TIME_OUT)?;
+        let max_timeout = if timeout != 0 {
+            timeout
+        } else {
+            SELECTOR_MAX_TIME_OUT.default_int()
+        };
         let states = vec![FailureState::default(); sinks.len()];
         Ok(LoadBalancingSinkProcessor {
             sinks,

@@ -25,12 +25,52 @@ use crate::avro_rpc::{
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, Type};
 use crate::tls::{self, Protocols, Store, TlsError};
 
-pub const DEFAULT_BATCH_SIZE: usize = 100;
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(20_000);
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_millis(20_000);
-pub const DEFAULT_COMPRESSION_LEVEL: u32 = 6;
+// The RPC client keys (`RpcClientConfigurationConstants`), shared by the avro and thrift sinks
+// and `flume-ng avro-client`.
+pub const HOSTNAME: Prop = Prop::text("hostname", "host of the source to send to").required();
+pub const PORT: Prop = Prop::text("port", "port of the source to send to")
+    .typed(Type::Int)
+    .required();
+pub const BATCH_SIZE: Prop = Prop::int(
+    "batch-size",
+    100,
+    "events per transaction and per call (< 1 or not a number: the default)",
+)
+.batch_size();
+pub const CONNECT_TIMEOUT: Prop = Prop::long(
+    "connect-timeout",
+    20_000,
+    "ms allowed to connect (< 1000 or not a number: the default)",
+);
+pub const REQUEST_TIMEOUT: Prop = Prop::long(
+    "request-timeout",
+    20_000,
+    "ms allowed for each call's answer (< 1000 or not a number: the default)",
+);
+pub const COMPRESSION_TYPE: Prop = Prop::string(
+    "compression-type",
+    "none",
+    "deflate: compress the calls (the source must have the same setting)",
+)
+.typed(Type::Enum(&["none", "deflate"]));
+pub const COMPRESSION_LEVEL: Prop = Prop::int(
+    "compression-level",
+    6,
+    "zlib level 0–9 with compression-type = deflate",
+);
+pub const MAX_IO_WORKERS: Prop = Prop::text("maxIoWorkers", "Netty I/O threads")
+    .typed(Type::Int)
+    .no_effect("ignored, as in Flume 1.11: the client runs on the agent's async runtime");
+
+pub const DEFAULT_BATCH_SIZE: usize = BATCH_SIZE.int_default() as usize;
+pub const DEFAULT_CONNECT_TIMEOUT: Duration =
+    Duration::from_millis(CONNECT_TIMEOUT.int_default() as u64);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration =
+    Duration::from_millis(REQUEST_TIMEOUT.int_default() as u64);
+pub const DEFAULT_COMPRESSION_LEVEL: u32 = COMPRESSION_LEVEL.int_default() as u32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RpcClientError {
@@ -100,12 +140,12 @@ fn parse_host_port(ctx: &Context, key: &str, value: &str) -> Result<(String, u16
 /// `batch-size` as `AbstractRpcClient.parseBatchSize` reads it: anything but a positive
 /// integer → the default, with a warning.
 pub(crate) fn batch_size_from(ctx: &Context) -> usize {
-    match ctx.get("batch-size").map(crate::java::parse_int) {
+    match ctx.value(&BATCH_SIZE).map(crate::java::parse_int) {
         None => DEFAULT_BATCH_SIZE,
         Some(Some(n)) if n >= 1 => n as usize,
         Some(other) => {
             tracing::warn!(
-                key = %ctx.full_key("batch-size"),
+                key = %ctx.full_key(BATCH_SIZE.name),
                 "Invalid value for batchSize: {other:?}; Using default value."
             );
             DEFAULT_BATCH_SIZE
@@ -113,8 +153,10 @@ pub(crate) fn batch_size_from(ctx: &Context) -> usize {
     }
 }
 
-/// A timeout in ms (`connect-timeout`, `request-timeout`): under 1 s → the default.
-pub(crate) fn timeout_from(ctx: &Context, key: &str, default: Duration) -> Duration {
+/// A timeout in ms ([`CONNECT_TIMEOUT`], [`REQUEST_TIMEOUT`]): under 1 s → the default.
+pub(crate) fn timeout_from(ctx: &Context, prop: &Prop) -> Duration {
+    let default = Duration::from_millis(prop.default_int() as u64);
+    let key = ctx.key_of(prop);
     match ctx.get(key) {
         None => default,
         Some(v) => match crate::java::parse_long(v) {
@@ -133,13 +175,13 @@ pub(crate) fn timeout_from(ctx: &Context, key: &str, default: Duration) -> Durat
 
 /// `hostname` and `port` of an RPC sink (`AbstractRpcSink.configure`).
 pub(crate) fn sink_target(ctx: &Context) -> Result<(String, u16), ConfigError> {
-    let hostname = ctx.required("hostname")?;
+    let hostname = ctx.get_required(&HOSTNAME)?;
     let port = ctx
-        .get("port")
-        .ok_or_else(|| ctx.error("port", "No port specified"))?;
+        .value(&PORT)
+        .ok_or_else(|| ctx.error(PORT.name, "No port specified"))?;
     let port = crate::java::parse_int(port)
         .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(|| ctx.error("port", format!("expected a port number, got \"{port}\"")))?;
+        .ok_or_else(|| ctx.error(PORT.name, format!("expected a port number, got \"{port}\"")))?;
     Ok((hostname, port))
 }
 
@@ -193,12 +235,12 @@ impl RpcClientConfig {
         hosts: Vec<(String, u16)>,
     ) -> Result<Self, ConfigError> {
         let batch_size = batch_size_from(ctx);
-        let connect_timeout = timeout_from(ctx, "connect-timeout", DEFAULT_CONNECT_TIMEOUT);
-        let request_timeout = timeout_from(ctx, "request-timeout", DEFAULT_REQUEST_TIMEOUT);
+        let connect_timeout = timeout_from(ctx, &CONNECT_TIMEOUT);
+        let request_timeout = timeout_from(ctx, &REQUEST_TIMEOUT);
         let deflate = ctx
-            .get("compression-type")
+            .value(&COMPRESSION_TYPE)
             .is_some_and(|t| t.eq_ignore_ascii_case("deflate"));
-        let level = ctx.get("compression-level");
+        let level = ctx.value(&COMPRESSION_LEVEL);
         let compression_level = if deflate {
             let level = match level {
                 None => DEFAULT_COMPRESSION_LEVEL as i32,
@@ -209,7 +251,7 @@ impl RpcClientConfig {
             };
             if !(0..=9).contains(&level) {
                 return Err(ctx.error(
-                    "compression-level",
+                    COMPRESSION_LEVEL.name,
                     format!("expected a zlib level from 0 to 9, got {level}"),
                 ));
             }
@@ -217,9 +259,9 @@ impl RpcClientConfig {
         } else {
             None
         };
-        if ctx.get("maxIoWorkers").is_some() {
+        if ctx.value(&MAX_IO_WORKERS).is_some() {
             tracing::warn!(
-                key = %ctx.full_key("maxIoWorkers"),
+                key = %ctx.full_key(MAX_IO_WORKERS.name),
                 "maxIoWorkers is ignored, as in Flume 1.11"
             );
         }

@@ -29,15 +29,91 @@ use crate::kafka::metrics::{KafkaChannelMetrics, add_millis};
 use crate::kafka::producer::{OutRecord, Producer};
 use crate::kafka::{self as k, Brokers};
 use crate::metrics::MetricSource;
+use crate::registry::{Prefix, Prop, PropTable, Type};
 
-const DEFAULT_TOPIC: &str = "flume-channel";
-const DEFAULT_GROUP_ID: &str = "flume";
-const DEFAULT_POLL_TIMEOUT_MS: i64 = 500;
-/// Flume's channel producer default (`KafkaChannelConfiguration.DEFAULT_ACKS`): every
-/// in-sync replica.
-const DEFAULT_ACKS: &str = "all";
+pub const BOOTSTRAP_SERVERS: Prop = Prop::text(
+    "kafka.bootstrap.servers",
+    "brokers to connect to (host:port, comma-separated); else found through zookeeperConnect",
+)
+.legacy(&["brokerList"]);
+pub const TOPIC: Prop = Prop::string(
+    "kafka.topic",
+    "flume-channel",
+    "topic that holds the channel's events",
+)
+.legacy(&["topic"]);
+pub const GROUP_ID: Prop = Prop::string(
+    "kafka.consumer.group.id",
+    "flume",
+    "consumer group of the takers",
+)
+.legacy(&["groupId"]);
+/// Flume reads `kafka.pollTimeout`; the user guide's `pollTimeout` is accepted too.
+pub const POLL_TIMEOUT: Prop =
+    Prop::long("kafka.pollTimeout", 500, "ms a take waits for records").legacy(&["pollTimeout"]);
 /// The code's default, not the guide's `latest` (reference §10.3).
-const DEFAULT_AUTO_OFFSET_RESET: &str = "earliest";
+pub const AUTO_OFFSET_RESET: Prop = Prop::string(
+    "kafka.consumer.auto.offset.reset",
+    "earliest",
+    "where a group without committed offsets starts",
+)
+.legacy(&["readSmallestOffset"]);
+/// `KafkaChannelConfiguration.DEFAULT_ACKS`: every in-sync replica.
+pub const ACKS: Prop = Prop::string(
+    "kafka.producer.acks",
+    "all",
+    "acknowledgements a put waits for",
+);
+pub const PARSE_AS_FLUME_EVENT: Prop = Prop::bool(
+    "parseAsFlumeEvent",
+    true,
+    "record value = the event as an AvroFlumeEvent datum (false: the body only)",
+);
+pub const DEFAULT_PARTITION_ID: Prop = Prop::text(
+    "defaultPartitionId",
+    "partition of every record (else the producer's partitioner)",
+)
+.typed(Type::Int);
+pub const PARTITION_ID_HEADER: Prop = Prop::text(
+    "partitionIdHeader",
+    "header whose integer value is the record's partition",
+);
+pub const ZOOKEEPER_CONNECT: Prop = Prop::text(
+    "zookeeperConnect",
+    "ZooKeeper to find the brokers in when kafka.bootstrap.servers is unset (deprecated)",
+);
+pub const MIGRATE_ZOOKEEPER_OFFSETS: Prop = Prop::bool(
+    "migrateZookeeperOffsets",
+    true,
+    "copy the group's offsets from ZooKeeper (Flume 1.6) to Kafka",
+)
+.no_effect(
+    "offsets in ZooKeeper are not migrated: the group's offsets in Kafka (or auto.offset.reset) \
+     decide where reading starts (warned at start)",
+);
+pub const PROPS: PropTable = PropTable::new(&[
+    BOOTSTRAP_SERVERS,
+    TOPIC,
+    GROUP_ID,
+    POLL_TIMEOUT,
+    AUTO_OFFSET_RESET,
+    ACKS,
+    PARSE_AS_FLUME_EVENT,
+    DEFAULT_PARTITION_ID,
+    PARTITION_ID_HEADER,
+    ZOOKEEPER_CONNECT,
+    MIGRATE_ZOOKEEPER_OFFSETS,
+])
+.with_prefixes(&[
+    Prefix::pass_through(
+        "kafka.producer.",
+        "Kafka producer settings, passed to the client",
+    ),
+    Prefix::pass_through(
+        "kafka.consumer.",
+        "Kafka consumer settings, passed to the client",
+    ),
+]);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KafkaChannelConfig {
@@ -56,39 +132,30 @@ pub struct KafkaChannelConfig {
 impl KafkaChannelConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let legacy = Legacy::new(ctx, KAFKA_CHANNEL);
-        let topic = legacy
-            .get("kafka.topic")
-            .map(|f| f.value)
-            .unwrap_or_else(|| {
-                tracing::info!("Topic was not specified. Using {DEFAULT_TOPIC} as the topic.");
-                DEFAULT_TOPIC.to_string()
-            });
+        let topic = legacy.get(TOPIC.name).map(|f| f.value).unwrap_or_else(|| {
+            let topic = TOPIC.default_str();
+            tracing::info!("Topic was not specified. Using {topic} as the topic.");
+            topic.to_string()
+        });
         let group_id = legacy
-            .get("kafka.consumer.group.id")
+            .get(GROUP_ID.name)
             .map(|f| f.value)
             .unwrap_or_else(|| {
-                tracing::info!(
-                    "Group ID was not specified. Using {DEFAULT_GROUP_ID} as the group id."
-                );
-                DEFAULT_GROUP_ID.to_string()
+                let group = GROUP_ID.default_str();
+                tracing::info!("Group ID was not specified. Using {group} as the group id.");
+                group.to_string()
             });
-        // Flume reads `kafka.pollTimeout`; the guide's `pollTimeout` is accepted too.
-        let poll_key = if ctx.contains("kafka.pollTimeout") || !ctx.contains("pollTimeout") {
-            "kafka.pollTimeout"
-        } else {
-            "pollTimeout"
-        };
-        let poll_timeout = ctx.long(poll_key, DEFAULT_POLL_TIMEOUT_MS)?;
-        let default_partition = match ctx.get("defaultPartitionId") {
+        let poll_timeout = ctx.get_long(&POLL_TIMEOUT)?;
+        let default_partition = match ctx.value(&DEFAULT_PARTITION_ID) {
             None => None,
             Some(v) => Some(crate::java::parse_int(v).ok_or_else(|| {
                 ctx.error(
-                    "defaultPartitionId",
+                    DEFAULT_PARTITION_ID.name,
                     format!("expected an integer, got \"{v}\""),
                 )
             })?),
         };
-        let mut producer = k::producer_props(ctx, &[("acks", DEFAULT_ACKS)], &[])?;
+        let mut producer = k::producer_props(ctx, &[("acks", ACKS.default_str())], &[])?;
         producer.entries.remove("bootstrap.servers");
         client::validate(&producer, &ctx.sub("kafka.producer."))?;
         let extra: Vec<(String, String)> = legacy
@@ -98,13 +165,13 @@ impl KafkaChannelConfig {
             .collect();
         let mut consumer = k::consumer_props(
             ctx,
-            &[("auto.offset.reset", DEFAULT_AUTO_OFFSET_RESET)],
+            &[("auto.offset.reset", AUTO_OFFSET_RESET.default_str())],
             &extra,
         )?;
         consumer.set("group.id", group_id.clone());
         client::validate(&consumer, &ctx.sub("kafka.consumer."))?;
         let brokers = k::brokers(&legacy, true, consumer.get("security.protocol"))?;
-        if ctx.contains("zookeeperConnect") && ctx.bool("migrateZookeeperOffsets", true) {
+        if ctx.contains(ZOOKEEPER_CONNECT.name) && ctx.get_bool(&MIGRATE_ZOOKEEPER_OFFSETS) {
             tracing::warn!(
                 "{}: migrateZookeeperOffsets: offsets stored in ZooKeeper by Flume 1.6 are not migrated; the group's offsets in Kafka (or auto.offset.reset) decide where reading starts",
                 ctx.component()
@@ -114,10 +181,10 @@ impl KafkaChannelConfig {
             brokers,
             topic,
             group_id,
-            parse_as_flume_event: ctx.bool("parseAsFlumeEvent", true),
+            parse_as_flume_event: ctx.get_bool(&PARSE_AS_FLUME_EVENT),
             poll_timeout: Duration::from_millis(poll_timeout.max(0) as u64),
             default_partition,
-            partition_header: ctx.get("partitionIdHeader").map(str::to_string),
+            partition_header: ctx.value(&PARTITION_ID_HEADER).map(str::to_string),
             producer,
             consumer,
         })
@@ -602,6 +669,29 @@ impl Channel for KafkaChannel {
 mod tests {
     use super::*;
     use bytes::Bytes;
+
+    /// The deprecated names the channel reads (`config::legacy`) are the table's legacy names
+    /// (the table also has `pollTimeout`, the user guide's name, which is no rename).
+    #[test]
+    fn table_legacy_names_match_the_renames() {
+        let renames: Vec<_> = crate::config::legacy::renames(KAFKA_CHANNEL).collect();
+        assert!(!renames.is_empty());
+        for r in &renames {
+            let prop = PROPS
+                .find(r.new)
+                .unwrap_or_else(|| panic!("{} is not in the table", r.new));
+            assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
+        }
+        for prop in PROPS.all() {
+            for old in prop.legacy.iter().filter(|o| **o != "pollTimeout") {
+                assert!(
+                    renames.iter().any(|r| r.old == *old && r.new == prop.name),
+                    "{old} → {} is not a rename",
+                    prop.name
+                );
+            }
+        }
+    }
 
     fn config(pairs: &[(&str, &str)]) -> Result<KafkaChannelConfig, ConfigError> {
         let ctx = Context::from_pairs("a1.channels.c1.", pairs.iter().copied());

@@ -201,20 +201,22 @@ pub fn native(name: &str) -> Option<Native> {
             )?))
         }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.channel.kafka.KafkaChannel" => native_type(None, |config, _| {
-            Ok(Arc::new(kafka::KafkaChannel::from_context(
-                &config.name,
-                &config.context,
-            )?))
-        }),
-        "spillablememory" => native_type(None, |config, env| {
+        "org.apache.flume.channel.kafka.KafkaChannel" => {
+            native_type(Some(&kafka::PROPS), |config, _| {
+                Ok(Arc::new(kafka::KafkaChannel::from_context(
+                    &config.name,
+                    &config.context,
+                )?))
+            })
+        }
+        "spillablememory" => native_type(Some(&spillable::PROPS), |config, env| {
             Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
                 &config.name,
                 &config.context,
                 &file::user_home(&env.sysprops),
             )?))
         }),
-        "file" => native_type(None, |config, env| {
+        "file" => native_type(Some(&file::config::PROPS), |config, env| {
             Ok(Arc::new(file::FileChannel::from_context(
                 &config.name,
                 &config.context,
@@ -232,5 +234,85 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<ChannelRef, Bui
     match native(row.name()) {
         Some(n) => (n.build)(config, env),
         None => Err(crate::component::not_native(row, &config.context)),
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use crate::config::model::Kind as ConfigKind;
+
+    /// The keys a native channel type is built with here: the directories in a temporary
+    /// place, and the keys other keys are read only after.
+    fn pairs(name: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+        let d = |s: &str| dir.join(s).display().to_string();
+        match name {
+            "file" | "spillablememory" => vec![
+                ("checkpointDir", d("cp")),
+                ("dataDirs", d("data")),
+                ("useDualCheckpoints", "true".into()),
+                ("backupCheckpointDir", d("backup")),
+                ("fsyncPerTransaction", "false".into()),
+            ],
+            "org.apache.flume.channel.kafka.KafkaChannel" => vec![
+                ("kafka.bootstrap.servers", "127.0.0.1:9".into()),
+                ("zookeeperConnect", "127.0.0.1:2181".into()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every key a native channel's build asks for is declared in its property table, and
+    /// every declared key is one the build asks for.
+    ///
+    /// With the sinks' test (`sink::table_tests`) this is what keeps a table and its
+    /// component's reads one list.
+    #[test]
+    fn channel_tables_declare_every_key_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        let rows = crate::registry::ROWS
+            .iter()
+            .filter(|r| r.kind == Kind::Channel && r.native);
+        for row in rows {
+            let Some(native) = native(row.name()) else {
+                continue;
+            };
+            let table = native
+                .props
+                .unwrap_or_else(|| panic!("channel {} has no property table", row.name()));
+            let entries = pairs(row.name(), dir.path())
+                .into_iter()
+                .map(|(k, v)| {
+                    let entry = crate::config::context::Entry {
+                        value: v,
+                        origin: None,
+                    };
+                    (k.to_string(), entry)
+                })
+                .collect();
+            let config = ComponentConfig::new(ConfigKind::Channel, "a1", "c1", entries);
+            if let Err(e) = (native.build)(&config, &BuildEnv::default()) {
+                panic!("{}: {e}", row.name());
+            }
+            let asked = config.context.asked();
+            // `type` is read by the topology.
+            for key in asked.iter().filter(|k| *k != "type" && !table.declares(k)) {
+                wrong.push(format!("channel {}: reads {key}, not declared", row.name()));
+            }
+            for prop in table.all() {
+                // A key under a pass-through prefix is read with the others under it (and
+                // declared for its default).
+                let passed = table.prefix_of(prop.name).is_some();
+                if !passed && !prop.names().any(|n| asked.iter().any(|a| a == n)) {
+                    let name = prop.name;
+                    wrong.push(format!("channel {}: declares {name}, not read", row.name()));
+                }
+            }
+            checked += 1;
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(checked >= 3, "{checked}");
     }
 }

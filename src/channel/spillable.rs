@@ -27,19 +27,62 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use super::file::FileChannel;
-use super::file::config::{FileChannelConfig, Overrides};
+use super::file::config::{FileChannelConfig, Overrides, STORAGE_PROPS};
 use super::memory::byte_slots;
 use super::{Channel, ChannelError, Take, TakeTransaction, wait_until};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{ChannelCounter, ChannelMetrics, MetricSource};
+use crate::registry::{Prop, PropTable};
 
-pub const DEFAULT_MEMORY_CAPACITY: i32 = 10_000;
-pub const DEFAULT_OVERFLOW_CAPACITY: i32 = 100_000_000;
-pub const DEFAULT_OVERFLOW_TIMEOUT_SECS: i32 = 3;
-pub const DEFAULT_OVERFLOW_DEACTIVATION_THRESHOLD: i32 = 5;
-pub const DEFAULT_AVG_EVENT_SIZE: i32 = 500;
-pub const DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE: i32 = 20;
+pub const MEMORY_CAPACITY: Prop = Prop::int(
+    "memoryCapacity",
+    10_000,
+    "events held in memory (0: every put goes to the overflow; < 0 or not a number: the default)",
+);
+pub const OVERFLOW_CAPACITY: Prop = Prop::int(
+    "overflowCapacity",
+    100_000_000,
+    "events held in the overflow file channel (0: no overflow)",
+);
+pub const OVERFLOW_TIMEOUT: Prop = Prop::int(
+    "overflowTimeout",
+    3,
+    "seconds a put waits for room in memory before it overflows",
+);
+pub const OVERFLOW_DEACTIVATION_THRESHOLD: Prop = Prop::int(
+    "overflowDeactivationThreshold",
+    5,
+    "percent of memory that must be free for the overflow to stop",
+);
+pub const BYTE_CAPACITY_BUFFER_PERCENTAGE: Prop = Prop::int(
+    "byteCapacityBufferPercentage",
+    20,
+    "part of `byteCapacity` kept free for headers, in percent",
+);
+pub const BYTE_CAPACITY: Prop = Prop::text(
+    "byteCapacity",
+    "body bytes held in memory; unset: unlimited (only memoryCapacity bounds it)",
+)
+.typed(crate::registry::Type::Long)
+.default_computed("unlimited (Flume: 80 % of the JVM heap)");
+pub const AVG_EVENT_SIZE: Prop = Prop::int(
+    "avgEventSize",
+    500,
+    "bytes per slot of the byte accounting (> 0)",
+);
+/// `spillablememory`: its own keys and the storage keys of the overflow file channel (its
+/// `capacity` is `overflowCapacity` and its `keep-alive` 0, whatever the user sets).
+pub const PROPS: PropTable = PropTable::new(&[
+    MEMORY_CAPACITY,
+    OVERFLOW_CAPACITY,
+    OVERFLOW_TIMEOUT,
+    OVERFLOW_DEACTIVATION_THRESHOLD,
+    BYTE_CAPACITY_BUFFER_PERCENTAGE,
+    BYTE_CAPACITY,
+    AVG_EVENT_SIZE,
+])
+.including(&[&STORAGE_PROPS]);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpillableConfig {
@@ -58,7 +101,8 @@ pub struct SpillableConfig {
 }
 
 /// `Context.getInteger` where Flume catches `NumberFormatException` and uses the default.
-fn int_or_default(ctx: &Context, key: &str, default: i32, what: &str) -> i32 {
+fn int_or_default(ctx: &Context, prop: &Prop, what: &str) -> i32 {
+    let (key, default) = (prop.name, prop.default_int() as i32);
     let Some(v) = ctx.get(key) else {
         return default;
     };
@@ -83,52 +127,42 @@ fn int_or_default(ctx: &Context, key: &str, default: i32, what: &str) -> i32 {
 impl SpillableConfig {
     /// `name`: the channel (for log lines); `home`: Java's `user.home` (file channel defaults).
     pub fn from_context(name: &str, ctx: &Context, home: &str) -> Result<Self, ConfigError> {
-        let mut memory_capacity =
-            int_or_default(ctx, "memoryCapacity", DEFAULT_MEMORY_CAPACITY, name);
+        let mut memory_capacity = int_or_default(ctx, &MEMORY_CAPACITY, name);
         if memory_capacity < 0 {
+            let default = MEMORY_CAPACITY.default_int() as i32;
             tracing::warn!(
-                "Invalid memoryCapacity specified, initializing {name} channel to default value of {DEFAULT_MEMORY_CAPACITY}"
+                "Invalid memoryCapacity specified, initializing {name} channel to default value of {default}"
             );
             ctx.note(
-                "memoryCapacity",
-                format!("must be >= 0: Flume uses the default {DEFAULT_MEMORY_CAPACITY}"),
+                MEMORY_CAPACITY.name,
+                format!("must be >= 0: Flume uses the default {default}"),
             );
-            memory_capacity = DEFAULT_MEMORY_CAPACITY;
+            memory_capacity = default;
         }
         // Thread.sleep and Semaphore.tryAcquire: a negative timeout does not wait.
-        let overflow_timeout =
-            int_or_default(ctx, "overflowTimeout", DEFAULT_OVERFLOW_TIMEOUT_SECS, name).max(0);
-        let threshold = int_or_default(
-            ctx,
-            "overflowDeactivationThreshold",
-            DEFAULT_OVERFLOW_DEACTIVATION_THRESHOLD,
-            name,
-        );
-        let buffer_pct = int_or_default(
-            ctx,
-            "byteCapacityBufferPercentage",
-            DEFAULT_BYTE_CAPACITY_BUFFER_PERCENTAGE,
-            name,
-        );
-        let mut avg_event_size = int_or_default(ctx, "avgEventSize", DEFAULT_AVG_EVENT_SIZE, name);
+        let overflow_timeout = int_or_default(ctx, &OVERFLOW_TIMEOUT, name).max(0);
+        let threshold = int_or_default(ctx, &OVERFLOW_DEACTIVATION_THRESHOLD, name);
+        let buffer_pct = int_or_default(ctx, &BYTE_CAPACITY_BUFFER_PERCENTAGE, name);
+        let mut avg_event_size = int_or_default(ctx, &AVG_EVENT_SIZE, name);
         if avg_event_size <= 0 {
+            let default = AVG_EVENT_SIZE.default_int() as i32;
             // Flume divides by it (0: every event takes all slots; < 0: a failing semaphore).
             tracing::warn!(
-                "avgEventSize of {name} must be positive, got {avg_event_size}; using {DEFAULT_AVG_EVENT_SIZE}"
+                "avgEventSize of {name} must be positive, got {avg_event_size}; using {default}"
             );
             ctx.note(
-                "avgEventSize",
-                format!("must be positive: flume-rs uses the default {DEFAULT_AVG_EVENT_SIZE}"),
+                AVG_EVENT_SIZE.name,
+                format!("must be positive: flume-rs uses the default {default}"),
             );
-            avg_event_size = DEFAULT_AVG_EVENT_SIZE;
+            avg_event_size = default;
         }
         // Flume's default byteCapacity is 80 % of the JVM heap; there is no heap here, so by
         // default only memoryCapacity bounds the memory part (as for the memory channel).
-        let byte_slots = match ctx.get("byteCapacity").map(crate::java::parse_long) {
+        let byte_slots = match ctx.value(&BYTE_CAPACITY).map(crate::java::parse_long) {
             None => u64::MAX,
             Some(None) => {
                 ctx.note(
-                    "byteCapacity",
+                    BYTE_CAPACITY.name,
                     "expected an integer: Flume uses its default (80 % of the JVM heap); flume-rs leaves the byte capacity unlimited",
                 );
                 u64::MAX
@@ -141,24 +175,25 @@ impl SpillableConfig {
                 if slots < 1 { u64::MAX } else { slots as u64 }
             }
         };
-        let mut overflow_capacity = match ctx.get("overflowCapacity") {
-            None => DEFAULT_OVERFLOW_CAPACITY,
+        let default_overflow = OVERFLOW_CAPACITY.default_int() as i32;
+        let mut overflow_capacity = match ctx.value(&OVERFLOW_CAPACITY) {
+            None => default_overflow,
             Some(v) => crate::java::parse_int(v).unwrap_or_else(|| {
                 ctx.note(
-                    "overflowCapacity",
+                    OVERFLOW_CAPACITY.name,
                     format!(
-                        "expected an integer, got {}: Flume uses the default {DEFAULT_OVERFLOW_CAPACITY}",
-                        ctx.shown("overflowCapacity", v)
+                        "expected an integer, got {}: Flume uses the default {default_overflow}",
+                        ctx.shown(OVERFLOW_CAPACITY.name, v)
                     ),
                 );
-                DEFAULT_OVERFLOW_CAPACITY
+                default_overflow
             }),
         };
         if memory_capacity < 1 && overflow_capacity < 1 {
             tracing::warn!(
-                "For channel {name}overflowCapacity cannot be set to 0 if memoryCapacity is also 0. Using default value overflowCapacity = {DEFAULT_OVERFLOW_CAPACITY}"
+                "For channel {name}overflowCapacity cannot be set to 0 if memoryCapacity is also 0. Using default value overflowCapacity = {default_overflow}"
             );
-            overflow_capacity = DEFAULT_OVERFLOW_CAPACITY;
+            overflow_capacity = default_overflow;
         }
         let overflow = FileChannelConfig::from_context_overridden(
             ctx,

@@ -378,6 +378,13 @@ impl Context {
             .collect()
     }
 
+    /// Every local key a getter asked for so far, set or not (for checks that a component's
+    /// property table declares every key it reads).
+    pub fn asked(&self) -> Vec<String> {
+        let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        tracking.asked.iter().cloned().collect()
+    }
+
     /// True when a getter read `key` (local to this sub-context) and it exists.
     pub fn was_read(&self, key: &str) -> bool {
         let tracking = self.tracking.lock().unwrap_or_else(|e| e.into_inner());

@@ -528,3 +528,57 @@ fn group_validation_quirks() {
         .is_ok()
     );
 }
+
+/// Every key a native processor reads (relative to `processor.`) is declared in its table, and
+/// every declared key is read.
+#[test]
+fn processor_tables_declare_every_key_read() {
+    let rows = registry::ROWS
+        .iter()
+        .filter(|r| r.kind == Kind::SinkProcessor && r.native);
+    let mut checked = 0;
+    for row in rows {
+        let table = props(row.name())
+            .unwrap_or_else(|| panic!("processor {} has no property table", row.name()));
+        let names: &[&str] = if row.name() == "default" {
+            &["k1"]
+        } else {
+            &["k1", "k2"]
+        };
+        let mut rig = Rig::new(names, &[1, 1]);
+        let ctx = Context::from_pairs(
+            "a1.sinkgroups.g1.",
+            [
+                ("processor.type", row.name()),
+                ("processor.priority.k1", "5"),
+            ],
+        );
+        let sinks = std::mem::take(&mut rig.sinks);
+        if let Err(e) = build_group_with_clock(&ctx, sinks, rig.clock()) {
+            panic!("{}: {e}", row.name());
+        }
+        let asked: Vec<String> = ctx
+            .asked()
+            .into_iter()
+            .filter_map(|k| k.strip_prefix("processor.").map(str::to_string))
+            .filter(|k| k != "type")
+            .collect();
+        for key in &asked {
+            assert!(
+                table.declares(key),
+                "processor {}: reads {key}, not declared",
+                row.name()
+            );
+        }
+        for prop in table.all() {
+            assert!(
+                asked.iter().any(|a| a == prop.name),
+                "processor {}: declares {}, not read",
+                row.name(),
+                prop.name
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

@@ -177,6 +177,14 @@ impl Prop {
         }
     }
 
+    /// [`Prop::default_int`] usable in a `const` (a Rust constant derived from the table).
+    pub const fn int_default(&self) -> i64 {
+        match self.default {
+            Default::Int(n) => n,
+            _ => panic!("the table gives no integer default"),
+        }
+    }
+
     pub fn default_bool(&self) -> bool {
         match self.default {
             Default::Bool(b) => b,
@@ -321,7 +329,8 @@ pub struct PropTable {
     pub props: &'static [Prop],
     pub prefixes: &'static [Prefix],
     /// Other tables whose keys this component also reads (shared groups of keys, e.g. the TLS
-    /// keys of the Avro source and sink).
+    /// keys of the Avro source and sink). A key the table declares itself replaces an
+    /// included key of the same name (e.g. a component on which an included key has no effect).
     pub includes: &'static [&'static PropTable],
 }
 
@@ -350,7 +359,11 @@ impl PropTable {
     pub fn all(&self) -> Vec<&'static Prop> {
         let mut out: Vec<&'static Prop> = self.props.iter().collect();
         for t in self.includes {
-            out.extend(t.all());
+            for p in t.all() {
+                if !out.iter().any(|o| o.name == p.name) {
+                    out.push(p);
+                }
+            }
         }
         out
     }
@@ -369,6 +382,12 @@ impl PropTable {
         self.all()
             .into_iter()
             .find(|p| p.names().any(|n| n == name))
+    }
+
+    /// Whether `key` is declared: a key of the table (current or legacy name) or under one of
+    /// its prefixes.
+    pub fn declares(&self, key: &str) -> bool {
+        self.find(key).is_some() || self.prefix_of(key).is_some()
     }
 
     /// The key marked [`Prop::batch_size`], if any.

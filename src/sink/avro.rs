@@ -2,19 +2,33 @@
 //! shared RPC sink ([`super::rpc`]) with Flume's Netty Avro client: `appendBatch` to an avro
 //! source, committed only when the source answered `OK`.
 //!
-//! Keys: `hostname`, `port`, `batch-size`, `connect-timeout`, `request-timeout` (< 1000 ms →
-//! default), `reset-connection-interval` (s), `compression-type`/`compression-level`, `ssl`,
-//! `trust-all-certs`, `truststore*`, `include-/exclude-protocols`, `maxIoWorkers` (ignored, as
-//! in 1.11).
+//! Keys: [`PROPS`].
 
 use async_trait::async_trait;
 
-use super::rpc::{RpcConnector, RpcSink, RpcSinkClient};
-use crate::avro_rpc::client::{RpcClient, RpcClientConfig};
+use super::rpc::{RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient};
+use crate::avro_rpc::client::{
+    BATCH_SIZE, COMPRESSION_LEVEL, COMPRESSION_TYPE, CONNECT_TIMEOUT, HOSTNAME, MAX_IO_WORKERS,
+    PORT, REQUEST_TIMEOUT, RpcClient, RpcClientConfig,
+};
 use crate::channel::ChannelRef;
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::PropTable;
+
+pub const PROPS: PropTable = PropTable::new(&[
+    HOSTNAME,
+    PORT,
+    BATCH_SIZE,
+    CONNECT_TIMEOUT,
+    REQUEST_TIMEOUT,
+    RESET_CONNECTION_INTERVAL,
+    COMPRESSION_TYPE,
+    COMPRESSION_LEVEL,
+    MAX_IO_WORKERS,
+])
+.including(&[&crate::tls::CLIENT_PROPS]);
 
 pub type AvroSink = RpcSink<AvroConnector>;
 

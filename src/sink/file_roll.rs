@@ -17,6 +17,56 @@ use crate::channel::ChannelRef;
 use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SinkCounter};
+use crate::registry::{Kind, Prefix, Prop, PropTable, Type};
+
+pub const DIRECTORY: Prop = Prop::text(
+    "sink.directory",
+    "directory the files are written in (not created when missing)",
+)
+.typed(Type::Path)
+.required();
+pub const ROLL_INTERVAL: Prop = Prop::long(
+    "sink.rollInterval",
+    30,
+    "seconds between new files (0 = one file, never rolled)",
+);
+pub const BATCH_SIZE: Prop =
+    Prop::int("sink.batchSize", 100, "events per transaction (> 0)").batch_size();
+pub const SERIALIZER: Prop = Prop::string(
+    "sink.serializer",
+    "TEXT",
+    "event serializer: text, header_and_text, avro_event or a class",
+)
+.typed(Type::Class);
+pub const PATH_MANAGER: Prop = Prop::string(
+    "sink.pathManager",
+    "DEFAULT",
+    "file naming: DEFAULT (`<prefix><start ms>-<n>`) or ROLLTIME (`<prefix><yyyyMMddHHmmss>-<n>`)",
+)
+.typed(Type::Enum(&["DEFAULT", "ROLLTIME"]));
+pub const PATH_MANAGER_PREFIX: Prop =
+    Prop::string("sink.pathManager.prefix", "", "file name prefix");
+pub const PATH_MANAGER_EXTENSION: Prop = Prop::string(
+    "sink.pathManager.extension",
+    "",
+    "file name extension (the dot is added)",
+);
+pub const PROPS: PropTable = PropTable::new(&[
+    DIRECTORY,
+    ROLL_INTERVAL,
+    BATCH_SIZE,
+    SERIALIZER,
+    PATH_MANAGER,
+    PATH_MANAGER_PREFIX,
+    PATH_MANAGER_EXTENSION,
+])
+.with_prefixes(&[Prefix::typed(
+    "sink.serializer.",
+    Kind::Serializer,
+    Some("sink.serializer"),
+    Some("TEXT"),
+    "keys of the serializer",
+)]);
 
 /// How files are named (`sink.pathManager`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +89,13 @@ pub struct FileRollConfig {
 
 impl FileRollConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
-        let directory = PathBuf::from(ctx.required("sink.directory")?);
-        let roll = ctx.long("sink.rollInterval", 30)?;
-        let batch_size = ctx.int("sink.batchSize", 100)?;
+        let directory = PathBuf::from(ctx.get_required(&DIRECTORY)?);
+        let roll = ctx.get_long(&ROLL_INTERVAL)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
-            return Err(ctx.error("sink.batchSize", "must be greater than 0"));
+            return Err(ctx.error(BATCH_SIZE.name, "must be greater than 0"));
         }
-        let manager = ctx.string("sink.pathManager", "DEFAULT");
+        let manager = ctx.get_string(&PATH_MANAGER);
         let path_manager = match manager.trim().to_ascii_uppercase().as_str() {
             "DEFAULT" | "ORG.APACHE.FLUME.FORMATTER.OUTPUT.DEFAULTPATHMANAGER$BUILDER" => {
                 PathManager::Default {
@@ -59,7 +109,7 @@ impl FileRollConfig {
             }
             _ => {
                 return Err(ctx.error(
-                    "sink.pathManager",
+                    PATH_MANAGER.name,
                     format!("cannot load path manager class {manager}: custom Java classes cannot run in flume-rs (built-in: DEFAULT, ROLLTIME)"),
                 ));
             }
@@ -68,8 +118,8 @@ impl FileRollConfig {
             directory,
             roll_interval: (roll > 0).then(|| Duration::from_secs(roll as u64)),
             batch_size: batch_size as usize,
-            prefix: ctx.string("sink.pathManager.prefix", ""),
-            extension: ctx.string("sink.pathManager.extension", ""),
+            prefix: ctx.get_string(&PATH_MANAGER_PREFIX),
+            extension: ctx.get_string(&PATH_MANAGER_EXTENSION),
             path_manager,
         })
     }
@@ -101,7 +151,7 @@ impl FileRollSink {
         channel: ChannelRef,
     ) -> Result<Self, ConfigError> {
         let config = FileRollConfig::from_context(ctx)?;
-        let serializer_type = ctx.string("sink.serializer", "TEXT");
+        let serializer_type = ctx.get_string(&SERIALIZER);
         let serializers =
             SerializerFactory::from_context(&serializer_type, &ctx.sub("sink.serializer."))?;
         Ok(FileRollSink {

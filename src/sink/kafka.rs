@@ -26,12 +26,91 @@ use crate::kafka::metrics::{KafkaSinkCounter, add_millis};
 use crate::kafka::producer::{Acks, OutRecord, ProduceError, Producer};
 use crate::kafka::{self as k, Brokers};
 use crate::metrics::{BatchFill, MetricSource};
+use crate::registry::{Prefix, Prop, PropTable, Type};
 
-const DEFAULT_TOPIC: &str = "default-flume-topic";
-const DEFAULT_BATCH_SIZE: i32 = 100;
-/// Flume's `KafkaSinkConstants.DEFAULT_ACKS`.
-const DEFAULT_ACKS: &str = "1";
-const DEFAULT_TOPIC_HEADER: &str = "topic";
+pub const BOOTSTRAP_SERVERS: Prop = Prop::text(
+    "kafka.bootstrap.servers",
+    "brokers to connect to (host:port, comma-separated)",
+)
+.legacy(&["brokerList"])
+.required();
+pub const TOPIC: Prop = Prop::string(
+    "kafka.topic",
+    "default-flume-topic",
+    "topic of the records (`%{header}` and time escapes allowed)",
+)
+.legacy(&["topic"]);
+pub const FLUME_BATCH_SIZE: Prop = Prop::int("flumeBatchSize", 100, "events per transaction (> 0)")
+    .legacy(&["batchSize"])
+    .batch_size();
+/// `KafkaSinkConstants.DEFAULT_ACKS`.
+pub const ACKS: Prop = Prop::string(
+    "kafka.producer.acks",
+    "1",
+    "acknowledgements the producer waits for",
+)
+.legacy(&["requiredAcks"]);
+pub const USE_FLUME_EVENT_FORMAT: Prop = Prop::bool(
+    "useFlumeEventFormat",
+    false,
+    "record value = the event as an AvroFlumeEvent datum (headers kept)",
+);
+pub const ALLOW_TOPIC_OVERRIDE: Prop = Prop::bool(
+    "allowTopicOverride",
+    true,
+    "a `topicHeader` header picks the topic",
+);
+pub const TOPIC_HEADER: Prop = Prop::string(
+    "topicHeader",
+    "topic",
+    "header naming the topic when `allowTopicOverride`",
+);
+pub const DEFAULT_PARTITION_ID: Prop = Prop::text(
+    "defaultPartitionId",
+    "partition of every record (else the producer's partitioner)",
+)
+.typed(Type::Int);
+pub const PARTITION_ID_HEADER: Prop = Prop::text(
+    "partitionIdHeader",
+    "header whose integer value is the record's partition",
+);
+pub const TIMESTAMP_HEADER: Prop = Prop::text(
+    "timestampHeader",
+    "header whose long value is the record timestamp (Flume 1.10+)",
+);
+pub const SERIALIZER_CLASS: Prop = Prop::text("serializer.class", "Kafka 0.8 value serializer")
+    .typed(Type::Class)
+    .no_effect("deprecated, only warned about (as in Flume): use kafka.producer.value.serializer");
+pub const KEY_SERIALIZER_CLASS: Prop =
+    Prop::text("key.serializer.class", "Kafka 0.8 key serializer")
+        .typed(Type::Class)
+        .no_effect(
+            "deprecated, only warned about (as in Flume): use kafka.producer.key.serializer",
+        );
+pub const PROPS: PropTable = PropTable::new(&[
+    BOOTSTRAP_SERVERS,
+    TOPIC,
+    FLUME_BATCH_SIZE,
+    ACKS,
+    USE_FLUME_EVENT_FORMAT,
+    ALLOW_TOPIC_OVERRIDE,
+    TOPIC_HEADER,
+    DEFAULT_PARTITION_ID,
+    PARTITION_ID_HEADER,
+    TIMESTAMP_HEADER,
+    SERIALIZER_CLASS,
+    KEY_SERIALIZER_CLASS,
+])
+.with_prefixes(&[
+    Prefix::pass_through(
+        "kafka.producer.",
+        "Kafka producer settings, passed to the client",
+    ),
+    Prefix::user_named(
+        "header.",
+        "`header.<flume header> = <kafka header>`: copied to record headers (Flume 1.10+)",
+    ),
+]);
 
 #[derive(Debug, Clone)]
 pub struct KafkaSinkConfig {
@@ -55,7 +134,7 @@ pub struct KafkaSinkConfig {
 impl KafkaSinkConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let legacy = Legacy::new(ctx, KAFKA_SINK);
-        let topic = match legacy.get("kafka.topic") {
+        let topic = match legacy.get(TOPIC.name) {
             Some(found) => {
                 tracing::info!(
                     "Using the static topic {}. This may be overridden by event headers",
@@ -64,27 +143,29 @@ impl KafkaSinkConfig {
                 found.value
             }
             None => {
-                tracing::warn!("Topic was not specified. Using {DEFAULT_TOPIC} as the topic.");
-                DEFAULT_TOPIC.to_string()
+                let topic = TOPIC.default_str();
+                tracing::warn!("Topic was not specified. Using {topic} as the topic.");
+                topic.to_string()
             }
         };
-        let batch_size = legacy.int("flumeBatchSize", DEFAULT_BATCH_SIZE)?;
+        let batch_size =
+            legacy.int(FLUME_BATCH_SIZE.name, FLUME_BATCH_SIZE.int_default() as i32)?;
         if batch_size <= 0 {
             return Err(ctx.error(
-                "flumeBatchSize",
+                FLUME_BATCH_SIZE.name,
                 format!("expected a positive integer, got {batch_size}"),
             ));
         }
-        let default_partition = match ctx.get("defaultPartitionId") {
+        let default_partition = match ctx.value(&DEFAULT_PARTITION_ID) {
             None => None,
             Some(v) => Some(crate::java::parse_int(v).ok_or_else(|| {
                 ctx.error(
-                    "defaultPartitionId",
+                    DEFAULT_PARTITION_ID.name,
                     format!("expected an integer, got \"{v}\""),
                 )
             })?),
         };
-        for old in ["serializer.class", "key.serializer.class"] {
+        for old in [SERIALIZER_CLASS.name, KEY_SERIALIZER_CLASS.name] {
             if ctx.get(old).is_some() {
                 tracing::warn!(
                     "{} is deprecated. Flume now uses the latest Kafka producer which implements a different interface for serializers. Please use the parameter {}",
@@ -99,24 +180,25 @@ impl KafkaSinkConfig {
         }
         let Brokers::Bootstrap(servers) = k::brokers(&legacy, false, None)? else {
             return Err(ctx.error(
-                "kafka.bootstrap.servers",
+                BOOTSTRAP_SERVERS.name,
                 "Bootstrap Servers must be specified",
             ));
         };
         let extra = legacy.renamed_under("kafka.producer.");
-        let mut producer = k::producer_props(ctx, &[("acks", DEFAULT_ACKS)], &extra)?;
+        let acks = ACKS.default_str();
+        let mut producer = k::producer_props(ctx, &[("acks", acks)], &extra)?;
         producer.set("bootstrap.servers", servers);
         client::validate(&producer, &ctx.sub("kafka.producer."))?;
         Ok(KafkaSinkConfig {
             topic_arc: Arc::from(topic.as_str()),
             topic,
             batch_size: batch_size as usize,
-            use_flume_event_format: ctx.bool("useFlumeEventFormat", false),
-            partition_header: ctx.get("partitionIdHeader").map(str::to_string),
+            use_flume_event_format: ctx.get_bool(&USE_FLUME_EVENT_FORMAT),
+            partition_header: ctx.value(&PARTITION_ID_HEADER).map(str::to_string),
             default_partition,
-            allow_topic_override: ctx.bool("allowTopicOverride", true),
-            topic_header: ctx.string("topicHeader", DEFAULT_TOPIC_HEADER),
-            timestamp_header: ctx.get("timestampHeader").map(str::to_string),
+            allow_topic_override: ctx.get_bool(&ALLOW_TOPIC_OVERRIDE),
+            topic_header: ctx.get_string(&TOPIC_HEADER),
+            timestamp_header: ctx.value(&TIMESTAMP_HEADER).map(str::to_string),
             header_map: ctx.sub("header.").pairs(),
             producer,
         })
@@ -395,6 +477,28 @@ impl Sink for KafkaSink {
 mod tests {
     use super::*;
     use crate::event::Headers;
+
+    /// The deprecated names the sink reads (`config::legacy`) are the table's legacy names.
+    #[test]
+    fn table_legacy_names_match_the_renames() {
+        let renames: Vec<_> = crate::config::legacy::renames(KAFKA_SINK).collect();
+        assert!(!renames.is_empty());
+        for r in &renames {
+            let prop = PROPS
+                .find(r.new)
+                .unwrap_or_else(|| panic!("{} is not in the table", r.new));
+            assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
+        }
+        for prop in PROPS.all() {
+            for old in prop.legacy {
+                assert!(
+                    renames.iter().any(|r| r.old == *old && r.new == prop.name),
+                    "{old} → {} is not a rename",
+                    prop.name
+                );
+            }
+        }
+    }
 
     fn config(pairs: &[(&str, &str)]) -> Result<KafkaSinkConfig, ConfigError> {
         let mut all = vec![("kafka.bootstrap.servers", "h:9092")];

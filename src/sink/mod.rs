@@ -82,28 +82,30 @@ pub fn native(name: &str) -> Option<Native> {
                 name, ctx, channel,
             )?))
         }),
-        "avro" => native_type(None, |name, ctx, channel, env| {
+        "avro" => native_type(Some(&avro::PROPS), |name, ctx, channel, env| {
             Ok(Box::new(avro::AvroSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
-        "thrift" => native_type(None, |name, ctx, channel, env| {
+        "thrift" => native_type(Some(&thrift::PROPS), |name, ctx, channel, env| {
             Ok(Box::new(thrift::ThriftSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.sink.kafka.KafkaSink" => native_type(None, |name, ctx, channel, _| {
-            Ok(Box::new(kafka::KafkaSink::from_context(
-                name, ctx, channel,
-            )?))
-        }),
-        "file_roll" => native_type(None, |name, ctx, channel, _| {
+        "org.apache.flume.sink.kafka.KafkaSink" => {
+            native_type(Some(&kafka::PROPS), |name, ctx, channel, _| {
+                Ok(Box::new(kafka::KafkaSink::from_context(
+                    name, ctx, channel,
+                )?))
+            })
+        }
+        "file_roll" => native_type(Some(&file_roll::PROPS), |name, ctx, channel, _| {
             Ok(Box::new(file_roll::FileRollSink::from_context(
                 name, ctx, channel,
             )?))
         }),
-        "hdfs" => native_type(None, |name, ctx, channel, env| {
+        "hdfs" => native_type(Some(&hdfs::config::PROPS), |name, ctx, channel, env| {
             Ok(Box::new(hdfs::HdfsSink::from_context(
                 name, ctx, channel, env,
             )?))
@@ -132,5 +134,83 @@ pub fn build(
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, channel, env),
         None => Err(crate::component::not_native(row, ctx)),
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use crate::channel::memory::MemoryChannel;
+
+    /// The keys a native sink type needs to build, and the sinks that take a sub-component.
+    fn minimal(name: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+        let dir = dir.display().to_string();
+        match name {
+            // `truststore` set: the other store keys are read only then.
+            "avro" | "thrift" => vec![
+                ("hostname", "127.0.0.1".into()),
+                ("port", "9".into()),
+                ("truststore", "/nonexistent".into()),
+            ],
+            "org.apache.flume.sink.kafka.KafkaSink" => {
+                vec![("kafka.bootstrap.servers", "127.0.0.1:9".into())]
+            }
+            "file_roll" => vec![("sink.directory", dir)],
+            // `hdfs.round` set: the rounding keys are read only then.
+            "hdfs" => vec![
+                ("hdfs.path", format!("file://{dir}")),
+                ("hdfs.round", "true".into()),
+            ],
+            "http" => vec![("endpoint", "http://127.0.0.1:9/".into())],
+            "irc" => vec![
+                ("hostname", "127.0.0.1".into()),
+                ("nick", "n".into()),
+                ("chan", "c".into()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every key a native sink's build asks for is declared in its property table, and every
+    /// declared key is one the build asks for (or lies under a declared prefix).
+    #[tokio::test]
+    async fn sink_tables_declare_every_key_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = crate::registry::ROWS
+            .iter()
+            .filter(|r| r.kind == Kind::Sink && r.native);
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for row in rows {
+            let Some(native) = native(row.name()) else {
+                continue;
+            };
+            let table = native
+                .props
+                .unwrap_or_else(|| panic!("sink {} has no property table", row.name()));
+            let ctx = Context::from_pairs("a1.sinks.k1.", minimal(row.name(), dir.path()));
+            let channel: ChannelRef =
+                Arc::new(MemoryChannel::from_context("c1", &Context::default()).unwrap());
+            let env = BuildEnv::default();
+            if let Err(e) = (native.build)("k1", &ctx, channel, &env) {
+                panic!("{}: {e}", row.name());
+            }
+            let asked = ctx.asked();
+            for key in asked.iter().filter(|k| !table.declares(k)) {
+                wrong.push(format!("sink {}: reads {key}, not declared", row.name()));
+            }
+            for prop in table.all() {
+                if !prop.names().any(|n| asked.iter().any(|a| a == n)) {
+                    wrong.push(format!(
+                        "sink {}: declares {}, not read",
+                        row.name(),
+                        prop.name
+                    ));
+                }
+            }
+            checked += 1;
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(checked >= 8, "{checked}");
     }
 }

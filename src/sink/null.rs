@@ -8,7 +8,8 @@ use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::registry::{Prop, PropTable};
 
-pub const BATCH_SIZE: Prop = Prop::int("batchSize", 100, "events taken per transaction (> 0)");
+pub const BATCH_SIZE: Prop =
+    Prop::int("batchSize", 100, "events taken per transaction (> 0)").batch_size();
 pub const LOG_EVERY_N_EVENTS: Prop = Prop::long(
     "logEveryNEvents",
     10000,

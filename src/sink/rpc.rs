@@ -22,6 +22,13 @@ use crate::component::Status;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
+use crate::registry::Prop;
+
+pub const RESET_CONNECTION_INTERVAL: Prop = Prop::long(
+    "reset-connection-interval",
+    0,
+    "seconds after which the connection is closed and opened again (≤ 0 = never)",
+);
 
 /// A connected (or ready-to-connect) RPC client, as `org.apache.flume.api.RpcClient`.
 #[async_trait]
@@ -69,7 +76,7 @@ impl<C: RpcConnector> RpcSink<C> {
         channel: ChannelRef,
         connector: C,
     ) -> Result<Self, ConfigError> {
-        let reset = ctx.long("reset-connection-interval", 0)?;
+        let reset = ctx.get_long(&RESET_CONNECTION_INTERVAL)?;
         if reset == 0 {
             tracing::info!("Connection reset is set to 0. Will not reset connection to next hop");
         }

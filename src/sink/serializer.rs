@@ -24,7 +24,38 @@ use std::io::{self, Write};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::format::avro_event;
-use crate::registry;
+use crate::registry::{self, Prop, PropTable, Type};
+
+pub const APPEND_NEWLINE: Prop = Prop::bool("appendNewline", true, "write `\\n` after each event");
+/// `text` (`BodyTextEventSerializer`).
+pub const TEXT_PROPS: PropTable = PropTable::new(&[APPEND_NEWLINE]);
+/// `header_and_text` (`HeaderAndBodyTextEventSerializer`).
+pub const HEADER_AND_TEXT_PROPS: PropTable = PropTable::new(&[APPEND_NEWLINE]);
+
+/// `AvroEventSerializerConfigurationConstants.SYNC_INTERVAL_BYTES`.
+pub const SYNC_INTERVAL_BYTES: Prop = Prop::int(
+    "syncIntervalBytes",
+    2_048_000,
+    "bytes after which an Avro block ends (32 to 1073741824)",
+);
+pub const COMPRESSION_CODEC: Prop = Prop::string(
+    "compressionCodec",
+    "null",
+    "Avro block codec (case-sensitive; an unknown name disables compression, as in Flume)",
+)
+.typed(Type::Enum(&["null", "deflate", "snappy", "bzip2"]));
+/// `avro_event` (`FlumeEventAvroEventSerializer`).
+pub const AVRO_EVENT_PROPS: PropTable = PropTable::new(&[SYNC_INTERVAL_BYTES, COMPRESSION_CODEC]);
+
+/// The property table of a native serializer type, by registry name.
+pub fn props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        "text" => Some(&TEXT_PROPS),
+        "header_and_text" => Some(&HEADER_AND_TEXT_PROPS),
+        "avro_event" => Some(&AVRO_EVENT_PROPS),
+        _ => None,
+    }
+}
 
 /// One file's serializer.
 pub trait EventSerializer: Send {
@@ -74,9 +105,6 @@ pub fn install_java_serializers(create: JavaSerializers) {
 /// The Avro schema `avro_event` writes (`FlumeEventAvroEventSerializer.SCHEMA`, as Java's
 /// `Schema.toString()` prints it: record `Event`, no namespace).
 pub const AVRO_EVENT_SCHEMA: &str = r#"{"type":"record","name":"Event","fields":[{"name":"headers","type":{"type":"map","values":"string"}},{"name":"body","type":"bytes"}]}"#;
-
-/// `syncIntervalBytes` default (`AvroEventSerializerConfigurationConstants`).
-pub const DEFAULT_SYNC_INTERVAL_BYTES: i32 = 2_048_000;
 
 /// Avro container block codecs (`CodecFactory.fromString`, case-sensitive names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,21 +212,21 @@ impl SerializerFactory {
         };
         Ok(match alias {
             "text" => SerializerFactory::Text {
-                append_newline: ctx.bool("appendNewline", true),
+                append_newline: ctx.get_bool(&APPEND_NEWLINE),
             },
             "header_and_text" => SerializerFactory::HeaderAndText {
-                append_newline: ctx.bool("appendNewline", true),
+                append_newline: ctx.get_bool(&APPEND_NEWLINE),
             },
             _ => {
-                let sync_interval = ctx.int("syncIntervalBytes", DEFAULT_SYNC_INTERVAL_BYTES)?;
+                let sync_interval = ctx.get_int(&SYNC_INTERVAL_BYTES)?;
                 // DataFileWriter.setSyncInterval's own bounds.
                 if !(32..=(1 << 30)).contains(&sync_interval) {
                     return Err(ctx.error(
-                        "syncIntervalBytes",
+                        SYNC_INTERVAL_BYTES.name,
                         format!("expected a value between 32 and 1073741824, got {sync_interval}"),
                     ));
                 }
-                let codec_name = ctx.string("compressionCodec", "null");
+                let codec_name = ctx.get_string(&COMPRESSION_CODEC);
                 let codec = match codec_name.as_str() {
                     "null" => Some(AvroCodec::Null),
                     "deflate" => Some(AvroCodec::Deflate),
@@ -206,7 +234,7 @@ impl SerializerFactory {
                     "bzip2" => Some(AvroCodec::Bzip2),
                     "xz" | "zstandard" => {
                         return Err(ctx.error(
-                            "compressionCodec",
+                            COMPRESSION_CODEC.name,
                             format!(
                                 "the Avro codec {codec_name} is not supported by this build \
                                  (supported: null, deflate, snappy, bzip2)"
@@ -215,7 +243,7 @@ impl SerializerFactory {
                     }
                     other => {
                         tracing::warn!(
-                            key = %ctx.full_key("compressionCodec"),
+                            key = %ctx.full_key(COMPRESSION_CODEC.name),
                             "Unable to instantiate avro codec with name ({other}). Compression disabled."
                         );
                         None
@@ -455,6 +483,40 @@ pub(crate) mod tests {
         Context::from_pairs("a1.sinks.k1.", pairs.iter().copied()).sub("serializer.")
     }
 
+    /// Every key a native serializer reads is declared in its table, and every declared key
+    /// is read.
+    #[test]
+    fn serializer_tables_declare_every_key_read() {
+        let rows = registry::ROWS
+            .iter()
+            .filter(|r| r.kind == registry::Kind::Serializer && r.native);
+        let mut checked = 0;
+        for row in rows {
+            let table = props(row.name())
+                .unwrap_or_else(|| panic!("serializer {} has no property table", row.name()));
+            let top = Context::from_pairs("a1.sinks.k1.", Vec::<(String, String)>::new());
+            SerializerFactory::from_context(row.name(), &top.sub("serializer.")).unwrap();
+            let asked: Vec<String> = top
+                .asked()
+                .into_iter()
+                .filter_map(|k| k.strip_prefix("serializer.").map(str::to_string))
+                .collect();
+            for key in &asked {
+                assert!(table.declares(key), "{}: reads {key}", row.name());
+            }
+            for prop in table.all() {
+                assert!(
+                    asked.contains(&prop.name.to_string()),
+                    "{}: {}",
+                    row.name(),
+                    prop.name
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 3);
+    }
+
     fn run(ser: &mut dyn EventSerializer, events: &[Event]) -> Vec<u8> {
         let mut out = Vec::new();
         ser.after_create(&mut out).unwrap();
@@ -605,7 +667,7 @@ pub(crate) mod tests {
             let sync: [u8; 16] = expected[header_len - 16..header_len].try_into().unwrap();
             let mut ser = AvroEventSerializer::new(
                 Some(AvroCodec::Null),
-                DEFAULT_SYNC_INTERVAL_BYTES as usize,
+                SYNC_INTERVAL_BYTES.default_int() as usize,
                 sync,
             );
             let out = run(&mut ser, &golden_events(set));

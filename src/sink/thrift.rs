@@ -5,21 +5,49 @@
 //! As in Flume, building the client does no I/O: the connection is opened by the first batch,
 //! so a sink whose target is down starts cleanly and counts the failure at its first delivery.
 //!
-//! Keys: `hostname`, `port`, `protocol` (`compact` default, `binary`), `batch-size` (100),
-//! `request-timeout` (20 s; < 1 s → default), `connect-timeout` (20 s, applied although
-//! Flume's thrift client has none), `reset-connection-interval` (s), `ssl`, `truststore`,
-//! `truststore-password`, `truststore-type`, `include-/exclude-protocols`. `trust-all-certs`
-//! is reported and not applied, as Flume's thrift client ignores it; `kerberos = true` is
-//! refused (no SASL here).
+//! Keys: [`PROPS`]. `connect-timeout` is applied although Flume's thrift client has none;
+//! `trust-all-certs` is reported and not applied, as Flume's thrift client ignores it;
+//! `kerberos = true` is refused (no SASL here).
 
 use async_trait::async_trait;
 
-use super::rpc::{RpcConnector, RpcSink, RpcSinkClient};
+use super::rpc::{RESET_CONNECTION_INTERVAL, RpcConnector, RpcSink, RpcSinkClient};
+use crate::avro_rpc::client::{BATCH_SIZE, CONNECT_TIMEOUT, HOSTNAME, PORT, REQUEST_TIMEOUT};
 use crate::channel::ChannelRef;
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::thrift_rpc::client::{ThriftClientConfig, ThriftRpcClient};
+use crate::registry::{Prop, PropTable};
+use crate::thrift_rpc::client::{
+    CLIENT_KEYTAB, CLIENT_PRINCIPAL, COMPRESSION_TYPE, KERBEROS, PROTOCOL, SERVER_PRINCIPAL,
+    ThriftClientConfig, ThriftRpcClient,
+};
+
+pub const PROPS: PropTable = PropTable::new(&[
+    HOSTNAME,
+    PORT,
+    PROTOCOL,
+    BATCH_SIZE,
+    CONNECT_TIMEOUT,
+    REQUEST_TIMEOUT,
+    RESET_CONNECTION_INTERVAL,
+    COMPRESSION_TYPE,
+    KERBEROS,
+    CLIENT_PRINCIPAL,
+    CLIENT_KEYTAB,
+    SERVER_PRINCIPAL,
+    TRUST_ALL_CERTS_THRIFT,
+])
+.including(&[&crate::tls::CLIENT_PROPS]);
+
+/// Flume's `ThriftRpcClient` reads `trust-all-certs` and checks the certificate anyway (this
+/// replaces the key of the TLS client table).
+const TRUST_ALL_CERTS_THRIFT: Prop = Prop::bool(
+    "trust-all-certs",
+    false,
+    "do not check the server's certificate",
+)
+.no_effect("Flume's thrift client checks the server certificate regardless (reported when set)");
 
 pub type ThriftSink = RpcSink<ThriftConnector>;
 

@@ -15,12 +15,37 @@ use tokio::net::TcpStream;
 
 use super::{FrameDecoder, MAX_FRAME_BYTES, OutgoingCall, Protocol, Status, ThriftError};
 use crate::avro_rpc::client::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, batch_size_from, sink_target, timeout_from,
+    CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, REQUEST_TIMEOUT,
+    batch_size_from, sink_target, timeout_from,
 };
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
+use crate::registry::{Prop, Type};
 use crate::tls::{self, Protocols, Store, TlsError};
+
+pub const PROTOCOL: Prop = Prop::string(
+    "protocol",
+    "compact",
+    "Thrift protocol: `binary` (exactly so) or compact",
+)
+.typed(Type::Enum(&["compact", "binary"]));
+pub const KERBEROS: Prop = Prop::bool(
+    "kerberos",
+    false,
+    "SASL/GSSAPI authentication (true is refused: not implemented)",
+);
+pub const CLIENT_PRINCIPAL: Prop =
+    Prop::text("client-principal", "Kerberos principal of the client")
+        .no_effect("Kerberos is not implemented for thrift (reported when set)");
+pub const CLIENT_KEYTAB: Prop = Prop::text("client-keytab", "keytab of the client principal")
+    .typed(Type::Path)
+    .no_effect("Kerberos is not implemented for thrift (reported when set)");
+pub const COMPRESSION_TYPE: Prop = Prop::text("compression-type", "compression of the calls")
+    .no_effect("Flume's thrift client has no compression (reported when set)");
+pub const SERVER_PRINCIPAL: Prop =
+    Prop::text("server-principal", "Kerberos principal of the source")
+        .no_effect("Kerberos is not implemented for thrift (reported when set)");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThriftClientError {
@@ -81,7 +106,7 @@ impl std::fmt::Debug for ThriftClientConfig {
 /// `protocol` as both Flume thrift components pick it: `binary` only when spelled exactly
 /// so (`ThriftSource` and `ThriftRpcClient` compare with `equals`), compact otherwise.
 pub fn protocol_from(ctx: &Context, strict: bool) -> Result<Protocol, ConfigError> {
-    let Some(value) = ctx.get("protocol") else {
+    let Some(value) = ctx.value(&PROTOCOL) else {
         return Ok(Protocol::Compact);
     };
     if value == "binary" {
@@ -90,7 +115,7 @@ pub fn protocol_from(ctx: &Context, strict: bool) -> Result<Protocol, ConfigErro
     if value.eq_ignore_ascii_case("binary") || value.eq_ignore_ascii_case("compact") {
         if value.eq_ignore_ascii_case("binary") {
             tracing::warn!(
-                key = %ctx.full_key("protocol"),
+                key = %ctx.full_key(PROTOCOL.name),
                 "protocol \"{value}\" selects the compact protocol, as in Flume (only \"binary\" in lower case selects binary)"
             );
         }
@@ -98,12 +123,12 @@ pub fn protocol_from(ctx: &Context, strict: bool) -> Result<Protocol, ConfigErro
     }
     if strict {
         return Err(ctx.error(
-            "protocol",
+            PROTOCOL.name,
             "binary or compact are the only valid Thrift protocol types to choose from.",
         ));
     }
     tracing::warn!(
-        key = %ctx.full_key("protocol"),
+        key = %ctx.full_key(PROTOCOL.name),
         "'binary' or 'compact' are the only valid Thrift protocol types to choose from. Defaulting to 'compact'."
     );
     Ok(Protocol::Compact)
@@ -113,27 +138,27 @@ impl ThriftClientConfig {
     /// The thrift sink's keys (`AbstractRpcSink` + `ThriftRpcClient`).
     pub fn from_sink_context(ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
         let (hostname, port) = sink_target(ctx)?;
-        if ctx.bool("kerberos", false) {
+        if ctx.get_bool(&KERBEROS) {
             return Err(ctx.error(
-                "kerberos",
+                KERBEROS.name,
                 "Kerberos (SASL/GSSAPI) for the thrift sink is not supported by flume-rs",
             ));
         }
-        for key in ["client-principal", "client-keytab", "server-principal"] {
-            if ctx.get(key).is_some() {
-                tracing::warn!(key = %ctx.full_key(key), "not used: Kerberos is off (kerberos = false)");
+        for prop in [&CLIENT_PRINCIPAL, &CLIENT_KEYTAB, &SERVER_PRINCIPAL] {
+            if ctx.value(prop).is_some() {
+                tracing::warn!(key = %ctx.full_key(prop.name), "not used: Kerberos is off (kerberos = false)");
             }
         }
-        if ctx.get("compression-type").is_some() {
+        if ctx.value(&COMPRESSION_TYPE).is_some() {
             tracing::warn!(
-                key = %ctx.full_key("compression-type"),
+                key = %ctx.full_key(COMPRESSION_TYPE.name),
                 "Flume's thrift client has no compression; the key is ignored"
             );
         }
         let protocol = protocol_from(ctx, false)?;
         let batch_size = batch_size_from(ctx);
-        let connect_timeout = timeout_from(ctx, "connect-timeout", DEFAULT_CONNECT_TIMEOUT);
-        let request_timeout = timeout_from(ctx, "request-timeout", DEFAULT_REQUEST_TIMEOUT);
+        let connect_timeout = timeout_from(ctx, &CONNECT_TIMEOUT);
+        let request_timeout = timeout_from(ctx, &REQUEST_TIMEOUT);
         let trust_all = ctx.bool("trust-all-certs", false);
         let truststore = Store::truststore_from_context(ctx, env);
         let protocols = Protocols::from_context(ctx, env);

@@ -244,12 +244,14 @@ pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static regis
         Kind::Source => source::native(name)?.props,
         Kind::Channel => channel::native(name)?.props,
         Kind::Sink => sink::native(name)?.props,
+        Kind::Serializer => sink::serializer::props(name),
+        Kind::SinkProcessor => crate::processor::props(name),
         Kind::HttpHandler => source::http::handler_props(name),
         Kind::Selector => selector::props(name),
         Kind::Interceptor => crate::interceptor::props(name),
         Kind::Deserializer => source::spooldir::deserializer::props(name),
         // No tables yet.
-        Kind::ConfigFilter | Kind::Serializer | Kind::SinkProcessor => None,
+        Kind::ConfigFilter => None,
     }
 }
 

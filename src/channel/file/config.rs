@@ -1,19 +1,111 @@
-//! The file channel's properties (reference §10.2), with Flume's defaults and rules.
+//! The file channel's properties (reference §10.2): its property table, with Flume's defaults,
+//! and Flume's rules.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::{ConfigError, Context};
+use crate::registry::{Prefix, Prop, PropTable, Type};
 
-pub const DEFAULT_CAPACITY: i32 = 1_000_000;
-pub const DEFAULT_TRANSACTION_CAPACITY: i32 = 10_000;
-pub const DEFAULT_CHECKPOINT_INTERVAL_MS: i64 = 30_000;
+pub const CHECKPOINT_DIR: Prop = Prop::text("checkpointDir", "directory of the checkpoint")
+    .typed(Type::Path)
+    .default_computed("`<user.home>/.flume/file-channel/checkpoint`");
+pub const DATA_DIRS: Prop = Prop::text("dataDirs", "directories of the log files, comma-separated")
+    .typed(Type::Path)
+    .default_computed("`<user.home>/.flume/file-channel/data`");
+pub const USE_DUAL_CHECKPOINTS: Prop = Prop::bool(
+    "useDualCheckpoints",
+    false,
+    "keep a copy of each checkpoint in `backupCheckpointDir`",
+);
+pub const BACKUP_CHECKPOINT_DIR: Prop = Prop::text(
+    "backupCheckpointDir",
+    "directory of the checkpoint copy (required with useDualCheckpoints, ≠ checkpointDir)",
+)
+.typed(Type::Path);
+pub const COMPRESS_BACKUP_CHECKPOINT: Prop = Prop::bool(
+    "compressBackupCheckpoint",
+    false,
+    "compress the checkpoint copy",
+);
+pub const CAPACITY: Prop = Prop::int(
+    "capacity",
+    1_000_000,
+    "events the channel holds (≤ 0: the default)",
+);
+pub const TRANSACTION_CAPACITY: Prop = Prop::int(
+    "transactionCapacity",
+    10_000,
+    "events per put or take transaction (≤ 0: the default); at most `capacity`",
+);
+pub const CHECKPOINT_INTERVAL: Prop = Prop::long(
+    "checkpointInterval",
+    30_000,
+    "ms between checkpoints (≤ 0: the default)",
+);
 /// `Integer.MAX_VALUE - 1 MiB`: also the upper bound of `maxFileSize`.
-pub const DEFAULT_MAX_FILE_SIZE: i64 = 2_146_435_071;
-pub const DEFAULT_MINIMUM_REQUIRED_SPACE: i64 = 524_288_000;
+pub const MAX_FILE_SIZE: Prop = Prop::long(
+    "maxFileSize",
+    2_146_435_071,
+    "bytes after which a log file is rolled (at most the default)",
+);
+pub const MINIMUM_REQUIRED_SPACE: Prop = Prop::long(
+    "minimumRequiredSpace",
+    524_288_000,
+    "free bytes below which puts and takes fail (at least 1048576)",
+);
+pub const KEEP_ALIVE: Prop = Prop::int("keep-alive", 3, "seconds a put waits for room");
+pub const USE_LOG_REPLAY_V1: Prop =
+    Prop::bool("use-log-replay-v1", false, "Java Flume's old replay")
+        .no_effect("flume-rs has one replay (checkpoint plus log tail)");
+pub const USE_FAST_REPLAY: Prop = Prop::bool(
+    "use-fast-replay",
+    false,
+    "Java Flume's replay without the checkpoint",
+)
+.no_effect("flume-rs has one replay (checkpoint plus log tail)");
+pub const CHECKPOINT_ON_CLOSE: Prop = Prop::bool(
+    "checkpointOnClose",
+    true,
+    "write a checkpoint when the channel stops",
+);
+pub const FSYNC_PER_TRANSACTION: Prop = Prop::bool(
+    "fsyncPerTransaction",
+    true,
+    "fsync every commit (false: every `fsyncInterval`)",
+);
+pub const FSYNC_INTERVAL: Prop = Prop::int(
+    "fsyncInterval",
+    5,
+    "seconds between fsyncs with fsyncPerTransaction = false (≤ 0: the default)",
+);
+/// The lower bound of `minimumRequiredSpace`.
 pub const FLOOR_MINIMUM_REQUIRED_SPACE: i64 = 1_048_576;
-pub const DEFAULT_KEEP_ALIVE_SECS: i32 = 3;
-pub const DEFAULT_FSYNC_INTERVAL_SECS: i32 = 5;
+
+/// The keys of the file channel's storage, which the spillable memory channel reads too.
+pub const STORAGE_PROPS: PropTable = PropTable::new(&[
+    CHECKPOINT_DIR,
+    DATA_DIRS,
+    USE_DUAL_CHECKPOINTS,
+    BACKUP_CHECKPOINT_DIR,
+    COMPRESS_BACKUP_CHECKPOINT,
+    TRANSACTION_CAPACITY,
+    CHECKPOINT_INTERVAL,
+    MAX_FILE_SIZE,
+    MINIMUM_REQUIRED_SPACE,
+    USE_LOG_REPLAY_V1,
+    USE_FAST_REPLAY,
+    CHECKPOINT_ON_CLOSE,
+    FSYNC_PER_TRANSACTION,
+    FSYNC_INTERVAL,
+])
+.with_prefixes(&[Prefix::pass_through(
+    "encryption.",
+    "log encryption (activeKey, cipherProvider, keyProvider …): refused at start, the Java key \
+     store cannot be read here",
+)]);
+/// `file` (`FileChannel`).
+pub const PROPS: PropTable = PropTable::new(&[CAPACITY, KEEP_ALIVE]).including(&[&STORAGE_PROPS]);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChannelConfig {
@@ -51,36 +143,39 @@ impl FileChannelConfig {
         let home = home.replace('\\', "/");
         let checkpoint_dir = PathBuf::from(
             ctx.string(
-                "checkpointDir",
+                ctx.key_of(&CHECKPOINT_DIR),
                 &format!("{home}/.flume/file-channel/checkpoint"),
             )
             .trim(),
         );
         let data_dirs: Vec<PathBuf> = ctx
-            .string("dataDirs", &format!("{home}/.flume/file-channel/data"))
+            .string(
+                ctx.key_of(&DATA_DIRS),
+                &format!("{home}/.flume/file-channel/data"),
+            )
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(PathBuf::from)
             .collect();
         if data_dirs.is_empty() {
-            return Err(ctx.error("dataDirs", "expected at least one directory, got none"));
+            return Err(ctx.error(DATA_DIRS.name, "expected at least one directory, got none"));
         }
 
-        let use_dual = ctx.bool("useDualCheckpoints", false);
-        let backup = ctx.string("backupCheckpointDir", "").trim().to_string();
-        let compress_backup_checkpoint = ctx.bool("compressBackupCheckpoint", false);
+        let use_dual = ctx.get_bool(&USE_DUAL_CHECKPOINTS);
+        let backup = ctx.get_string(&BACKUP_CHECKPOINT_DIR).trim().to_string();
+        let compress_backup_checkpoint = ctx.get_bool(&COMPRESS_BACKUP_CHECKPOINT);
         let backup_checkpoint_dir = if use_dual {
             if backup.is_empty() {
                 return Err(ctx.error(
-                    "backupCheckpointDir",
+                    BACKUP_CHECKPOINT_DIR.name,
                     "Dual checkpointing is enabled, but the backup directory is not set. Please set backupCheckpointDir to enable dual checkpointing",
                 ));
             }
             let backup = PathBuf::from(backup);
             if backup == checkpoint_dir {
                 return Err(ctx.error(
-                    "backupCheckpointDir",
+                    BACKUP_CHECKPOINT_DIR.name,
                     "The checkpoint backup directory and the checkpoint directory are configured to be the same.",
                 ));
             }
@@ -91,65 +186,65 @@ impl FileChannelConfig {
 
         let mut capacity = match overrides.capacity {
             Some(c) => c,
-            None => ctx.int("capacity", DEFAULT_CAPACITY)?,
+            None => ctx.get_int(&CAPACITY)?,
         };
         if capacity <= 0 {
+            let default = CAPACITY.default_int() as i32;
             tracing::warn!(
-                "Invalid capacity specified, initializing channel to default capacity of {DEFAULT_CAPACITY}"
+                "Invalid capacity specified, initializing channel to default capacity of {default}"
             );
-            capacity = DEFAULT_CAPACITY;
+            capacity = default;
         }
         let keep_alive = match overrides.keep_alive_secs {
             Some(k) => k,
-            None => ctx.int("keep-alive", DEFAULT_KEEP_ALIVE_SECS)?,
+            None => ctx.get_int(&KEEP_ALIVE)?,
         }
         .max(0);
-        let mut transaction_capacity =
-            ctx.int("transactionCapacity", DEFAULT_TRANSACTION_CAPACITY)?;
+        let mut transaction_capacity = ctx.get_int(&TRANSACTION_CAPACITY)?;
         if transaction_capacity <= 0 {
+            let default = TRANSACTION_CAPACITY.default_int() as i32;
             tracing::warn!(
-                "Invalid transaction capacity specified, initializing channel to default capacity of {DEFAULT_TRANSACTION_CAPACITY}"
+                "Invalid transaction capacity specified, initializing channel to default capacity of {default}"
             );
-            transaction_capacity = DEFAULT_TRANSACTION_CAPACITY;
+            transaction_capacity = default;
         }
         if transaction_capacity > capacity {
             return Err(ctx.error(
-                "transactionCapacity",
+                TRANSACTION_CAPACITY.name,
                 format!("File Channel transaction capacity cannot be greater than the capacity of the channel: {transaction_capacity} > {capacity}"),
             ));
         }
-        let mut checkpoint_interval =
-            ctx.long("checkpointInterval", DEFAULT_CHECKPOINT_INTERVAL_MS)?;
+        let mut checkpoint_interval = ctx.get_long(&CHECKPOINT_INTERVAL)?;
         if checkpoint_interval <= 0 {
+            let default = CHECKPOINT_INTERVAL.default_int();
             tracing::warn!(
-                "Checkpoint interval is invalid: {checkpoint_interval}, using default: {DEFAULT_CHECKPOINT_INTERVAL_MS}"
+                "Checkpoint interval is invalid: {checkpoint_interval}, using default: {default}"
             );
-            checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL_MS;
+            checkpoint_interval = default;
         }
         let max_file_size = ctx
-            .long("maxFileSize", DEFAULT_MAX_FILE_SIZE)?
-            .clamp(0, DEFAULT_MAX_FILE_SIZE) as u64;
+            .get_long(&MAX_FILE_SIZE)?
+            .clamp(0, MAX_FILE_SIZE.default_int()) as u64;
         let minimum_required_space = ctx
-            .long("minimumRequiredSpace", DEFAULT_MINIMUM_REQUIRED_SPACE)?
+            .get_long(&MINIMUM_REQUIRED_SPACE)?
             .max(FLOOR_MINIMUM_REQUIRED_SPACE) as u64;
         // Our replay is always what Flume calls fast (checkpoint + tail): these choose between
         // Java replay implementations and have nothing to select here.
-        for key in ["use-log-replay-v1", "use-fast-replay"] {
-            if ctx.bool(key, false) {
+        for prop in [&USE_LOG_REPLAY_V1, &USE_FAST_REPLAY] {
+            if ctx.get_bool(prop) {
                 tracing::info!(
-                    key = %ctx.full_key(key),
+                    key = %ctx.full_key(prop.name),
                     "selects one of Java Flume's replay implementations; flume-rs has one replay (checkpoint plus log tail), so it has no effect"
                 );
             }
         }
-        let checkpoint_on_close = ctx.bool("checkpointOnClose", true);
-        let fsync_per_transaction = ctx.bool("fsyncPerTransaction", true);
-        let mut fsync_interval = ctx.int("fsyncInterval", DEFAULT_FSYNC_INTERVAL_SECS)?;
+        let checkpoint_on_close = ctx.get_bool(&CHECKPOINT_ON_CLOSE);
+        let fsync_per_transaction = ctx.get_bool(&FSYNC_PER_TRANSACTION);
+        let mut fsync_interval = ctx.get_int(&FSYNC_INTERVAL)?;
         if fsync_interval <= 0 {
-            tracing::warn!(
-                "fsyncInterval must be positive, got {fsync_interval}; using {DEFAULT_FSYNC_INTERVAL_SECS}"
-            );
-            fsync_interval = DEFAULT_FSYNC_INTERVAL_SECS;
+            let default = FSYNC_INTERVAL.default_int() as i32;
+            tracing::warn!("fsyncInterval must be positive, got {fsync_interval}; using {default}");
+            fsync_interval = default;
         }
         Ok(FileChannelConfig {
             checkpoint_dir,

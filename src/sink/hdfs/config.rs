@@ -1,5 +1,5 @@
-//! The hdfs sink's properties (reference §11.5), with Flume's defaults and checks
-//! (`HDFSEventSink.configure`).
+//! The hdfs sink's properties (reference §11.5): its property table, with Flume's defaults,
+//! and Flume's checks (`HDFSEventSink.configure`).
 
 use std::time::Duration;
 
@@ -7,8 +7,233 @@ use crate::bucket_path::{EscapeOptions, EscapePattern, RoundUnit, Rounding, Zone
 use crate::config::{ConfigError, Context};
 use crate::format::codec::Codec;
 use crate::format::sequence_file::ValueClass;
+use crate::registry::{Kind, Prefix, Prop, PropTable, Type};
 use crate::sink::serializer::SerializerFactory;
 use crate::storage::kerberos::{self, KerberosUser, SettingsError};
+
+pub const PATH: Prop = Prop::text(
+    "hdfs.path",
+    "directory URI (`hdfs://`, `file://`, `s3a://`, a plain path), escaped per event",
+)
+.required();
+pub const FILE_PREFIX: Prop = Prop::string(
+    "hdfs.filePrefix",
+    "FlumeData",
+    "file name prefix, escaped per event",
+);
+pub const FILE_SUFFIX: Prop = Prop::string(
+    "hdfs.fileSuffix",
+    "",
+    "literal suffix (no dot added); when set, the codec extension is not added",
+);
+pub const IN_USE_PREFIX: Prop = Prop::string(
+    "hdfs.inUsePrefix",
+    "",
+    "prefix of a file while it is written",
+);
+pub const IN_USE_SUFFIX: Prop = Prop::string(
+    "hdfs.inUseSuffix",
+    ".tmp",
+    "suffix of a file while it is written",
+);
+pub const EMPTY_IN_USE_SUFFIX: Prop = Prop::bool(
+    "hdfs.emptyInUseSuffix",
+    false,
+    "true: no in-use suffix (`hdfs.inUseSuffix` is ignored)",
+);
+pub const ROLL_INTERVAL: Prop = Prop::long(
+    "hdfs.rollInterval",
+    30,
+    "seconds after which a file is rolled (0 = never)",
+);
+pub const ROLL_SIZE: Prop = Prop::long(
+    "hdfs.rollSize",
+    1024,
+    "body bytes after which a file is rolled (0 = never)",
+);
+pub const ROLL_COUNT: Prop = Prop::long(
+    "hdfs.rollCount",
+    10,
+    "events after which a file is rolled (0 = never)",
+);
+pub const IDLE_TIMEOUT: Prop = Prop::int(
+    "hdfs.idleTimeout",
+    0,
+    "seconds without writes after which a file is closed (0 = never)",
+);
+pub const BATCH_SIZE: Prop = Prop::long(
+    "hdfs.batchSize",
+    100,
+    "events per transaction and per-file flush threshold (> 0)",
+)
+.batch_size();
+pub const CODEC: Prop = Prop::text(
+    "hdfs.codeC",
+    "compression codec: gzip, bzip2, deflate/default, snappy, lz4, zstandard, None …",
+);
+pub const FILE_TYPE: Prop = Prop::string(
+    "hdfs.fileType",
+    "SequenceFile",
+    "file format (any case); other values fail every batch, as in Flume",
+)
+.typed(Type::Enum(&[
+    "SequenceFile",
+    "DataStream",
+    "CompressedStream",
+]));
+pub const WRITE_FORMAT: Prop = Prop::string(
+    "hdfs.writeFormat",
+    "Writable",
+    "SequenceFile value class: Writable (BytesWritable) or Text (case-sensitive)",
+)
+.typed(Type::Enum(&["Writable", "Text"]));
+pub const MAX_OPEN_FILES: Prop = Prop::int(
+    "hdfs.maxOpenFiles",
+    5000,
+    "open files kept; the least recently used is closed beyond it (> 0)",
+);
+pub const MIN_BLOCK_REPLICAS: Prop = Prop::text(
+    "hdfs.minBlockReplicas",
+    "replicas below which a file is rolled",
+)
+.typed(Type::Int)
+.default_computed("the file system's replication")
+.no_effect(
+    "the HDFS client does not report a block's live replicas, so files are never rolled for \
+     under-replication",
+);
+pub const THREADS_POOL_SIZE: Prop = Prop::int(
+    "hdfs.threadsPoolSize",
+    10,
+    "threads of Flume's HDFS call pool (> 0)",
+)
+.no_effect("HDFS calls run on the agent's async runtime; the value is only checked to be > 0");
+pub const ROLL_TIMER_POOL_SIZE: Prop = Prop::int(
+    "hdfs.rollTimerPoolSize",
+    1,
+    "threads of Flume's roll-timer pool (> 0)",
+)
+.no_effect("roll timers run on the agent's async runtime; the value is only checked to be > 0");
+pub const CALL_TIMEOUT: Prop = Prop::long(
+    "hdfs.callTimeout",
+    30_000,
+    "ms allowed for each open/append/flush/close/rename (≤ 0 = no limit)",
+);
+pub const CLOSE_TRIES: Prop = Prop::int(
+    "hdfs.closeTries",
+    0,
+    "attempts to close and rename a file (≤ 0 = unlimited)",
+);
+pub const RETRY_INTERVAL: Prop = Prop::long(
+    "hdfs.retryInterval",
+    180,
+    "seconds between close attempts (≤ 0: one attempt only)",
+);
+pub const ROUND: Prop = Prop::bool(
+    "hdfs.round",
+    false,
+    "round the event time down before escaping the path",
+);
+pub const ROUND_VALUE: Prop = Prop::int(
+    "hdfs.roundValue",
+    1,
+    "round down to this multiple of `hdfs.roundUnit` (1–60, hours 1–24)",
+);
+pub const ROUND_UNIT: Prop = Prop::string(
+    "hdfs.roundUnit",
+    "second",
+    "unit of rounding (any case; another unit disables rounding)",
+)
+.typed(Type::Enum(&["second", "minute", "hour"]));
+pub const TIME_ZONE: Prop = Prop::text(
+    "hdfs.timeZone",
+    "zone of the path escapes (a Java zone id; unknown ids become GMT)",
+)
+.default_computed("the JVM default zone (`-Duser.timezone`, else the system's)");
+pub const USE_LOCAL_TIME_STAMP: Prop = Prop::bool(
+    "hdfs.useLocalTimeStamp",
+    false,
+    "escape the path with the sink's clock instead of the `timestamp` header",
+);
+pub const KERBEROS_PRINCIPAL: Prop = Prop::text(
+    "hdfs.kerberosPrincipal",
+    "Kerberos principal to log in as from the keytab (`_HOST`: this host's canonical name)",
+);
+pub const KERBEROS_KEYTAB: Prop =
+    Prop::text("hdfs.kerberosKeytab", "keytab of the principal").typed(Type::Path);
+pub const PROXY_USER: Prop = Prop::text(
+    "hdfs.proxyUser",
+    "user the HDFS calls act as (the login user is the real user)",
+);
+pub const USE_RAW_LOCAL_FILE_SYSTEM: Prop = Prop::bool(
+    "hdfs.useRawLocalFileSystem",
+    false,
+    "write local paths without Hadoop's `.crc` checksum files",
+)
+.no_effect(
+    "local files are always written without `.crc` checksum files, as with true; false does not \
+     add them",
+);
+/// Beyond Flume.
+pub const RECOVER_IN_USE_FILES: Prop = Prop::bool(
+    "hdfs.recoverInUseFiles",
+    true,
+    "at start, close and rename in-use files a crash left (flume-rs only)",
+);
+pub const SERIALIZER: Prop = Prop::string(
+    "serializer",
+    "TEXT",
+    "event serializer of DataStream and CompressedStream files (no `hdfs.` prefix)",
+)
+.typed(Type::Class);
+pub const PROPS: PropTable = PropTable::new(&[
+    PATH,
+    FILE_PREFIX,
+    FILE_SUFFIX,
+    IN_USE_PREFIX,
+    IN_USE_SUFFIX,
+    EMPTY_IN_USE_SUFFIX,
+    ROLL_INTERVAL,
+    ROLL_SIZE,
+    ROLL_COUNT,
+    IDLE_TIMEOUT,
+    BATCH_SIZE,
+    CODEC,
+    FILE_TYPE,
+    WRITE_FORMAT,
+    MAX_OPEN_FILES,
+    MIN_BLOCK_REPLICAS,
+    THREADS_POOL_SIZE,
+    ROLL_TIMER_POOL_SIZE,
+    CALL_TIMEOUT,
+    CLOSE_TRIES,
+    RETRY_INTERVAL,
+    ROUND,
+    ROUND_VALUE,
+    ROUND_UNIT,
+    TIME_ZONE,
+    USE_LOCAL_TIME_STAMP,
+    KERBEROS_PRINCIPAL,
+    KERBEROS_KEYTAB,
+    PROXY_USER,
+    USE_RAW_LOCAL_FILE_SYSTEM,
+    RECOVER_IN_USE_FILES,
+    SERIALIZER,
+])
+.with_prefixes(&[
+    Prefix::typed(
+        "serializer.",
+        Kind::Serializer,
+        Some("serializer"),
+        Some("TEXT"),
+        "keys of the serializer",
+    ),
+    Prefix::pass_through(
+        "writeFormat.",
+        "keys of a custom SequenceFile serializer class (not run here: `hdfs.writeFormat` is \
+         Writable or Text)",
+    ),
+]);
 
 /// `hdfs.fileType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,50 +259,50 @@ impl FileType {
 
 #[derive(Debug, Clone)]
 pub struct HdfsSinkConfig {
-    /// `hdfs.path` (required), escaped per event.
+    /// `hdfs.path`, escaped per event.
     pub path: String,
     pub path_pattern: EscapePattern,
-    /// `hdfs.filePrefix` ("FlumeData"), escaped per event.
+    /// `hdfs.filePrefix`, escaped per event.
     pub file_prefix: String,
     pub prefix_pattern: EscapePattern,
-    /// `hdfs.fileSuffix` (""), literal.
+    /// `hdfs.fileSuffix`, literal.
     pub file_suffix: String,
-    /// `hdfs.inUsePrefix` ("").
+    /// `hdfs.inUsePrefix`.
     pub in_use_prefix: String,
-    /// `hdfs.inUseSuffix` (".tmp"), or "" with `hdfs.emptyInUseSuffix = true`.
+    /// `hdfs.inUseSuffix`, or "" with `hdfs.emptyInUseSuffix = true`.
     pub in_use_suffix: String,
-    /// `hdfs.rollInterval` (30 s; 0 = off).
+    /// `hdfs.rollInterval` (`None` = off).
     pub roll_interval: Option<Duration>,
-    /// `hdfs.rollSize` (1024 body bytes; 0 = off).
+    /// `hdfs.rollSize` in body bytes (0 = off).
     pub roll_size: u64,
-    /// `hdfs.rollCount` (10 events; 0 = off).
+    /// `hdfs.rollCount` (0 = off).
     pub roll_count: u64,
-    /// `hdfs.idleTimeout` (0 = off).
+    /// `hdfs.idleTimeout` (`None` = off).
     pub idle_timeout: Option<Duration>,
-    /// `hdfs.batchSize` (100): events per transaction and per-bucket flush threshold.
+    /// `hdfs.batchSize`: events per transaction and per-bucket flush threshold.
     pub batch_size: usize,
     /// `hdfs.codeC` as given (`None` is a name too).
     pub codec_name: Option<String>,
     /// The codec, when one other than `None` was named.
     pub codec: Option<Codec>,
-    /// `hdfs.fileType` ("SequenceFile").
+    /// `hdfs.fileType`.
     pub file_type: FileType,
-    /// `hdfs.writeFormat` ("Writable"; case-sensitive): Err holds the bad value.
+    /// `hdfs.writeFormat` (case-sensitive): Err holds the bad value.
     pub write_format: Result<ValueClass, String>,
-    /// `hdfs.maxOpenFiles` (5000).
+    /// `hdfs.maxOpenFiles`.
     pub max_open_files: usize,
-    /// `hdfs.callTimeout` (30000 ms; ≤ 0 = no timeout).
+    /// `hdfs.callTimeout` (`None` = no timeout).
     pub call_timeout: Option<Duration>,
     /// `hdfs.closeTries` (≤ 0 = unlimited, i.e. `Integer.MAX_VALUE`).
     pub close_tries: u32,
-    /// `hdfs.retryInterval` (180 s).
+    /// `hdfs.retryInterval`.
     pub retry_interval: Duration,
     /// Path escaping: `hdfs.timeZone`, `hdfs.round*`, `hdfs.useLocalTimeStamp`.
     pub escape: EscapeOptions,
-    /// `serializer` ("TEXT") and `serializer.*`.
+    /// `serializer` and `serializer.*`.
     pub serializer: SerializerFactory,
     /// Beyond Flume: close and rename in-use files left by a crash, at start
-    /// (`hdfs.recoverInUseFiles`, true).
+    /// (`hdfs.recoverInUseFiles`).
     pub recover_in_use_files: bool,
     /// `hdfs.kerberosPrincipal` (`_HOST` replaced) + `hdfs.kerberosKeytab`, checked.
     pub kerberos: Option<KerberosUser>,
@@ -91,43 +316,43 @@ pub const UNLIMITED_CLOSE_TRIES: u32 = i32::MAX as u32;
 impl HdfsSinkConfig {
     /// `user_timezone` is `-Duser.timezone`, the JVM default zone when `hdfs.timeZone` is unset.
     pub fn from_context(ctx: &Context, user_timezone: Option<&str>) -> Result<Self, ConfigError> {
-        let path = ctx.required("hdfs.path")?;
-        let file_prefix = ctx.string("hdfs.filePrefix", "FlumeData");
-        let file_suffix = ctx.string("hdfs.fileSuffix", "");
-        let in_use_prefix = ctx.string("hdfs.inUsePrefix", "");
-        let mut in_use_suffix = ctx.string("hdfs.inUseSuffix", ".tmp");
-        if ctx.bool("hdfs.emptyInUseSuffix", false) {
-            if ctx.contains("hdfs.inUseSuffix") {
+        let path = ctx.get_required(&PATH)?;
+        let file_prefix = ctx.get_string(&FILE_PREFIX);
+        let file_suffix = ctx.get_string(&FILE_SUFFIX);
+        let in_use_prefix = ctx.get_string(&IN_USE_PREFIX);
+        let mut in_use_suffix = ctx.get_string(&IN_USE_SUFFIX);
+        if ctx.get_bool(&EMPTY_IN_USE_SUFFIX) {
+            if ctx.contains(IN_USE_SUFFIX.name) {
                 tracing::warn!(
-                    key = %ctx.full_key("hdfs.inUseSuffix"),
+                    key = %ctx.full_key(IN_USE_SUFFIX.name),
                     "hdfs.emptyInUseSuffix is true: hdfs.inUseSuffix is ignored"
                 );
             }
             in_use_suffix.clear();
         }
-        let roll_interval = non_negative(ctx, "hdfs.rollInterval", 30)?;
-        let roll_size = non_negative(ctx, "hdfs.rollSize", 1024)?;
-        let roll_count = non_negative(ctx, "hdfs.rollCount", 10)?;
-        let idle_timeout = ctx.int("hdfs.idleTimeout", 0)?;
-        let batch_size = ctx.long("hdfs.batchSize", 100)?;
+        let roll_interval = non_negative(ctx, &ROLL_INTERVAL)?;
+        let roll_size = non_negative(ctx, &ROLL_SIZE)?;
+        let roll_count = non_negative(ctx, &ROLL_COUNT)?;
+        let idle_timeout = ctx.get_int(&IDLE_TIMEOUT)?;
+        let batch_size = ctx.get_long(&BATCH_SIZE)?;
         if batch_size <= 0 {
             return Err(ctx.error(
-                "hdfs.batchSize",
+                BATCH_SIZE.name,
                 format!("batchSize must be greater than 0, got {batch_size}"),
             ));
         }
-        let codec_name = ctx.get("hdfs.codeC").map(str::to_string);
+        let codec_name = ctx.value(&CODEC).map(str::to_string);
         let codec = match &codec_name {
             Some(name) => {
-                Codec::from_flume_name(name).map_err(|e| ctx.error("hdfs.codeC", e.to_string()))?
+                Codec::from_flume_name(name).map_err(|e| ctx.error(CODEC.name, e.to_string()))?
             }
             None => None,
         };
-        let file_type_name = ctx.string("hdfs.fileType", "SequenceFile");
+        let file_type_name = ctx.get_string(&FILE_TYPE);
         let file_type = FileType::parse(&file_type_name);
         if file_type == FileType::DataStream && codec_name.is_some() {
             return Err(ctx.error(
-                "hdfs.codeC",
+                CODEC.name,
                 format!(
                     "fileType: {file_type_name} which does NOT support compressed output. Please \
                      don't set codeC or change the fileType if compressed output is desired."
@@ -136,11 +361,11 @@ impl HdfsSinkConfig {
         }
         if file_type == FileType::CompressedStream && codec.is_none() {
             return Err(ctx.error(
-                "hdfs.codeC",
+                CODEC.name,
                 format!("It's essential to set compress codec when fileType is: {file_type_name}"),
             ));
         }
-        let write_format = match ctx.string("hdfs.writeFormat", "Writable").as_str() {
+        let write_format = match ctx.get_string(&WRITE_FORMAT).as_str() {
             "Writable" => Ok(ValueClass::BytesWritable),
             "Text" => Ok(ValueClass::Text),
             other => Err(other.to_string()),
@@ -148,41 +373,42 @@ impl HdfsSinkConfig {
         if let (FileType::SequenceFile, Err(bad)) = (&file_type, &write_format) {
             // Flume fails only when the first file is opened; say so at start too.
             tracing::warn!(
-                key = %ctx.full_key("hdfs.writeFormat"),
+                key = %ctx.full_key(WRITE_FORMAT.name),
                 "hdfs.writeFormat \"{bad}\" is neither Writable nor Text (case-sensitive): \
                  every SequenceFile open will fail"
             );
         }
-        let max_open_files = ctx.int("hdfs.maxOpenFiles", 5000)?;
+        let max_open_files = ctx.get_int(&MAX_OPEN_FILES)?;
         if max_open_files <= 0 {
             return Err(ctx.error(
-                "hdfs.maxOpenFiles",
+                MAX_OPEN_FILES.name,
                 format!("expected a positive number, got {max_open_files}"),
             ));
         }
-        ctx.mark_read("hdfs.minBlockReplicas");
-        for key in ["hdfs.threadsPoolSize", "hdfs.rollTimerPoolSize"] {
-            let default = if key == "hdfs.threadsPoolSize" { 10 } else { 1 };
-            let n = ctx.int(key, default)?;
+        // Accepted without effect (see the table); the pool sizes are still checked as Flume's
+        // thread pools would refuse them.
+        ctx.value(&MIN_BLOCK_REPLICAS);
+        for prop in [&THREADS_POOL_SIZE, &ROLL_TIMER_POOL_SIZE] {
+            let n = ctx.get_int(prop)?;
             if n <= 0 {
-                return Err(ctx.error(key, format!("expected a positive number, got {n}")));
+                return Err(ctx.error(prop.name, format!("expected a positive number, got {n}")));
             }
         }
-        let call_timeout = ctx.long("hdfs.callTimeout", 30_000)?;
+        let call_timeout = ctx.get_long(&CALL_TIMEOUT)?;
         let call_timeout = (call_timeout > 0).then(|| Duration::from_millis(call_timeout as u64));
-        let mut close_tries = ctx.int("hdfs.closeTries", 0)?;
+        let mut close_tries = ctx.get_int(&CLOSE_TRIES)?;
         if close_tries <= 0 {
             close_tries = i32::MAX;
         }
-        let retry_interval = ctx.long("hdfs.retryInterval", 180)?;
+        let retry_interval = ctx.get_long(&RETRY_INTERVAL)?;
         if retry_interval <= 0 {
             close_tries = 1;
         }
         let rounding = rounding(ctx)?;
-        let zone = match ctx.get("hdfs.timeZone") {
+        let zone = match ctx.value(&TIME_ZONE) {
             Some(id) => Zone::try_from_java_id(id).unwrap_or_else(|| {
                 tracing::warn!(
-                    key = %ctx.full_key("hdfs.timeZone"),
+                    key = %ctx.full_key(TIME_ZONE.name),
                     "unknown time zone \"{id}\": using GMT, as Flume does"
                 );
                 Zone::from_java_id(id)
@@ -192,13 +418,14 @@ impl HdfsSinkConfig {
         let escape = EscapeOptions {
             zone,
             rounding,
-            use_local_timestamp: ctx.bool("hdfs.useLocalTimeStamp", false),
+            use_local_timestamp: ctx.get_bool(&USE_LOCAL_TIME_STAMP),
             now_ms: None,
         };
-        let serializer_type = ctx.string("serializer", "TEXT");
+        let serializer_type = ctx.get_string(&SERIALIZER);
         let serializer =
             SerializerFactory::from_context(&serializer_type, &ctx.sub("serializer."))?;
-        ctx.mark_read("hdfs.useRawLocalFileSystem");
+        // Accepted without effect (see the table).
+        ctx.value(&USE_RAW_LOCAL_FILE_SYSTEM);
         let (kerberos, proxy_user) = security(ctx)?;
         Ok(HdfsSinkConfig {
             path_pattern: EscapePattern::new(&path),
@@ -223,7 +450,7 @@ impl HdfsSinkConfig {
             retry_interval: Duration::from_secs(retry_interval.max(0) as u64),
             escape,
             serializer,
-            recover_in_use_files: ctx.bool("hdfs.recoverInUseFiles", true),
+            recover_in_use_files: ctx.get_bool(&RECOVER_IN_USE_FILES),
             kerberos,
             proxy_user,
         })
@@ -255,8 +482,8 @@ impl HdfsSinkConfig {
 /// (`FlumeAuthenticationUtil.getAuthenticator`, `KerberosAuthenticator.authenticate`) that need
 /// no KDC. The login itself happens when the sink starts.
 fn security(ctx: &Context) -> Result<(Option<KerberosUser>, Option<String>), ConfigError> {
-    const PRINCIPAL: &str = "hdfs.kerberosPrincipal";
-    const KEYTAB: &str = "hdfs.kerberosKeytab";
+    const PRINCIPAL: &str = KERBEROS_PRINCIPAL.name;
+    const KEYTAB: &str = KERBEROS_KEYTAB.name;
     let principal = ctx.get(PRINCIPAL);
     let keytab = ctx.get(KEYTAB);
     let kerberos = kerberos::check_settings(principal, keytab).map_err(|e| {
@@ -279,38 +506,38 @@ fn security(ctx: &Context) -> Result<(Option<KerberosUser>, Option<String>), Con
         ctx.error(key, e.to_string())
     })?;
     let proxy_user = ctx
-        .get("hdfs.proxyUser")
+        .value(&PROXY_USER)
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(str::to_string);
     Ok((kerberos, proxy_user))
 }
 
-fn non_negative(ctx: &Context, key: &str, default: i64) -> Result<u64, ConfigError> {
-    let v = ctx.long(key, default)?;
+fn non_negative(ctx: &Context, prop: &Prop) -> Result<u64, ConfigError> {
+    let v = ctx.get_long(prop)?;
     // Flume treats negative values like 0 (the checks are `> 0`).
     Ok(v.max(0) as u64)
 }
 
 /// `hdfs.round`, `hdfs.roundUnit`, `hdfs.roundValue`.
 fn rounding(ctx: &Context) -> Result<Option<Rounding>, ConfigError> {
-    if !ctx.bool("hdfs.round", false) {
+    if !ctx.get_bool(&ROUND) {
         return Ok(None);
     }
-    let unit_name = ctx.string("hdfs.roundUnit", "second");
+    let unit_name = ctx.get_string(&ROUND_UNIT);
     let unit = RoundUnit::parse(&unit_name);
     if unit.is_none() {
         tracing::warn!(
-            key = %ctx.full_key("hdfs.roundUnit"),
+            key = %ctx.full_key(ROUND_UNIT.name),
             "Rounding unit is not valid, please set one of minute, hour, or second. Rounding will \
              be disabled (got \"{unit_name}\")"
         );
     }
-    let value = ctx.int("hdfs.roundValue", 1)?;
+    let value = ctx.get_int(&ROUND_VALUE)?;
     let max = unit.unwrap_or(RoundUnit::Second).max_value() as i32;
     if value <= 0 || value > max {
         return Err(ctx.error(
-            "hdfs.roundValue",
+            ROUND_VALUE.name,
             format!("Round value must be > 0 and <= {max}, got {value}"),
         ));
     }
