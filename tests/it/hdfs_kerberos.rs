@@ -248,6 +248,13 @@ fn wrong_stale_and_missing_keytabs_are_clear_errors() {
     let log = a.log();
     assert!(log.contains("getting initial credentials"), "{log}");
     assert!(!log.contains("Kerberos login as principal"), "{log}");
+    // Retried before each batch (the sink runner backs off 5 s after an error).
+    eventually(Duration::from_secs(20), "login attempts go on", || {
+        a.log()
+            .matches("HDFSEventSink] Authentication error while attempting")
+            .count()
+            >= 3
+    });
     a.stop();
 }
 

@@ -463,8 +463,9 @@ impl Sink for HdfsSink {
                 login.ccache_name().unwrap_or_default()
             );
         }
-        // A failed login is retried at every process() call; nothing is taken meanwhile.
-        self.ensure_login().await?;
+        // A failed login is logged and retried at every process() call (nothing is taken
+        // meanwhile), as a failing HDFS is: the sink is running, not failed for good.
+        let _ = self.ensure_login().await;
         if self.shared.config.recover_in_use_files {
             recover::recover_in_use_files(&self.shared).await;
         }
