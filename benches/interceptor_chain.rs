@@ -48,7 +48,7 @@ fn line(i: usize) -> String {
         (i / 3600) % 24,
         (i / 60) % 60,
         i % 60,
-        if i % 7 == 0 { 404 } else { 200 },
+        if i.is_multiple_of(7) { 404 } else { 200 },
         100 + i % 5000
     )
 }
