@@ -51,13 +51,20 @@ impl Interceptor for TimestampInterceptor {
         Ok(Some(event))
     }
 
-    /// The clock is read and formatted once per batch (a batch is intercepted well within a
-    /// millisecond or so; Flume reads it per event).
+    /// The clock is read per event, as Flume does; the text is formatted again only when the
+    /// millisecond changed.
     fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
         let mut buf = itoa::Buffer::new();
-        let now = buf.format(now_millis());
+        let mut last = i64::MIN;
+        let mut text = String::new();
         for event in &mut events {
-            self.stamp(event, now);
+            let now = now_millis();
+            if now != last {
+                last = now;
+                text.clear();
+                text.push_str(buf.format(now));
+            }
+            self.stamp(event, &text);
         }
         Ok(events)
     }
