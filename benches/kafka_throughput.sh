@@ -2,26 +2,38 @@
 # Kafka throughput benchmark, against one tansu broker started here (from .venv-tools):
 #
 #   sink:   seq(batchSize 1000) → memory(capacity 100000, transactionCapacity 1000)
-#           → kafka sink(flumeBatchSize 1000), N events into a 1-partition topic
+#           → kafka sink(flumeBatchSize 1000, kafka.producer.acks = A), N events into a
+#           1-partition topic, once for each A in $ACKS (default "all 1": the issue's row is
+#           acks all; 1 is the sink's default)
 #   source: kafka source(batchSize 1000, new group, earliest) → memory(100000/1000)
 #           → null(batchSize 1000), reading those N records back
-#   baseline, same broker, same run: a plain librdkafka producer (acks=1, the sink's default)
-#           and a plain librdkafka consumer (examples/kafka_baseline.rs), N records each
+#   baseline, same broker, same run: a plain librdkafka producer with the same producer
+#           settings as the sink (flume_rs::kafka::JAVA_PRODUCER_DEFAULTS, acks=A; both lists
+#           are printed) and a plain librdkafka consumer (examples/kafka_baseline.rs), N each
 #
 # Prints events/s, CPU seconds, events per CPU-second and peak RSS for each, and our
 # throughput as a share of the baseline's.
 #
 #   bash .ci/setup-tools && bash benches/kafka_throughput.sh [EVENTS]     (default 1 000 000)
+#   ACKS=all bash benches/kafka_throughput.sh                             (one setting only)
+#   FLUME_NG=path/to/flume-ng …                                           (skip the build)
 #
 # Java Flume 1.9's kafka sink on this kind of machine against tansu (same sink flow):
-# ~71 000 events/s, 11.8 CPU-seconds per 1 M events, peak RSS 470 MiB.
+# ~71 000 events/s, 11.8 CPU-seconds per 1 M events, peak RSS 470 MiB; issue 15's row
+# (batch 1000, acks all): 61 000 events per CPU-second, RSS 326 MiB.
+#
+# Figures on a 2-core machine shared with other work (1 M events; see docs/kafka.md):
+#   FIGURES
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-1000000}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 [ -x .venv-tools/bin/python ] || { echo "run bash .ci/setup-tools first"; exit 1; }
-cargo build --release --quiet --bin flume-ng --example kafka_baseline
-BIN=target/release/flume-ng
+ACKS=${ACKS:-all 1}
+if [ -z "${FLUME_NG:-}" ]; then
+  cargo build --release --quiet --bin flume-ng --example kafka_baseline
+fi
+BIN=${FLUME_NG:-target/release/flume-ng}
 BASE=target/release/examples/kafka_baseline
 PY=.venv-tools/bin/python
 TOOL=tests/it/support/kafka_tool.py
@@ -36,7 +48,9 @@ TANSU_PID=$!
 trap 'kill $TANSU_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 B=127.0.0.1:$KPORT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$KPORT) 2>/dev/null && break; sleep 0.1; done
-for t in flume-sink raw-producer; do $PY $TOOL create-topic $B $t 1; done
+for a in $ACKS; do
+  for t in flume-sink-$a raw-producer-$a; do $PY $TOOL create-topic $B $t 1; done
+done
 
 # run_agent NAME CONF COUNTER: run the agent until its /metrics COUNTER reaches EVENTS. Sets
 # wall (first event counted → last; the baselines are timed the same way), launch (launch →
@@ -44,7 +58,7 @@ for t in flume-sink raw-producer; do $PY $TOOL create-topic $B $t 1; done
 run_agent() {
   local name=$1 conf=$2 counter=$3 port
   port=$(free_port)
-  /usr/bin/time -v -o "$WORK/$name.time" "$BIN" agent -n a1 -f "$conf" --no-reload-conf -Dflume.root.logger=WARN,console \
+  /usr/bin/time -v -o "$WORK/$name.time" "$BIN" agent -n a1 -f "$conf" --no-reload-conf -Dflume.root.logger=INFO,console \
     -Dflume.monitoring.type=http -Dflume.monitoring.port=$port >"$WORK/$name.log" 2>&1 &
   local pid=$!
   read -r launch wall < <(python3 - "$port" "$EVENTS" "$counter" <<'PY'
@@ -77,7 +91,7 @@ PY
 # run_base NAME ARGS…: the plain librdkafka client; sets wall (its own timing), cpu, rss.
 run_base() {
   local name=$1; shift
-  /usr/bin/time -v -o "$WORK/$name.time" "$BASE" "$@" >"$WORK/$name.out"
+  /usr/bin/time -v -o "$WORK/$name.time" "$BASE" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
   wall=$(awk '{print $4}' "$WORK/$name.out")
   cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{print u+s}' "$WORK/$name.time")
   rss=$(awk -F': ' '/Maximum resident/{print $2}' "$WORK/$name.time")
@@ -88,7 +102,8 @@ report() { # label events wall cpu rss
     "$1" "$(echo "$2 / $3" | bc -l)" "$4" "$(echo "$2 / $4" | bc -l)" "$(echo "$5 / 1024" | bc -l)"
 }
 
-cat > "$WORK/sink.conf" <<CONF
+sink_conf() { # ACKS
+cat > "$WORK/sink-$1.conf" <<CONF
 a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
@@ -102,9 +117,11 @@ a1.channels.c1.transactionCapacity = 1000
 a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
 a1.sinks.k1.channel = c1
 a1.sinks.k1.kafka.bootstrap.servers = $B
-a1.sinks.k1.kafka.topic = flume-sink
+a1.sinks.k1.kafka.topic = flume-sink-$1
 a1.sinks.k1.flumeBatchSize = 1000
+a1.sinks.k1.kafka.producer.acks = $1
 CONF
+}
 
 cat > "$WORK/source.conf" <<CONF
 a1.sources = r1
@@ -112,7 +129,7 @@ a1.channels = c1
 a1.sinks = k1
 a1.sources.r1.type = org.apache.flume.source.kafka.KafkaSource
 a1.sources.r1.kafka.bootstrap.servers = $B
-a1.sources.r1.kafka.topics = flume-sink
+a1.sources.r1.kafka.topics = flume-sink-${ACKS%% *}
 a1.sources.r1.kafka.consumer.group.id = bench-source
 a1.sources.r1.kafka.consumer.auto.offset.reset = earliest
 a1.sources.r1.kafka.consumer.session.timeout.ms = 6000
@@ -128,17 +145,25 @@ a1.sinks.k1.channel = c1
 CONF
 
 echo "events: $EVENTS, broker: tansu (memory storage) at $B"
-run_base raw-producer produce $B raw-producer "$EVENTS" 1
-report "librdkafka producer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"; base_p=$wall
-run_agent sink "$WORK/sink.conf" SINK.k1:EventDrainSuccessCount
-report "seq → memory → kafka sink" "$EVENTS" "$wall" "$cpu" "$rss"; sink_w=$wall
-printf '%-34s %9.0f events/s from launch\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
-run_base raw-consumer consume $B flume-sink "$EVENTS" bench-raw
+for a in $ACKS; do
+  echo "--- acks=$a"
+  run_base raw-producer-$a produce $B raw-producer-$a "$EVENTS" $a
+  sed 's/^/baseline /' "$WORK/raw-producer-$a.err"
+  report "librdkafka producer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"; base_p=$wall
+  sink_conf $a
+  run_agent sink-$a "$WORK/sink-$a.conf" SINK.k1:EventDrainSuccessCount
+  grep -o 'Kafka producer properties: .*' "$WORK/sink-$a.log" | sed 's/^/sink /' | head -1
+  report "seq → memory → kafka sink" "$EVENTS" "$wall" "$cpu" "$rss"; sink_w=$wall
+  printf '%-34s %9.0f events/s from launch\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
+  printf 'sink throughput (acks=%s): %.0f %% of the plain producer\n' "$a" "$(echo "100 * $base_p / $sink_w" | bc -l)"
+done
+echo "--- source (reads flume-sink-${ACKS%% *})"
+run_base raw-consumer consume $B flume-sink-${ACKS%% *} "$EVENTS" bench-raw
 report "librdkafka consumer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"; base_c=$wall
 run_agent source "$WORK/source.conf" SOURCE.r1:EventAcceptedCount
 report "kafka source → memory → null" "$EVENTS" "$wall" "$cpu" "$rss"; src_w=$wall
 printf '%-34s %9.0f events/s from launch (includes the group join)\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
-printf 'sink throughput:   %.0f %% of the plain producer\n' "$(echo "100 * $base_p / $sink_w" | bc -l)"
 printf 'source throughput: %.0f %% of the plain consumer\n' \
   "$(echo "100 * $base_c / $src_w" | bc -l)"
-echo "(Java Flume 1.9 kafka sink, same flow and broker kind: ~71000 events/s, ~85000 events/CPU-s, 470 MiB)"
+echo "(Java Flume 1.9 kafka sink, same flow and broker kind: ~71000 events/s, ~85000 events/CPU-s, 470 MiB;"
+echo " issue 15, batch 1000, acks all: 61000 events/CPU-s, 326 MiB)"

@@ -4,6 +4,9 @@
 //!   kafka_baseline produce BOOTSTRAP TOPIC COUNT ACKS   # bodies "0".."COUNT-1", like seq
 //!   kafka_baseline consume BOOTSTRAP TOPIC COUNT GROUP  # from the earliest offset
 //!
+//! The producer has the settings the Kafka sink gives its producer by default
+//! (`flume_rs::kafka::JAVA_PRODUCER_DEFAULTS`: linger.ms, partitioner, retries, …), with `acks`
+//! from the command line, so both sides of the comparison run librdkafka alike; it prints them.
 //! Prints `events/s` from the first send (or poll) to the last acknowledgement (or record).
 
 use std::sync::Arc;
@@ -35,9 +38,22 @@ impl ProducerContext for Counting {
 fn produce(bootstrap: &str, topic: &str, count: u64, acks: &str) -> Result<f64, String> {
     let acked = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
-    let producer: ThreadedProducer<Counting> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("acks", acks)
+    let mut config = ClientConfig::new();
+    for (k, v) in flume_rs::kafka::JAVA_PRODUCER_DEFAULTS {
+        config.set(*k, *v);
+    }
+    config.set("acks", acks);
+    eprintln!(
+        "producer settings: {}",
+        config
+            .config_map()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    config.set("bootstrap.servers", bootstrap);
+    let producer: ThreadedProducer<Counting> = config
         .create_with_context(Counting {
             acked: Arc::clone(&acked),
             failed: Arc::clone(&failed),

@@ -192,11 +192,11 @@ impl KafkaChannelConfig {
 }
 
 /// The record a put sends for an event (vector `kc-derived-put-record`).
-pub fn record_of(
-    event: &Event,
+pub fn record_of<'a>(
+    event: &'a Event,
     config: &KafkaChannelConfig,
     topic: &Arc<str>,
-) -> Result<OutRecord, String> {
+) -> Result<OutRecord<'a>, String> {
     let partition = k::partition_for(
         &event.headers,
         config.partition_header.as_deref(),
@@ -205,7 +205,7 @@ pub fn record_of(
     Ok(OutRecord {
         topic: Arc::clone(topic),
         partition,
-        key: event.header("key").map(str::to_string),
+        key: event.header("key"),
         value: if config.parse_as_flume_event {
             avro_event::encode_kafka(event)
         } else {
@@ -753,7 +753,7 @@ mod tests {
         let e = Event::with_headers(h, "x");
         let r = record_of(&e, &cfg, &Arc::from("t")).unwrap();
         assert_eq!(
-            (&*r.topic, r.partition, r.key.as_deref()),
+            (&*r.topic, r.partition, r.key),
             ("t", Some(3), Some("user42"))
         );
         assert_eq!(avro_event::decode(&r.value).unwrap(), e);

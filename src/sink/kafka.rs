@@ -206,7 +206,10 @@ impl KafkaSinkConfig {
 }
 
 /// The record Flume's sink sends for an event (vectors `ks-derived-*`).
-pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, String> {
+pub fn record_of<'a>(
+    event: &'a Event,
+    config: &'a KafkaSinkConfig,
+) -> Result<OutRecord<'a>, String> {
     let topic: Arc<str> = if config.allow_topic_override {
         match event.header(&config.topic_header) {
             Some(t) => Arc::from(t),
@@ -245,12 +248,12 @@ pub fn record_of(event: &Event, config: &KafkaSinkConfig) -> Result<OutRecord, S
     let headers = config
         .header_map
         .iter()
-        .filter_map(|(flume, kafka)| event.header(flume).map(|v| (kafka.clone(), v.to_string())))
+        .filter_map(|(flume, kafka)| event.header(flume).map(|v| (kafka.as_str(), v)))
         .collect();
     Ok(OutRecord {
         topic,
         partition,
-        key: event.header("key").map(str::to_string),
+        key: event.header("key"),
         value,
         timestamp,
         headers,
@@ -393,17 +396,19 @@ impl Sink for KafkaSink {
         }
         c.event_drain_attempt.fetch_add(n as u64, Ordering::Relaxed);
         let started = Instant::now();
-        let mut records = Vec::with_capacity(n);
-        for event in take.events() {
-            match record_of(event, &self.config) {
-                Ok(r) => records.push(r),
-                Err(why) => {
-                    take.rollback();
-                    self.in_flight = prev;
-                    return Err(self.rollback(why));
-                }
+        let records: Result<Vec<_>, String> = take
+            .events()
+            .iter()
+            .map(|e| record_of(e, &self.config))
+            .collect();
+        let records = match records {
+            Ok(r) => r,
+            Err(why) => {
+                take.rollback();
+                self.in_flight = prev;
+                return Err(self.rollback(why));
             }
-        }
+        };
         let sent = match self.producer.as_ref() {
             Some(producer) => producer.send(&records).await,
             None => {
@@ -522,18 +527,22 @@ mod tests {
             ("allowTopicOverride", "false"),
         ])
         .unwrap();
-        let r = record_of(&event(&[("topic", "override"), ("app", "web")], ""), &cfg).unwrap();
+        let e = event(&[("topic", "override"), ("app", "web")], "");
+        let r = record_of(&e, &cfg).unwrap();
         assert_eq!(&*r.topic, "static-%{app}");
     }
 
     #[test]
     fn topic_header_wins_else_escaped_topic() {
         let cfg = config(&[("kafka.topic", "logs-%{app}")]).unwrap();
-        let r = record_of(&event(&[("topic", "override"), ("app", "web")], ""), &cfg).unwrap();
+        let e = event(&[("topic", "override"), ("app", "web")], "");
+        let r = record_of(&e, &cfg).unwrap();
         assert_eq!(&*r.topic, "override");
-        let r = record_of(&event(&[("app", "web")], ""), &cfg).unwrap();
+        let e = event(&[("app", "web")], "");
+        let r = record_of(&e, &cfg).unwrap();
         assert_eq!(&*r.topic, "logs-web");
-        let r = record_of(&event(&[], ""), &cfg).unwrap();
+        let e = event(&[], "");
+        let r = record_of(&e, &cfg).unwrap();
         assert_eq!(&*r.topic, "logs-");
     }
 
@@ -542,11 +551,8 @@ mod tests {
         // BucketPath rules: `%s` is epoch seconds of the `timestamp` header (zone-independent);
         // without the header the batch fails, as Flume's escapeString throws.
         let cfg = config(&[("kafka.topic", "logs-%{app}-%s")]).unwrap();
-        let r = record_of(
-            &event(&[("app", "web"), ("timestamp", "1340459193234")], ""),
-            &cfg,
-        )
-        .unwrap();
+        let e = event(&[("app", "web"), ("timestamp", "1340459193234")], "");
+        let r = record_of(&e, &cfg).unwrap();
         assert_eq!(&*r.topic, "logs-web-1340459193");
         let err = record_of(&event(&[("app", "web")], ""), &cfg).unwrap_err();
         assert!(err.contains("kafka.topic logs-%{app}-%s"), "{err}");
@@ -555,10 +561,12 @@ mod tests {
     #[test]
     fn vector_key_partition() {
         let cfg = config(&[("defaultPartitionId", "1"), ("partitionIdHeader", "part")]).unwrap();
-        let r = record_of(&event(&[("key", "k"), ("part", "4")], ""), &cfg).unwrap();
-        assert_eq!((r.key.as_deref(), r.partition), (Some("k"), Some(4)));
-        let r = record_of(&event(&[("key", "k")], ""), &cfg).unwrap();
-        assert_eq!((r.key.as_deref(), r.partition), (Some("k"), Some(1)));
+        let e = event(&[("key", "k"), ("part", "4")], "");
+        let r = record_of(&e, &cfg).unwrap();
+        assert_eq!((r.key, r.partition), (Some("k"), Some(4)));
+        let e = event(&[("key", "k")], "");
+        let r = record_of(&e, &cfg).unwrap();
+        assert_eq!((r.key, r.partition), (Some("k"), Some(1)));
         let err = record_of(&event(&[("part", "x")], ""), &cfg).unwrap_err();
         assert_eq!(err, "Non integer partition id specified");
     }
@@ -613,9 +621,6 @@ mod tests {
         let r = record_of(&e, &cfg).unwrap();
         assert_eq!(avro_event::decode(&r.value).unwrap(), e);
         assert_eq!(r.timestamp, Some(1_700_000_000_000));
-        assert_eq!(
-            r.headers,
-            vec![("application".to_string(), "web".to_string())]
-        );
+        assert_eq!(r.headers, vec![("application", "web")]);
     }
 }

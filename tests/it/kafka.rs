@@ -573,7 +573,7 @@ fn kafka_and_avro_encoding_vectors() {
                         rec["partition"].as_i64().map(|p| p as i32),
                         "{id}"
                     );
-                    assert_eq!(r.key.as_deref(), rec["key"].as_str(), "{id}");
+                    assert_eq!(r.key, rec["key"].as_str(), "{id}");
                     assert_eq!(avro_event::decode(&r.value).unwrap(), event, "{id}");
                 } else {
                     let err = result.unwrap_err();
@@ -600,7 +600,7 @@ fn kafka_and_avro_encoding_vectors() {
                         assert_eq!(&*r.topic, topics[i].as_str().unwrap(), "{id}");
                     }
                     if let Some(recs) = expected.get("records") {
-                        assert_eq!(r.key.as_deref(), recs[i]["key"].as_str(), "{id}");
+                        assert_eq!(r.key, recs[i]["key"].as_str(), "{id}");
                         assert_eq!(
                             r.partition,
                             recs[i]["partition"].as_i64().map(|p| p as i32),
