@@ -49,7 +49,7 @@ trap 'kill $TANSU_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 B=127.0.0.1:$KPORT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$KPORT) 2>/dev/null && break; sleep 0.1; done
 for a in $ACKS; do
-  for t in flume-sink-$a raw-producer-$a; do $PY $TOOL create-topic $B $t 1; done
+  for t in flume-sink-$a raw-producer-$a; do $PY $TOOL create-topic $B $t 1 2>/dev/null; done
 done
 
 # run_agent NAME CONF COUNTER: run the agent until its /metrics COUNTER reaches EVENTS. Sets
@@ -152,7 +152,8 @@ for a in $ACKS; do
   report "librdkafka producer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"; base_p=$wall
   sink_conf $a
   run_agent sink-$a "$WORK/sink-$a.conf" SINK.k1:EventDrainSuccessCount
-  grep -o 'Kafka producer properties: .*' "$WORK/sink-$a.log" | sed 's/^/sink /' | head -1
+  sed 's/\x1b\[[0-9;]*m//g' "$WORK/sink-$a.log" | grep -o 'Kafka producer properties: [^ ]*\( [^ =]*=[^ ]*,\?\)*' \
+    | sed 's/^/sink /; s/ sink=k1$//' | head -1
   report "seq → memory → kafka sink" "$EVENTS" "$wall" "$cpu" "$rss"; sink_w=$wall
   printf '%-34s %9.0f events/s from launch\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
   printf 'sink throughput (acks=%s): %.0f %% of the plain producer\n' "$a" "$(echo "100 * $base_p / $sink_w" | bc -l)"
