@@ -537,6 +537,18 @@ impl Jvm {
             .unwrap_or_else(|_| Err(JavaError::bridge("the JVM thread has stopped")))
     }
 
+    /// Call on `worker`; `reply` runs on the worker's thread with the answer.
+    pub fn call_then(
+        self: &Arc<Self>,
+        worker: &Worker,
+        op: i32,
+        handle: i64,
+        payload: Vec<u8>,
+        reply: impl FnOnce(Result<Vec<u8>, JavaError>) + Send + 'static,
+    ) {
+        worker.submit(Arc::clone(self), op, handle, payload, reply);
+    }
+
     /// Fire and forget (close at drop).
     pub fn send(self: &Arc<Self>, worker: &Worker, op: i32, handle: i64, payload: Vec<u8>) {
         worker.submit(Arc::clone(self), op, handle, payload, |r| {
