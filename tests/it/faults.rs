@@ -1161,7 +1161,11 @@ print(json.dumps({{"numbers": numbers, "bad": bad, "keys": keys}}))
             .map(|x| x.as_str().unwrap().to_string())
             .collect()
     };
-    (strings("numbers"), v["bad"].as_u64().unwrap(), strings("keys"))
+    (
+        strings("numbers"),
+        v["bad"].as_u64().unwrap(),
+        strings("keys"),
+    )
 }
 
 /// The ids of the multipart uploads open in `bucket`.
