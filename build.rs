@@ -20,7 +20,8 @@ fn main() {
     let api = jars.join("flume-rs-plugin-api.jar");
     let bridge = jars.join("flume-rs-bridge.jar");
     let slf4j = jars.join("flume-rs-slf4j.jar");
-    for jar in [&api, &bridge, &slf4j] {
+    let slf4j2 = jars.join("flume-rs-slf4j2.jar");
+    for jar in [&api, &bridge, &slf4j, &slf4j2] {
         let _ = std::fs::remove_file(jar);
     }
     if std::env::var_os("CARGO_FEATURE_JVM").is_some() {
@@ -28,7 +29,7 @@ fn main() {
             Some(javac) => {
                 build_jars(&javac, &jars, &api, &bridge);
                 if bridge.exists() {
-                    build_slf4j(&javac, &jars, &slf4j);
+                    build_slf4j(&javac, &jars, &slf4j, &slf4j2);
                 }
             }
             None => println!(
@@ -36,7 +37,7 @@ fn main() {
             ),
         }
     }
-    for jar in [&api, &bridge, &slf4j] {
+    for jar in [&api, &bridge, &slf4j, &slf4j2] {
         if !jar.exists() {
             std::fs::write(jar, b"").expect("write empty jar placeholder");
         }
@@ -175,10 +176,11 @@ fn build_jars(javac: &Path, jars: &Path, api: &Path, bridge: &Path) {
     }
 }
 
-/// The slf4j 1.x binding (src/jvm/java/slf4j/), compiled against the bridge's classes and the
-/// compile-only slf4j stand-ins; added to the classpath only when a site brings slf4j-api
-/// without a binding.
-fn build_slf4j(javac: &Path, jars: &Path, out: &Path) {
+/// The slf4j 1.x binding (src/jvm/java/slf4j/) and the slf4j 2.x provider (src/jvm/java/slf4j2/,
+/// the same loggers and a `META-INF/services` entry), compiled against the bridge's classes and
+/// the compile-only slf4j stand-ins; one of them is added to the classpath only when a site
+/// brings slf4j-api (1.x or 2.x) without a binding.
+fn build_slf4j(javac: &Path, jars: &Path, out: &Path, out2: &Path) {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let java = root.join("src/jvm/java");
     let mut stubs = Vec::new();
@@ -234,6 +236,48 @@ fn build_slf4j(javac: &Path, jars: &Path, out: &Path) {
     if !ok {
         println!("cargo:warning=compiling the slf4j binding failed: it is not built");
         let _ = std::fs::remove_file(out);
+        return;
+    }
+    // slf4j 2.x: the provider, the same loggers (not the 1.x binder) and the service entry.
+    let mut sources2 = Vec::new();
+    java_files(&java.join("slf4j2"), &mut sources2);
+    let classes2 = jars.join("slf4j2-classes");
+    let _ = std::fs::remove_dir_all(&classes2);
+    std::fs::create_dir_all(&classes2).expect("slf4j2 classes dir");
+    let cp2 = format!("{cp}:{}", classes.display());
+    let ok = Command::new(javac)
+        .args([
+            "--release",
+            "8",
+            "-Xlint:-options",
+            "-encoding",
+            "UTF-8",
+            "-cp",
+        ])
+        .arg(&cp2)
+        .arg("-d")
+        .arg(&classes2)
+        .args(&sources2)
+        .status()
+        .is_ok_and(|s| s.success());
+    let ok = ok
+        && Command::new(&jar_tool)
+            .arg("cf")
+            .arg(out2)
+            .arg("-C")
+            .arg(&classes)
+            .arg("org/flumers")
+            .arg("-C")
+            .arg(&classes2)
+            .arg(".")
+            .arg("-C")
+            .arg(java.join("slf4j2"))
+            .arg("META-INF/services")
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        println!("cargo:warning=compiling the slf4j 2.x provider failed: it is not built");
+        let _ = std::fs::remove_file(out2);
     }
 }
 

@@ -278,12 +278,12 @@ pub fn unknown_type_message(kind: Kind, type_name: &str) -> String {
 /// The message for one of Flume's types that flume-rs does not run.
 pub fn not_native_message(row: &Row) -> String {
     let how = match row.kind {
-        Kind::Source | Kind::Sink if cfg!(feature = "jvm") => format!(
+        Kind::Source | Kind::Sink | Kind::Channel if cfg!(feature = "jvm") => format!(
             "; it runs in the embedded JVM when Flume's jars (FLUME_HOME pointing at a Flume install, or -C) or a jar holding {} are on the Java classpath (e.g. in a plugins.d/<plugin>/lib folder)",
             row.class()
         ),
         Kind::Channel => {
-            "; Java channels are not hosted in the embedded JVM (use a native channel: memory, file or spillablememory)".to_string()
+            "; this build has no embedded JVM for Java channels (use a native channel: memory, file or spillablememory)".to_string()
         }
         _ => String::new(),
     };
