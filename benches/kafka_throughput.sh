@@ -16,6 +16,7 @@
 #
 #   bash .ci/setup-tools && bash benches/kafka_throughput.sh [EVENTS]     (default 1 000 000)
 #   ACKS=all bash benches/kafka_throughput.sh                             (one setting only)
+#   RUNS=5 …            (runs of baseline and sink in turn per setting, default 3; medians printed)
 #   FLUME_NG=path/to/flume-ng …                                           (skip the build)
 #
 # Java Flume 1.9's kafka sink on this kind of machine against tansu (same sink flow):
@@ -30,6 +31,7 @@ EVENTS=${1:-1000000}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 [ -x .venv-tools/bin/python ] || { echo "run bash .ci/setup-tools first"; exit 1; }
 ACKS=${ACKS:-all 1}
+RUNS=${RUNS:-3}
 if [ -z "${FLUME_NG:-}" ]; then
   cargo build --release --quiet --bin flume-ng --example kafka_baseline
 fi
@@ -86,6 +88,7 @@ PY
   wait $pid || true
   cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{print u+s}' "$WORK/$name.time")
   rss=$(awk -F': ' '/Maximum resident/{print $2}' "$WORK/$name.time")
+  [ -n "$rss" ] || { echo "$name: no figures from /usr/bin/time"; tail -5 "$WORK/$name.log"; exit 1; }
 }
 
 # run_base NAME ARGS…: the plain librdkafka client; sets wall (its own timing), cpu, rss.
@@ -145,18 +148,40 @@ a1.sinks.k1.channel = c1
 CONF
 
 echo "events: $EVENTS, broker: tansu (memory storage) at $B"
+# median FILE: the median of each column of FILE (events/s, CPU-s, events/CPU-s, KiB)
+median() {
+  python3 - "$1" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(str(statistics.median(c)) for c in zip(*rows)))
+PY
+}
 for a in $ACKS; do
-  echo "--- acks=$a"
-  run_base raw-producer-$a produce $B raw-producer-$a "$EVENTS" $a
-  sed 's/^/baseline /' "$WORK/raw-producer-$a.err"
-  report "librdkafka producer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"; base_p=$wall
-  sink_conf $a
-  run_agent sink-$a "$WORK/sink-$a.conf" SINK.k1:EventDrainSuccessCount
-  sed 's/\x1b\[[0-9;]*m//g' "$WORK/sink-$a.log" | grep -o 'Kafka producer properties: [^ ]*\( [^ =]*=[^ ]*,\?\)*' \
-    | sed 's/^/sink /; s/ sink=k1$//' | head -1
-  report "seq → memory → kafka sink" "$EVENTS" "$wall" "$cpu" "$rss"; sink_w=$wall
-  printf '%-34s %9.0f events/s from launch\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
-  printf 'sink throughput (acks=%s): %.0f %% of the plain producer\n' "$a" "$(echo "100 * $base_p / $sink_w" | bc -l)"
+  echo "--- acks=$a, $RUNS run(s), baseline and sink in turn"
+  : >"$WORK/base-$a.txt"; : >"$WORK/sink-$a.txt"
+  for r in $(seq "$RUNS"); do
+    run_base raw-producer-$a produce $B raw-producer-$a "$EVENTS" $a
+    [ "$r" = 1 ] && sed 's/^/baseline /' "$WORK/raw-producer-$a.err"
+    report "librdkafka producer (baseline)" "$EVENTS" "$wall" "$cpu" "$rss"
+    echo "$(echo "$EVENTS / $wall" | bc -l) $cpu $(echo "$EVENTS / $cpu" | bc -l) $rss" >>"$WORK/base-$a.txt"
+    sink_conf $a
+    run_agent sink-$a "$WORK/sink-$a.conf" SINK.k1:EventDrainSuccessCount
+    if [ "$r" = 1 ]; then
+      sed 's/\x1b\[[0-9;]*m//g' "$WORK/sink-$a.log" | grep -o 'Kafka producer properties: [^ ]*\( [^ =]*=[^ ]*,\?\)*' \
+        | sed 's/^/sink /; s/ sink=k1$//' | head -1
+    fi
+    report "seq → memory → kafka sink" "$EVENTS" "$wall" "$cpu" "$rss"
+    printf '%-34s %9.0f events/s from launch\n' "" "$(echo "$EVENTS / $launch" | bc -l)"
+    echo "$(echo "$EVENTS / $wall" | bc -l) $cpu $(echo "$EVENTS / $cpu" | bc -l) $rss" >>"$WORK/sink-$a.txt"
+  done
+  read -r bev bcpu beff brss < <(median "$WORK/base-$a.txt")
+  read -r sev scpu seff srss < <(median "$WORK/sink-$a.txt")
+  printf 'median, acks=%s:\n' "$a"
+  printf '  %-32s %9.0f events/s  %6.2f CPU-s  %9.0f events/CPU-s  %6.1f MiB\n' \
+    "librdkafka producer (baseline)" "$bev" "$bcpu" "$beff" "$(echo "$brss / 1024" | bc -l)" \
+    "seq → memory → kafka sink" "$sev" "$scpu" "$seff" "$(echo "$srss / 1024" | bc -l)"
+  printf '  sink throughput: %.0f %% of the plain producer, CPU per event %.2f× the producer'"'"'s\n' \
+    "$(echo "100 * $sev / $bev" | bc -l)" "$(echo "$scpu / $bcpu" | bc -l)"
 done
 echo "--- source (reads flume-sink-${ACKS%% *})"
 run_base raw-consumer consume $B flume-sink-${ACKS%% *} "$EVENTS" bench-raw

@@ -7,6 +7,7 @@
 //! `useFlumeEventFormat`), waits until every record is acknowledged, and only then commits the
 //! channel transaction. Any failure rolls the batch back to the channel.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -266,10 +267,19 @@ pub struct KafkaSink {
     config: KafkaSinkConfig,
     producer: Option<Producer>,
     counter: Arc<KafkaSinkCounter>,
-    /// The last batch sent, not acknowledged yet: it is committed (or rolled back) once its
-    /// acknowledgements are in, while the next batch is already being produced.
-    in_flight: Option<InFlight>,
+    /// Batches sent and not acknowledged yet, oldest first (at most [`IN_FLIGHT_BATCHES`]
+    /// between two `process()` calls): each is committed (or rolled back) once its
+    /// acknowledgements are in, while the next batches are already being taken and produced.
+    in_flight: VecDeque<InFlight>,
 }
+
+/// How many sent batches may wait for their acknowledgements while the sink takes and sends
+/// the next one (memory channel only). Each keeps its take open — its events count against
+/// the channel's capacity and go back to the channel if the batch fails — so this bounds the
+/// events held outside the channel to `IN_FLIGHT_BATCHES + 1` batches. It lets the producer
+/// fill its requests across batch boundaries, as a plain producer does, instead of
+/// idling for one round trip per batch.
+pub const IN_FLIGHT_BATCHES: usize = 4;
 
 /// A sent batch and its channel transaction.
 struct InFlight {
@@ -291,7 +301,7 @@ impl KafkaSink {
             config: KafkaSinkConfig::from_context(ctx)?,
             producer: None,
             counter: KafkaSinkCounter::new(name),
-            in_flight: None,
+            in_flight: VecDeque::new(),
         })
     }
 
@@ -345,39 +355,32 @@ impl Sink for KafkaSink {
     }
 
     /// Flume's process(): take a batch, send it, commit once every record is acknowledged.
-    /// Here the acknowledgements of one batch are awaited while the next one is taken and
-    /// sent; a batch still leaves the channel only after all of its records are acknowledged.
+    /// On a memory channel the acknowledgements of the last batches are awaited while the
+    /// next one is taken and sent (up to [`IN_FLIGHT_BATCHES`] of them); a batch still leaves
+    /// the channel only after all of its records are acknowledged, and batches are committed
+    /// in the order they were taken.
     async fn process(&mut self) -> Result<Status, SinkError> {
         if self.producer.is_none() {
             self.start().await?;
         }
-        let mut prev = self.in_flight.take();
         let channel = Arc::clone(&self.channel);
         let take = {
             let take_fut = channel.take(self.config.batch_size);
             tokio::pin!(take_fut);
-            match prev.as_mut() {
-                None => take_fut.await?,
-                Some(p) => {
-                    tokio::select! {
-                        biased;
-                        acked = &mut p.acks => {
-                            let done = finish(&self.name, &self.counter, prev.take().expect("in flight"), acked).await;
-                            let taken = take_fut.await?;
-                            if let Err(e) = done {
-                                taken.rollback();
-                                return Err(e);
-                            }
-                            taken
+            loop {
+                let Some(oldest) = self.in_flight.front_mut() else {
+                    break take_fut.await?;
+                };
+                tokio::select! {
+                    biased;
+                    acked = &mut oldest.acks => {
+                        let batch = self.in_flight.pop_front().expect("in flight");
+                        if let Err(e) = finish(&self.name, &self.counter, batch, acked).await {
+                            take_fut.await?.rollback();
+                            return Err(e);
                         }
-                        taken = &mut take_fut => match taken {
-                            Ok(t) => t,
-                            Err(e) => {
-                                self.in_flight = prev;
-                                return Err(e.into());
-                            }
-                        },
                     }
+                    taken = &mut take_fut => break taken?,
                 }
             }
         };
@@ -387,9 +390,9 @@ impl Sink for KafkaSink {
         c.count_batch(fill);
         if fill == BatchFill::Empty {
             take.commit().await?;
-            if let Some(mut p) = prev {
-                let acked = (&mut p.acks).await;
-                finish(&self.name, &self.counter, p, acked).await?;
+            if let Some(mut oldest) = self.in_flight.pop_front() {
+                let acked = (&mut oldest.acks).await;
+                finish(&self.name, &self.counter, oldest, acked).await?;
                 return Ok(Status::Ready);
             }
             return Ok(Status::Backoff);
@@ -405,7 +408,6 @@ impl Sink for KafkaSink {
             Ok(r) => r,
             Err(why) => {
                 take.rollback();
-                self.in_flight = prev;
                 return Err(self.rollback(why));
             }
         };
@@ -413,7 +415,6 @@ impl Sink for KafkaSink {
             Some(producer) => producer.send(&records).await,
             None => {
                 take.rollback();
-                self.in_flight = prev;
                 return Err(self.rollback("no producer".into()));
             }
         };
@@ -422,43 +423,39 @@ impl Sink for KafkaSink {
             Ok(acks) => acks,
             Err(e) => {
                 take.rollback();
-                self.in_flight = prev;
                 return Err(self.rollback(e.to_string()));
             }
         };
-        let batch = InFlight {
+        self.in_flight.push_back(InFlight {
             take,
             acks,
             n,
             started,
-        };
-        if let Some(mut p) = prev {
-            let acked = (&mut p.acks).await;
-            if let Err(e) = finish(&self.name, &self.counter, p, acked).await {
-                self.in_flight = Some(batch);
-                return Err(e);
-            }
-        }
-        if self.channel.overlapping_takes() {
-            self.in_flight = Some(batch);
+        });
+        let keep = if self.channel.overlapping_takes() {
+            IN_FLIGHT_BATCHES
         } else {
-            let mut batch = batch;
-            let acked = (&mut batch.acks).await;
-            finish(&self.name, &self.counter, batch, acked).await?;
+            0
+        };
+        while self.in_flight.len() > keep {
+            let mut oldest = self.in_flight.pop_front().expect("in flight");
+            let acked = (&mut oldest.acks).await;
+            finish(&self.name, &self.counter, oldest, acked).await?;
         }
         Ok(Status::Ready)
     }
 
     async fn stop(&mut self) {
-        if let Some(mut batch) = self.in_flight.take() {
-            match tokio::time::timeout(k::CLOSE_BOUND, &mut batch.acks).await {
+        let deadline = tokio::time::Instant::now() + k::CLOSE_BOUND;
+        while let Some(mut batch) = self.in_flight.pop_front() {
+            match tokio::time::timeout_at(deadline, &mut batch.acks).await {
                 Ok(acked) => {
                     if let Err(e) = finish(&self.name, &self.counter, batch, acked).await {
-                        tracing::warn!(sink = %self.name, "last batch not delivered at stop: {e}");
+                        tracing::warn!(sink = %self.name, "a batch was not delivered at stop: {e}");
                     }
                 }
                 Err(_) => {
-                    tracing::warn!(sink = %self.name, "last batch not acknowledged in time at stop; it stays in the channel");
+                    tracing::warn!(sink = %self.name, "a batch was not acknowledged in time at stop; it stays in the channel");
                     batch.take.rollback();
                 }
             }
