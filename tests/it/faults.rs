@@ -1190,7 +1190,11 @@ fn s3_server_stopped_under_the_hdfs_sink(test: &str, signal: libc::c_int) {
     let bucket = s3.server.bucket("fault-s3");
     let dir = tempfile::tempdir().unwrap();
     let conf_dir = dir.path().join("conf");
-    write(&conf_dir.join("core-site.xml"), &s3.server.core_site());
+    write(
+        &conf_dir.join("core-site.xml"),
+        &s3.server
+            .core_site_with_buffer(&dir.path().join("s3-buffer")),
+    );
     let (hp, ma) = (free_port(), free_port());
     let a = conf_dir.join("a.conf");
     write(
@@ -1309,13 +1313,7 @@ fn s3_agent_killed_9_during_a_multipart_upload() {
     let buffer = dir.path().join("s3-buffer");
     write(
         &conf_dir.join("core-site.xml"),
-        &server.core_site().replace(
-            "</configuration>",
-            &format!(
-                "<property><name>fs.s3a.buffer.dir</name><value>{}</value></property>\n</configuration>",
-                buffer.display()
-            ),
-        ),
+        &server.core_site_with_buffer(&buffer),
     );
     let (hp, ma) = (free_port(), free_port());
     let a = conf_dir.join("a.conf");
