@@ -589,10 +589,10 @@ enum JournalRecord {
 
 /// The local copy of an open S3 file: `<id>.data` (every byte written) and `<id>.journal`
 /// (JSON lines: the header, the upload id once there is one, the length at each flush). The
-/// journal file is `flock`ed while its writer lives.
+/// data file is `flock`ed while its writer lives; the journal is opened only to append a
+/// record, so an open file costs one descriptor.
 struct Journal {
     data: std::fs::File,
-    meta: std::fs::File,
     data_path: std::path::PathBuf,
     meta_path: std::path::PathBuf,
     written: u64,
@@ -605,23 +605,32 @@ fn lock(file: &std::fs::File) -> bool {
     unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
+/// Append one JSON line to the journal at `path` and sync it.
+fn append_line(path: &std::path::Path, value: &impl serde::Serialize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(&line)?;
+    f.sync_data()
+}
+
 impl Journal {
     fn create(dir: &std::path::Path, header: &JournalHeader) -> std::io::Result<Journal> {
-        use std::io::Write;
         let id = uuid::Uuid::new_v4();
         let data_path = dir.join(format!("{id}.data"));
         let meta_path = dir.join(format!("{id}.journal"));
+        // The data file first, locked: a journal is never seen without its locked data.
         let data = std::fs::File::create(&data_path)?;
-        let mut meta = std::fs::File::create(&meta_path)?;
-        if !lock(&meta) {
+        if !lock(&data) {
             return Err(std::io::Error::other("cannot lock a new journal"));
         }
-        let mut line = serde_json::to_vec(header).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        meta.write_all(&line)?;
+        append_line(&meta_path, header)?;
         Ok(Journal {
             data,
-            meta,
             data_path,
             meta_path,
             written: 0,
@@ -630,11 +639,7 @@ impl Journal {
     }
 
     fn record(&mut self, record: &JournalRecord) -> std::io::Result<()> {
-        use std::io::Write;
-        let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.meta.write_all(&line)?;
-        self.meta.sync_data()
+        append_line(&self.meta_path, record)
     }
 
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -657,15 +662,16 @@ impl Journal {
     }
 
     fn remove(self) {
-        let _ = std::fs::remove_file(&self.data_path);
         let _ = std::fs::remove_file(&self.meta_path);
+        let _ = std::fs::remove_file(&self.data_path);
     }
 
     /// Open and lock a journal left by an earlier run; `None` when a live writer holds it or
     /// it cannot be read.
     fn take_over(meta_path: &std::path::Path) -> Option<FoundJournal> {
-        let meta = std::fs::File::open(meta_path).ok()?;
-        if !lock(&meta) {
+        let data_path = meta_path.with_extension("data");
+        let data = std::fs::File::open(&data_path).ok()?;
+        if !lock(&data) {
             return None;
         }
         let text = std::fs::read_to_string(meta_path).ok()?;
@@ -680,8 +686,6 @@ impl Journal {
                 Err(_) => break,
             }
         }
-        let data_path = meta_path.with_extension("data");
-        let data = std::fs::File::open(&data_path).ok()?;
         // Never read past what the data file holds.
         let flushed = flushed.min(data.metadata().ok()?.len());
         Some(FoundJournal {
@@ -691,12 +695,11 @@ impl Journal {
             data,
             data_path,
             meta_path: meta_path.to_path_buf(),
-            _meta: meta,
         })
     }
 }
 
-/// A journal of an earlier run, locked by this process.
+/// A journal of an earlier run, locked by this process (through `data`).
 struct FoundJournal {
     header: JournalHeader,
     upload_id: Option<String>,
@@ -704,13 +707,12 @@ struct FoundJournal {
     data: std::fs::File,
     data_path: std::path::PathBuf,
     meta_path: std::path::PathBuf,
-    _meta: std::fs::File,
 }
 
 impl FoundJournal {
     fn remove(self) {
-        let _ = std::fs::remove_file(&self.data_path);
         let _ = std::fs::remove_file(&self.meta_path);
+        let _ = std::fs::remove_file(&self.data_path);
     }
 }
 
@@ -900,7 +902,12 @@ mod tests {
         // A record cut by a crash.
         {
             use std::io::Write;
-            j.meta.write_all(b"{\"flushed\":99").unwrap();
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&meta_path)
+                .unwrap()
+                .write_all(b"{\"flushed\":99")
+                .unwrap();
         }
         drop(j);
         let found = Journal::take_over(&meta_path).expect("taken over");
