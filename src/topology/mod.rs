@@ -241,17 +241,16 @@ fn batch_origin(
 pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static registry::PropTable> {
     use registry::Kind;
     match kind {
-        Kind::Source => source::native(name)?.props,
-        Kind::Channel => channel::native(name)?.props,
-        Kind::Sink => sink::native(name)?.props,
+        Kind::Source => Some(source::native(name)?.props),
+        Kind::Channel => Some(channel::native(name)?.props),
+        Kind::Sink => Some(sink::native(name)?.props),
         Kind::Serializer => sink::serializer::props(name),
         Kind::SinkProcessor => crate::processor::props(name),
         Kind::HttpHandler => source::http::handler_props(name),
         Kind::Selector => selector::props(name),
         Kind::Interceptor => crate::interceptor::props(name),
         Kind::Deserializer => source::spooldir::deserializer::props(name),
-        // No tables yet.
-        Kind::ConfigFilter => None,
+        Kind::ConfigFilter => crate::config::filters::props(name),
     }
 }
 
@@ -692,6 +691,18 @@ async fn join_by(mut task: JoinHandle<()>, deadline: tokio::time::Instant, name:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every native type of every kind has a property table: a new type without one fails
+    /// here (and its keys would otherwise be checked only by what its build reads).
+    #[test]
+    fn every_native_type_has_a_property_table() {
+        let missing: Vec<String> = registry::ROWS
+            .iter()
+            .filter(|r| r.native && property_table(r.kind, r.name()).is_none())
+            .map(|r| format!("{} {}", r.kind, r.name()))
+            .collect();
+        assert!(missing.is_empty(), "no property table: {missing:?}");
+    }
     use crate::config::LoadOptions;
 
     const BASE: &str = "a1.sources = r1 r2\na1.channels = c1 c2 f1\na1.sinks = k1 k2 k3 k4\n\
