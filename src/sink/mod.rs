@@ -189,8 +189,14 @@ mod table_tests {
             let channel: ChannelRef =
                 Arc::new(MemoryChannel::from_context("c1", &Context::default()).unwrap());
             let env = BuildEnv::default();
-            if let Err(e) = (native.build)("k1", &ctx, channel, &env) {
-                panic!("{}: {e}", row.name());
+            let built = match (native.build)("k1", &ctx, channel, &env) {
+                Ok(built) => built,
+                Err(e) => panic!("{}: {e}", row.name()),
+            };
+            // A batch-size mismatch with a channel is shown at the table's batch-size key (a
+            // fixed batch of one never exceeds a capacity).
+            if built.batch_size().is_some_and(|b| b > 1) && table.batch_key().is_none() {
+                wrong.push(format!("sink {}: no key marked batch_size()", row.name()));
             }
             let asked = ctx.asked();
             for key in asked.iter().filter(|k| !table.declares(k)) {

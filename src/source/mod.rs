@@ -291,8 +291,14 @@ mod table_tests {
             });
             let table = native.props;
             let ctx = Context::from_pairs("a1.sources.r1.", minimal(row.name(), dir.path()));
-            if let Err(e) = (native.build)("r1", &ctx, &BuildEnv::default()) {
-                panic!("{}: {e}", row.name());
+            let built = match (native.build)("r1", &ctx, &BuildEnv::default()) {
+                Ok(built) => built,
+                Err(e) => panic!("{}: {e}", row.name()),
+            };
+            // A batch-size mismatch with a channel is shown at the table's batch-size key (a
+            // fixed batch of one never exceeds a capacity).
+            if built.batch_size().is_some_and(|b| b > 1) && table.batch_key().is_none() {
+                wrong.push(format!("source {}: no key marked batch_size()", row.name()));
             }
             let asked = ctx.asked();
             for key in asked.iter().filter(|k| !table.declares(k)) {

@@ -212,7 +212,8 @@ fn check_types(cfg: &AgentConfig) -> Result<(), FatalError> {
 }
 
 /// Where a batch-size mismatch is best shown: the batch-size key of the component's property
-/// table (any of its names) if written, else the type.
+/// table (any of its names) if written, else the type (a Java class: which of its keys is the
+/// batch size is not known here).
 fn batch_origin(
     kind: crate::config::Kind,
     type_name: Option<&str>,
@@ -220,24 +221,12 @@ fn batch_origin(
 ) -> Option<crate::config::Origin> {
     crate::config::keys::table_of(kind, type_name.unwrap_or(""), property_table)
         .and_then(|t| t.batch_key())
-        .map(|p| p.names().find_map(|k| ctx.origin(k)))
-        .unwrap_or_else(|| {
-            // Types whose property table is still to be written.
-            [
-                "batchSize",
-                "batch-size",
-                "sink.batchSize",
-                "hdfs.batchSize",
-                "flumeBatchSize",
-            ]
-            .iter()
-            .find_map(|k| ctx.origin(k))
-        })
+        .and_then(|p| p.names().find_map(|k| ctx.origin(k)))
         .or_else(|| ctx.origin("type"))
 }
 
 /// The property table of the native type `name` of `kind` (see [`registry::TableLookup`]):
-/// each kind's module pairs its types with their tables; `None` when a type has none yet.
+/// each kind's module pairs its types with their tables; `None` for a type that is not native.
 pub fn property_table(kind: registry::Kind, name: &str) -> Option<&'static registry::PropTable> {
     use registry::Kind;
     match kind {
