@@ -250,18 +250,26 @@ fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     let dir = std::env::var_os("FLUME_RS_SYSTEM_JARS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| SYSTEM_JARS.into());
-    const SLF4J_API: &str = "org/slf4j/LoggerFactory.class";
-    const SLF4J_BINDING: &str = "org/slf4j/impl/StaticLoggerBinder.class";
     let mut classes: Vec<&str> = NEEDS.iter().map(|n| n.0).collect();
-    classes.extend([SLF4J_API, SLF4J_BINDING]);
+    classes.extend([SLF4J_API, SLF4J_BINDING, SLF4J_PROVIDER]);
     let present = super::jarscan::find(site, &classes);
     let mut add = Vec::new();
-    if present[NEEDS.len()] && !present[NEEDS.len() + 1] {
-        // slf4j-api without a binding (Flume's lib had slf4j-log4j12): ours forwards to the log.
-        match jars::slf4j_jar() {
+    let (api, binding, provider) = (
+        present[NEEDS.len()],
+        present[NEEDS.len() + 1],
+        present[NEEDS.len() + 2],
+    );
+    // slf4j-api without a binding (Flume's lib had slf4j-log4j12): ours forwards to the log.
+    let ours = match api.then(|| slf4j_major(site)) {
+        Some(2) if !provider => Some(("2.x", "provider", jars::slf4j2_jar())),
+        Some(1) if !binding => Some(("1.x", "binding", jars::slf4j_jar())),
+        _ => None,
+    };
+    if let Some((version, what, jar)) = ours {
+        match jar {
             Ok(jar) => {
                 tracing::info!(
-                    "slf4j-api without a binding on the Java classpath: adding flume-rs's ({}), so plugins' slf4j output reaches this log",
+                    "slf4j-api {version} without a {what} on the Java classpath: adding flume-rs's ({}), so plugins' slf4j output reaches this log",
                     jar.display()
                 );
                 add.push(jar);
@@ -288,6 +296,26 @@ fn system_jars(site: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         }
     }
     add
+}
+
+const SLF4J_API: &str = "org/slf4j/LoggerFactory.class";
+/// slf4j 1.x bindings.
+const SLF4J_BINDING: &str = "org/slf4j/impl/StaticLoggerBinder.class";
+/// slf4j 2.x providers (found with `ServiceLoader`).
+const SLF4J_PROVIDER: &str = "META-INF/services/org.slf4j.spi.SLF4JServiceProvider";
+/// Only in slf4j-api 2.x.
+const SLF4J2_API: &str = "org/slf4j/spi/SLF4JServiceProvider.class";
+
+/// The major version of the slf4j-api the JVM will load: that of the first classpath entry
+/// holding `LoggerFactory` (the class loader takes the first).
+fn slf4j_major(site: &[std::path::PathBuf]) -> u8 {
+    for entry in site {
+        let found = super::jarscan::find(std::slice::from_ref(entry), &[SLF4J_API, SLF4J2_API]);
+        if found[0] {
+            return if found[1] { 2 } else { 1 };
+        }
+    }
+    0
 }
 
 /// The agent's most verbose level, as the bridge numbers levels (1 error … 5 trace).
@@ -535,6 +563,18 @@ impl Jvm {
         });
         rx.await
             .unwrap_or_else(|_| Err(JavaError::bridge("the JVM thread has stopped")))
+    }
+
+    /// Call on `worker`; `reply` runs on the worker's thread with the answer.
+    pub fn call_then(
+        self: &Arc<Self>,
+        worker: &Worker,
+        op: i32,
+        handle: i64,
+        payload: Vec<u8>,
+        reply: impl FnOnce(Result<Vec<u8>, JavaError>) + Send + 'static,
+    ) {
+        worker.submit(Arc::clone(self), op, handle, payload, reply);
     }
 
     /// Fire and forget (close at drop).

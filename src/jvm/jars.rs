@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 static API_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-plugin-api.jar"));
 static BRIDGE_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-bridge.jar"));
 static SLF4J_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-slf4j.jar"));
+static SLF4J2_JAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jars/flume-rs-slf4j2.jar"));
 
 pub const API_JAR_NAME: &str = "flume-rs-plugin-api.jar";
 pub const BRIDGE_JAR_NAME: &str = "flume-rs-bridge.jar";
 pub const SLF4J_JAR_NAME: &str = "flume-rs-slf4j.jar";
+pub const SLF4J2_JAR_NAME: &str = "flume-rs-slf4j2.jar";
 
 /// The bundled API jar, on disk; `Err` says why it is not available.
 pub fn api_jar() -> Result<PathBuf, String> {
@@ -26,6 +28,11 @@ pub fn bridge_jar() -> Result<PathBuf, String> {
 /// The bundled slf4j 1.x binding (forwarding to the agent's log), on disk.
 pub fn slf4j_jar() -> Result<PathBuf, String> {
     extract(SLF4J_JAR_NAME, SLF4J_JAR)
+}
+
+/// The bundled slf4j 2.x provider (the same forwarding loggers), on disk.
+pub fn slf4j2_jar() -> Result<PathBuf, String> {
+    extract(SLF4J2_JAR_NAME, SLF4J2_JAR)
 }
 
 fn cache_dirs() -> Vec<PathBuf> {

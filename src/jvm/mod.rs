@@ -13,6 +13,8 @@ pub mod locate;
 pub mod settings;
 
 #[cfg(feature = "jvm")]
+pub mod channel;
+#[cfg(feature = "jvm")]
 pub mod handler;
 #[cfg(feature = "jvm")]
 mod host;
@@ -67,7 +69,7 @@ pub fn is_needed() -> bool {
 /// Kinds whose Java classes this build can host.
 pub fn hosts(kind: crate::registry::Kind) -> bool {
     use crate::registry::Kind;
-    cfg!(feature = "jvm") && matches!(kind, Kind::Sink | Kind::Source)
+    cfg!(feature = "jvm") && matches!(kind, Kind::Sink | Kind::Source | Kind::Channel)
 }
 
 /// The Java class to host for a configured type of `kind`: a class name no built-in type

@@ -24,6 +24,11 @@ pub const OP_SERIALIZER_CALL: i32 = 41;
 pub const OP_METRICS: i32 = 50;
 pub const OP_NEW_HANDLER: i32 = 60;
 pub const OP_HANDLE: i32 = 61;
+pub const OP_NEW_CHANNEL: i32 = 70;
+pub const OP_CHANNEL_PUT: i32 = 71;
+pub const OP_CHANNEL_TAKE: i32 = 72;
+pub const OP_CHANNEL_COMMIT: i32 = 73;
+pub const OP_CHANNEL_ROLLBACK: i32 = 74;
 
 // Upcalls from Java.
 pub const UP_LOG: i32 = 1;
@@ -40,6 +45,7 @@ pub const ERR_EXCEPTION: i32 = 4;
 pub const ERR_DELIVERY: i32 = 5;
 pub const ERR_CHANNEL: i32 = 6;
 pub const ERR_BAD_REQUEST: i32 = 7;
+pub const ERR_CHANNEL_FULL: i32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed answer from the JVM bridge")]

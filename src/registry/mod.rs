@@ -204,8 +204,9 @@ impl<'a> Resolution<'a> {
 /// Finds the property table of a native type from its kind and registry name ([`Row::name`]).
 /// Tables sit next to each component's config struct, which neither this module nor `config`
 /// may import, so the top of the crate (`topology::property_table`) hands this lookup down to
-/// the key check and the reference generator in `config`. `None`: the type has no table yet
-/// (its keys are checked by what its build reads).
+/// the key check and the reference generator in `config`. `None`: not a native type (a Java
+/// class: its keys are checked by what the plugin host reads). Every native type has a table
+/// (`topology::tests::every_native_type_has_a_property_table`).
 pub type TableLookup = fn(Kind, &str) -> Option<&'static PropTable>;
 
 /// Every row of one kind, in the order of [`ROWS`].
@@ -278,12 +279,12 @@ pub fn unknown_type_message(kind: Kind, type_name: &str) -> String {
 /// The message for one of Flume's types that flume-rs does not run.
 pub fn not_native_message(row: &Row) -> String {
     let how = match row.kind {
-        Kind::Source | Kind::Sink if cfg!(feature = "jvm") => format!(
+        Kind::Source | Kind::Sink | Kind::Channel if cfg!(feature = "jvm") => format!(
             "; it runs in the embedded JVM when Flume's jars (FLUME_HOME pointing at a Flume install, or -C) or a jar holding {} are on the Java classpath (e.g. in a plugins.d/<plugin>/lib folder)",
             row.class()
         ),
         Kind::Channel => {
-            "; Java channels are not hosted in the embedded JVM (use a native channel: memory, file or spillablememory)".to_string()
+            "; this build has no embedded JVM for Java channels (use a native channel: memory, file or spillablememory)".to_string()
         }
         _ => String::new(),
     };

@@ -56,7 +56,7 @@ pub(super) fn build_channels(
                 }
             }
         }
-        match channel::build(c, env) {
+        match build_channel(c, env) {
             // A channel Flume recreates on every reload (the file channel) keeps running when
             // its properties did not change: built only to read and check them, the new
             // instance is dropped unstarted, and its sources and sinks need no restart.
@@ -177,6 +177,26 @@ pub(super) fn build_sources(
     }
 
     Ok(sources)
+}
+
+/// A channel: a Java class on the plugin host's classpath when that is what the type names
+/// (`jvm::hosted_class`), else a native one.
+fn build_channel(
+    config: &crate::config::ComponentConfig,
+    env: &BuildEnv,
+) -> Result<ChannelRef, BuildError> {
+    #[cfg(feature = "jvm")]
+    if let Some(class) = crate::jvm::hosted_class(
+        registry::Kind::Channel,
+        config.type_name.as_deref().unwrap_or(""),
+    ) {
+        return Ok(Arc::new(crate::jvm::channel::JavaChannel::build(
+            &class,
+            &config.name,
+            &config.context,
+        )?));
+    }
+    channel::build(config, env)
 }
 
 /// A source: a Java class on the plugin host's classpath when that is what the type names

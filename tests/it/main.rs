@@ -25,6 +25,8 @@ mod java_file_channel;
 mod jvm;
 mod jvm_api;
 #[cfg(feature = "jvm")]
+mod jvm_channel;
+#[cfg(feature = "jvm")]
 mod jvm_extras;
 #[cfg(feature = "kafka")]
 mod kafka;

@@ -47,6 +47,11 @@ public final class Host {
   static final int OP_METRICS = 50;
   static final int OP_NEW_HANDLER = 60;
   static final int OP_HANDLE = 61;
+  static final int OP_NEW_CHANNEL = 70;
+  static final int OP_CHANNEL_PUT = 71;
+  static final int OP_CHANNEL_TAKE = 72;
+  static final int OP_CHANNEL_COMMIT = 73;
+  static final int OP_CHANNEL_ROLLBACK = 74;
 
   // Upcalls into flume-rs.
   static final int UP_LOG = 1;
@@ -63,6 +68,7 @@ public final class Host {
   static final int ERR_DELIVERY = 5;
   static final int ERR_CHANNEL = 6;
   static final int ERR_BAD_REQUEST = 7;
+  static final int ERR_CHANNEL_FULL = 8;
 
   // Component kinds, for class checks.
   static final int KIND_INTERCEPTOR = 1;
@@ -70,6 +76,7 @@ public final class Host {
   static final int KIND_SOURCE = 3;
   static final int KIND_SERIALIZER = 4;
   static final int KIND_HANDLER = 5;
+  static final int KIND_CHANNEL = 6;
 
   private static final Map<Long, Object> HANDLES = new ConcurrentHashMap<Long, Object>();
   private static final AtomicLong NEXT = new AtomicLong(1);
@@ -190,6 +197,28 @@ public final class Host {
       case OP_HANDLE:
         ((HostedHandler) get(handle)).call(in, out);
         return;
+      case OP_NEW_CHANNEL: {
+        String cls = in.str();
+        String name = in.str();
+        Map<String, String> ctx = in.map();
+        Class<?> c = load(cls, KIND_CHANNEL);
+        HostedChannel ch = new HostedChannel(c, name, new Context(ctx));
+        out.i64(put(ch));
+        out.i64(ch.transactionCapacity());
+        return;
+      }
+      case OP_CHANNEL_PUT:
+        ((HostedChannel) get(handle)).put(in.events());
+        return;
+      case OP_CHANNEL_TAKE:
+        out.events(((HostedChannel) get(handle)).take(in.i32()));
+        return;
+      case OP_CHANNEL_COMMIT:
+        ((HostedChannel) get(handle)).commit();
+        return;
+      case OP_CHANNEL_ROLLBACK:
+        ((HostedChannel) get(handle)).rollback();
+        return;
       case OP_SERIALIZER_CALL:
         ((HostedSerializer) get(handle)).call(in.i32(), in, out);
         return;
@@ -248,6 +277,8 @@ public final class Host {
         return "org.apache.flume.serialization.EventSerializer$Builder";
       case KIND_HANDLER:
         return "org.apache.flume.source.http.HTTPSourceHandler";
+      case KIND_CHANNEL:
+        return "org.apache.flume.Channel";
       default:
         return "java.lang.Object";
     }
@@ -301,6 +332,8 @@ public final class Host {
       kind = ERR_BAD_REQUEST;
     } else if (t instanceof EventDeliveryException) {
       kind = ERR_DELIVERY;
+    } else if (t instanceof org.apache.flume.ChannelFullException) {
+      kind = ERR_CHANNEL_FULL;
     } else if (t instanceof ChannelException) {
       kind = ERR_CHANNEL;
     } else if (t instanceof LinkageError) {
@@ -310,6 +343,12 @@ public final class Host {
     out.u8(1).i32(kind).str(t.getClass().getName()).str(String.valueOf(t.getMessage()));
     out.str(stack(t));
     return out.done();
+  }
+
+  /** Throws {@code t} as it is, checked or not. */
+  @SuppressWarnings("unchecked")
+  static <T extends Throwable> void rethrow(Throwable t) throws T {
+    throw (T) t;
   }
 
   static String stack(Throwable t) {
