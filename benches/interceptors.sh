@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Interceptor benchmark: 1 M Apache access-log lines through
-#   exec (cat, batchSize 1000) → timestamp → host → regex_extractor (3 groups: client IP,
+# Interceptor benchmark (issue 15, row 3): 1 M Apache access-log lines through
+#   spooldir (batchSize 1000) → timestamp → host → regex_extractor (3 groups: client IP,
 #   request time with the millis serializer, status) → regex_filter (drops static assets)
 #   → memory (capacity 100000, transactionCapacity 1000) → null (batchSize 1000)
-# and prints events per CPU-second of the agent (its own CPU plus the `cat` it runs).
+# In the same run it prints:
+#   * the raw baseline: examples/interceptor_baseline.rs, the same two regexes over the same
+#     lines with the `regex` crate and nothing else (file read into memory, one captures
+#     search with reused locations and one is_match per line), built with the same profile;
+#   * the floor: the same pipeline without interceptors;
+#   * the chain: events per CPU-second of the whole agent process (start-up included), CPU
+#     seconds, peak RSS; and Java Flume 1.9's figure from the issue's table.
 #
 #   bash benches/interceptors.sh [LINES]
 #
-# Knobs for diagnosis: INTERCEPTORS="" (and KEPT=LINES) runs the same pipeline without the
-# chain; PROFILE=/tmp/perf.data records the agent with `perf record -g`.
+# Knobs: EXEC=1 adds the exec(cat) source row; INTERCEPTORS="ts rx" runs part of the chain
+# (then set KEPT=LINES when regex_filter is left out); PROFILE=/tmp/perf.data records the
+# chain run with `perf record -g`; FLUME_NG= / BASELINE= take prebuilt binaries.
 #
 # Java reference: benches/InterceptorWork.java runs the same per-event work (java.util.regex
 # find + groups, java.time parse, HashMap header puts) in a JVM without any Flume plumbing;
 # run it with `bash benches/interceptors.sh --java [LINES]` (needs a JDK).
+#
+# FIGURES
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--java" ]; then

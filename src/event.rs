@@ -83,25 +83,35 @@ fn packed_table(data: &[u8]) -> JavaTable {
 }
 
 /// One entry of a packed buffer: where it starts, where its value's bytes are, where it ends.
+/// Key and value are UTF-8 (written from `str`s by `packed_push`); they are compared as bytes
+/// and turned into `str` only where one is handed out ([`PackedEntry::text`]).
 struct PackedEntry<'a> {
     start: usize,
-    key: &'a str,
-    value: &'a str,
+    key: &'a [u8],
+    value: &'a [u8],
     value_at: usize,
     end: usize,
 }
 
+impl<'a> PackedEntry<'a> {
+    fn text(&self) -> Option<(&'a str, &'a str)> {
+        Some((
+            std::str::from_utf8(self.key).ok()?,
+            std::str::from_utf8(self.value).ok()?,
+        ))
+    }
+}
+
 fn packed_entries(data: &[u8]) -> impl Iterator<Item = PackedEntry<'_>> {
     let mut at = 4;
-    let field = move |at: &mut usize| -> Option<(usize, &str)> {
+    let field = move |at: &mut usize| -> Option<(usize, &[u8])> {
         let len_bytes = data.get(*at..*at + 4)?;
         let len =
             u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
         let bytes = data.get(*at + 4..*at + 4 + len)?;
         let text_at = *at + 4;
         *at += 4 + len;
-        // Written from `str`s by `packed_push`.
-        Some((text_at, std::str::from_utf8(bytes).ok()?))
+        Some((text_at, bytes))
     };
     std::iter::from_fn(move || {
         let start = at;
@@ -118,7 +128,9 @@ fn packed_entries(data: &[u8]) -> impl Iterator<Item = PackedEntry<'_>> {
 }
 
 fn packed_get<'a>(data: &'a [u8], key: &str) -> Option<&'a str> {
-    packed_entries(data).find(|e| e.key == key).map(|e| e.value)
+    packed_entries(data)
+        .find(|e| e.key == key.as_bytes())
+        .and_then(|e| std::str::from_utf8(e.value).ok())
 }
 
 /// `put` into a packed buffer: a new key goes at the end, an existing one keeps its place and
@@ -127,7 +139,7 @@ fn packed_put(buf: &mut Vec<u8>, key: &str, value: &str) -> bool {
     let mut count = 0;
     let mut found = None;
     for e in packed_entries(buf) {
-        if e.key == key {
+        if e.key == key.as_bytes() {
             found = Some((e.value_at, e.value.len()));
             break;
         }
@@ -153,7 +165,7 @@ fn packed_put(buf: &mut Vec<u8>, key: &str, value: &str) -> bool {
 
 fn packed_remove(buf: &mut Vec<u8>, key: &str) -> bool {
     let Some((start, end)) = packed_entries(buf)
-        .find(|e| e.key == key)
+        .find(|e| e.key == key.as_bytes())
         .map(|e| (e.start, e.end))
     else {
         return false;
@@ -164,8 +176,8 @@ fn packed_remove(buf: &mut Vec<u8>, key: &str) -> bool {
 
 fn unpack(data: &[u8]) -> Inner {
     let mut map = HeaderMap::with_capacity_and_hasher(8, Default::default());
-    for e in packed_entries(data) {
-        map.insert(e.key.to_string(), e.value.to_string());
+    for (k, v) in packed_entries(data).filter_map(|e| e.text()) {
+        map.insert(k.to_string(), v.to_string());
     }
     Inner {
         map,
@@ -188,7 +200,7 @@ impl PackedHeaders {
 
     /// (key, value) pairs in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        packed_entries(&self.0).map(|e| (e.key, e.value))
+        packed_entries(&self.0).filter_map(|e| e.text())
     }
 
     /// The value of `key`.
