@@ -321,11 +321,11 @@ impl Headers {
                 OnceLock::new(),
             ))
         });
-        if let Repr::Packed(buf, built) = &mut **repr {
-            if packed_put(buf, key, value) {
-                built.take();
-                return;
-            }
+        if let Repr::Packed(buf, built) = &mut **repr
+            && packed_put(buf, key, value)
+        {
+            built.take();
+            return;
         }
         let map = &mut repr.inner_mut().map;
         match map.get_mut(key) {

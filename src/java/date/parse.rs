@@ -8,11 +8,13 @@ pub struct ParseCache {
     last: Option<CachedParse>,
 }
 
+/// Byte offset and value of a two-digit seconds field a parse result is linear in.
+type SecondsField = (usize, i64);
+
 struct CachedParse {
     text: String,
     ms: i64,
-    /// Byte offset and value of a two-digit seconds field the result is linear in.
-    seconds: Option<(usize, i64)>,
+    seconds: Option<SecondsField>,
 }
 
 impl JavaDateFormat {
@@ -94,7 +96,7 @@ impl JavaDateFormat {
         &self,
         text: &str,
         zone: &JavaZone,
-    ) -> Result<(i64, usize, Option<(usize, i64)>), DateError> {
+    ) -> Result<(i64, usize, Option<SecondsField>), DateError> {
         let mut p = Parsed::default();
         let mut pos = 0usize;
         let mut seconds: Option<(usize, usize)> = None;
