@@ -220,7 +220,11 @@ impl<'a> In<'a> {
         let Some(n) = self.len()? else {
             return Ok(std::borrow::Cow::Borrowed(""));
         };
-        Ok(String::from_utf8_lossy(self.take(n)?))
+        let bytes = self.take(n)?;
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        })
     }
 
     pub fn event(&mut self) -> Result<Event, Malformed> {
