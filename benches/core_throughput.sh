@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Core throughput benchmark: seq(batchSize 1000) → memory(capacity 100000,
 # transactionCapacity 1000) → null(batchSize 1000), N events (default 20 000 000).
-# Prints events/s, CPU seconds, events per CPU-second, peak RSS, and the time from launch to
-# the first event delivered (a separate run: seq → memory → logger, one event).
+# Prints events/s, CPU seconds, events per CPU-second, peak RSS, the resident memory of an idle
+# agent and of one holding a full channel, and the time from launch to the first event
+# delivered (a separate run: seq → memory → logger, one event).
 #
 #   bash benches/core_throughput.sh [EVENTS]
 #   FLUME_NG=/path/to/flume-ng bash benches/core_throughput.sh [EVENTS]
@@ -93,10 +94,54 @@ print(f"{min(best)*1000:.1f} ms (best of 5), median {sorted(best)[2]*1000:.1f} m
 PY
 )
 
+# Resident memory at rest, read from /proc after the agent settled (3 s): idle (netcat →
+# memory → logger, no traffic) and full (seq puts 100 000 events into a memory channel of
+# capacity 100 000 that no sink takes from). RSS = anonymous (private) + file-backed (the
+# executable's and shared libraries' pages, shared with every process mapping them).
+cat > "$WORK/idle.conf" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = netcat
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = 0
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.sinks.k1.type = logger
+a1.sinks.k1.channel = c1
+CONF
+cat > "$WORK/full.conf" <<CONF
+a1.sources = r1
+a1.channels = c1 c2
+a1.sinks = k1
+a1.sources.r1.type = seq
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.totalEvents = 100000
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.channels.c2.type = memory
+a1.sinks.k1.type = null
+a1.sinks.k1.channel = c2
+CONF
+at_rest() {
+  "$BIN" agent -n a1 -f "$1" --no-reload-conf -Dflume.root.logger=WARN,console 2>/dev/null &
+  local pid=$!
+  sleep 3
+  awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{printf "%.1f MiB (anonymous %.1f, file-backed %.1f)", r/1024, a/1024, f/1024}' "/proc/$pid/status"
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+idle=$(at_rest "$WORK/idle.conf")
+full=$(at_rest "$WORK/full.conf")
+
 printf 'events:               %d\n' "$EVENTS"
 printf 'wall:                 %.2f s\n' "$wall"
 printf 'events/s (wall):      %.0f\n' "$(echo "$EVENTS / $wall" | bc -l)"
 printf 'CPU seconds:          %.2f\n' "$cpu"
 printf 'events per CPU-s:     %.0f   (Java Flume 1.9: ~1400000)\n' "$(echo "$EVENTS / $cpu" | bc -l)"
 printf 'peak RSS:             %.1f MiB   (Java Flume 1.9: 330-400 MiB)\n' "$(echo "$rss / 1024" | bc -l)"
+printf 'RSS idle:             %s\n' "$idle"
+printf 'RSS full channel:     %s   (100 000 events queued)\n' "$full"
 printf 'launch to 1st event:  %s   (Java Flume 1.9: 1000-1700 ms)\n' "$first"

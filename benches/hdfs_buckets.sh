@@ -10,6 +10,7 @@
 #   bash benches/hdfs_buckets.sh [EVENTS]
 #   STRACE=1 bash benches/hdfs_buckets.sh [EVENTS]   # also: system calls by count (strace -f -c;
 #                                                    # slows the run, figures then not comparable)
+#   BASELINE=0 FLUME_NG=/path/to/flume-ng bash benches/hdfs_buckets.sh   # no build, no baseline
 #
 # Java Flume 1.9 on this kind of machine: ~5 300 events/s, 57 CPU-seconds per 300 k events,
 # peak RSS 500 MiB.
@@ -89,4 +90,6 @@ if [ -n "${STRACE:-}" ]; then
   echo "system calls (strace -f -c, top 8):"
   sed -n '3,10p' "$WORK/strace.txt"
 fi
-cargo bench --quiet --bench hdfs_sink_baseline -- "$EVENTS" 2>/dev/null | grep '^baseline 1100'
+if [ "${BASELINE:-1}" != 0 ]; then
+  cargo bench --quiet --bench hdfs_sink_baseline -- "$EVENTS" 2>/dev/null | grep '^baseline 1100'
+fi

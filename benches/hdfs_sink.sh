@@ -8,6 +8,10 @@
 #
 #   bash benches/hdfs_sink.sh [EVENTS]
 #   FLUME_NG=/path/to/flume-ng bash benches/hdfs_sink.sh [EVENTS]
+#   CASES=DataStream BASELINE=0 FLUME_NG=/path/to/flume-ng bash benches/hdfs_sink.sh [EVENTS]
+#
+# FLUME_NG skips building the agent; BASELINE=0 skips the raw baseline (a `cargo bench` build);
+# CASES lists the cases to run (DataStream, gzip, SequenceFile; default all three).
 #
 # Java Flume 1.9 on this kind of machine, DataStream case: ~31 000 events/s, 66 CPU-seconds for
 # 2 M events (~30 000 events per CPU-second), peak RSS 675 MiB.
@@ -87,10 +91,20 @@ PY
     "$(echo "$rss / 1024" | bc -l)" "$bytes"
 }
 
+CASES=${CASES:-DataStream gzip SequenceFile}
+wanted() { [[ " $CASES " == *" $1 "* ]]; }
 echo "events: $EVENTS (whole agent; CPU and RSS of the flume-ng process)"
-run_case "DataStream" "a1.sinks.k1.hdfs.fileType = DataStream"
-run_case "CompressedStream gz" "a1.sinks.k1.hdfs.fileType = CompressedStream
+if wanted DataStream; then
+  run_case "DataStream" "a1.sinks.k1.hdfs.fileType = DataStream"
+fi
+if wanted gzip; then
+  run_case "CompressedStream gz" "a1.sinks.k1.hdfs.fileType = CompressedStream
 a1.sinks.k1.hdfs.codeC = gzip"
-run_case "SequenceFile" "a1.sinks.k1.hdfs.fileType = SequenceFile"
+fi
+if wanted SequenceFile; then
+  run_case "SequenceFile" "a1.sinks.k1.hdfs.fileType = SequenceFile"
+fi
 echo "Java Flume 1.9, DataStream: ~31000 events/s, 66 CPU-s per 2 M events (~30000 events per CPU-s), 675 MiB"
-cargo bench --quiet --bench hdfs_sink_baseline -- "$EVENTS" 2>/dev/null | grep '^baseline'
+if [ "${BASELINE:-1}" != 0 ]; then
+  cargo bench --quiet --bench hdfs_sink_baseline -- "$EVENTS" 2>/dev/null | grep '^baseline'
+fi

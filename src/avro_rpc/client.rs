@@ -25,7 +25,7 @@ use crate::avro_rpc::{
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
-use crate::registry::{Prop, Type};
+use crate::registry::{Prefix, Prop, PropTable, Type};
 use crate::tls::{self, Protocols, Store, TlsError};
 
 // The RPC client keys (`RpcClientConfigurationConstants`), shared by the avro and thrift sinks
@@ -64,6 +64,50 @@ pub const COMPRESSION_LEVEL: Prop = Prop::int(
 pub const MAX_IO_WORKERS: Prop = Prop::text("maxIoWorkers", "Netty I/O threads")
     .typed(Type::Int)
     .no_effect("ignored, as in Flume 1.11: the client runs on the agent's async runtime");
+
+const FAILOVER: &str = "flume-rs's client tries the hosts in order on each connect; it has no attempt count, back-off or selector";
+
+/// The keys of an RPC client properties file (`flume-ng avro-client -P`,
+/// `RpcClientFactory.getInstance(Properties)`).
+pub const PROPERTIES_FILE_PROPS: PropTable = PropTable::new(&[
+    Prop::string(
+        "client.type",
+        "default",
+        "default, default_failover or default_loadbalance (thrift is refused)",
+    ),
+    Prop::new(
+        "hosts",
+        Type::List,
+        crate::registry::Default::None,
+        "host aliases, each given as hosts.<alias> = host:port",
+    )
+    .required(),
+    BATCH_SIZE,
+    CONNECT_TIMEOUT,
+    REQUEST_TIMEOUT,
+    COMPRESSION_TYPE,
+    COMPRESSION_LEVEL,
+    MAX_IO_WORKERS,
+    Prop::text("max-attempts", "failover: hosts tried per call")
+        .typed(Type::Int)
+        .no_effect(FAILOVER),
+    Prop::text(
+        "host-selector",
+        "load balancing: round_robin, random or a class",
+    )
+    .no_effect(FAILOVER),
+    Prop::bool(
+        "backoff",
+        false,
+        "load balancing: back off from a failed host",
+    )
+    .no_effect(FAILOVER),
+    Prop::text("maxBackoff", "load balancing: longest back-off in ms")
+        .typed(Type::Long)
+        .no_effect(FAILOVER),
+])
+.including(&[&crate::tls::CLIENT_PROPS])
+.with_prefixes(&[Prefix::user_named("hosts.", "`hosts.<alias> = host:port`")]);
 
 pub const DEFAULT_BATCH_SIZE: usize = BATCH_SIZE.int_default() as usize;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration =
@@ -196,6 +240,13 @@ impl RpcClientConfig {
     /// `client.type` and the client keys.
     pub fn from_properties(ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
         let client_type = ctx.string("client.type", "default");
+        let checked = crate::config::keys::check(ctx, &[&PROPERTIES_FILE_PROPS], |_, _| None);
+        for unknown in &checked.unknown {
+            tracing::warn!("{unknown}");
+        }
+        for key in &checked.no_effect {
+            tracing::warn!("{key}");
+        }
         match client_type.to_ascii_lowercase().as_str() {
             "default" | "default_failover" | "default_loadbalance" => {}
             "thrift" => {
@@ -602,4 +653,44 @@ async fn read_replies(
     }
     alive.store(false, Ordering::Relaxed);
     pending.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The properties-file table declares every key `from_properties` reads, and a misspelt
+    /// key is found with the right suggestion.
+    #[test]
+    fn properties_file_table_matches_what_is_read() {
+        let ctx = Context::from_pairs(
+            "",
+            [
+                ("client.type", "default_failover"),
+                ("hosts", "h1 h2"),
+                ("hosts.h1", "127.0.0.1:9"),
+                ("hosts.h2", "127.0.0.1:10"),
+                ("compression-type", "deflate"),
+                ("truststore", "/nonexistent"),
+                ("max-attempts", "3"),
+                ("batch-sise", "7"),
+            ],
+        );
+        let config = RpcClientConfig::from_properties(&ctx, &BuildEnv::default()).unwrap();
+        assert_eq!(config.hosts.len(), 2);
+        for key in ctx.asked() {
+            assert!(
+                PROPERTIES_FILE_PROPS.declares(&key),
+                "{key} is read, not declared"
+            );
+        }
+        let checked = crate::config::keys::check(&ctx, &[&PROPERTIES_FILE_PROPS], |_, _| None);
+        let unknown: Vec<String> = checked.unknown.iter().map(|u| u.to_string()).collect();
+        assert_eq!(
+            unknown,
+            ["batch-sise: unknown property, ignored (did you mean batch-size?)"]
+        );
+        let no_effect: Vec<&str> = checked.no_effect.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(no_effect, ["max-attempts"]);
+    }
 }

@@ -181,42 +181,40 @@ pub(crate) async fn wait_until<S, T>(
 /// A native channel type's constructor.
 type Constructor = fn(&ComponentConfig, &BuildEnv) -> Result<ChannelRef, BuildError>;
 
-/// A native channel type: its property table (where declared) and its constructor.
+/// A native channel type: its property table and its constructor.
 pub struct Native {
-    pub props: Option<&'static PropTable>,
+    pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+fn native_type(props: &'static PropTable, build: Constructor) -> Native {
     Native { props, build }
 }
 
 /// The native channel types, by registry name: one arm per type.
 pub fn native(name: &str) -> Option<Native> {
     Some(match name {
-        "memory" => native_type(Some(&memory::PROPS), |config, _| {
+        "memory" => native_type(&memory::PROPS, |config, _| {
             Ok(Arc::new(memory::MemoryChannel::from_context(
                 &config.name,
                 &config.context,
             )?))
         }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.channel.kafka.KafkaChannel" => {
-            native_type(Some(&kafka::PROPS), |config, _| {
-                Ok(Arc::new(kafka::KafkaChannel::from_context(
-                    &config.name,
-                    &config.context,
-                )?))
-            })
-        }
-        "spillablememory" => native_type(Some(&spillable::PROPS), |config, env| {
+        "org.apache.flume.channel.kafka.KafkaChannel" => native_type(&kafka::PROPS, |config, _| {
+            Ok(Arc::new(kafka::KafkaChannel::from_context(
+                &config.name,
+                &config.context,
+            )?))
+        }),
+        "spillablememory" => native_type(&spillable::PROPS, |config, env| {
             Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
                 &config.name,
                 &config.context,
                 &file::user_home(&env.sysprops),
             )?))
         }),
-        "file" => native_type(Some(&file::config::PROPS), |config, env| {
+        "file" => native_type(&file::config::PROPS, |config, env| {
             Ok(Arc::new(file::FileChannel::from_context(
                 &config.name,
                 &config.context,
@@ -276,12 +274,10 @@ mod table_tests {
             .iter()
             .filter(|r| r.kind == Kind::Channel && r.native);
         for row in rows {
-            let Some(native) = native(row.name()) else {
-                continue;
-            };
-            let table = native
-                .props
-                .unwrap_or_else(|| panic!("channel {} has no property table", row.name()));
+            let native = native(row.name()).unwrap_or_else(|| {
+                panic!("channel {} is native but has no constructor", row.name())
+            });
+            let table = native.props;
             let entries = pairs(row.name(), dir.path())
                 .into_iter()
                 .map(|(k, v)| {

@@ -10,11 +10,47 @@ use regex::Regex;
 
 use super::context::{Entry, Origin};
 use super::substitution::Environment;
-use crate::registry;
+use crate::registry::{self, Prop, PropTable, Type};
 
 /// How long an `external` filter command may run before its value is left unresolved
 /// (Flume waits forever).
 pub const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `external`: the program and its arguments (no shell); the key is appended.
+pub const COMMAND: Prop = Prop::text(
+    "command",
+    "program and arguments (split on white space, no shell); the key is the last argument",
+)
+.required();
+/// `external`: how the command's output is decoded.
+pub const CHARSET: Prop = Prop::string(
+    "charset",
+    "UTF-8",
+    "encoding of the command's output (UTF-8, US-ASCII or ISO-8859-1)",
+);
+
+/// `env` filter keys: none besides `type`.
+pub const ENV_PROPS: PropTable = PropTable::new(&[]);
+/// `external` filter keys.
+pub const EXTERNAL_PROPS: PropTable = PropTable::new(&[COMMAND, CHARSET]);
+
+/// The keys of every config filter.
+pub const COMMON_PROPS: PropTable = PropTable::new(&[Prop::new(
+    "type",
+    Type::Class,
+    registry::Default::None,
+    "the filter: env, external, hadoop or a class name",
+)
+.required()]);
+
+/// The property table of a native config filter type (its registry name).
+pub fn props(name: &str) -> Option<&'static PropTable> {
+    match name {
+        "env" => Some(&ENV_PROPS),
+        "external" => Some(&EXTERNAL_PROPS),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum FilterKind {
@@ -45,13 +81,13 @@ pub fn create_filter(
     let kind = match resolution.row().map(registry::Row::name) {
         Some("env") => FilterKind::Env,
         Some("external") => {
-            let Some(command) = entries.get("command").map(|e| e.value.trim()) else {
+            let Some(command) = entries.get(COMMAND.name).map(|e| e.value.trim()) else {
                 return Err("command must be set for an external config filter".into());
             };
             let charset = entries
-                .get("charset")
+                .get(CHARSET.name)
                 .map(|e| e.value.trim().to_string())
-                .unwrap_or_else(|| "UTF-8".into());
+                .unwrap_or_else(|| CHARSET.default_str().into());
             let latin1 = match charset.to_ascii_uppercase().replace('_', "-").as_str() {
                 "UTF-8" | "UTF8" | "US-ASCII" | "ASCII" => false,
                 "ISO-8859-1" | "ISO8859-1" | "LATIN1" => true,

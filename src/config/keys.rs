@@ -1,7 +1,7 @@
 //! A component's keys checked against its property table without building it: keys no table
 //! declares (with a "did you mean" from the table's vocabulary), keys that are accepted but
-//! have no effect here, and keys of sub-components whose type has no table yet (those are left
-//! to the build-time check, [`Context::unread`]).
+//! have no effect here, and keys of sub-components that are not native (Java classes: those
+//! are left to the build-time check, [`Context::unread`]).
 //!
 //! The tables sit next to the components, which `config` may not import: callers pass a
 //! [`TableLookup`] (`topology::property_table`). The keys Flume's framework reads for every
@@ -103,7 +103,7 @@ pub fn common(kind: Kind) -> &'static PropTable {
         Kind::Channel => &CHANNEL_COMMON,
         Kind::Sink => &SINK_COMMON,
         Kind::SinkGroup => &GROUP_COMMON,
-        Kind::ConfigFilter => &PropTable::EMPTY,
+        Kind::ConfigFilter => &super::filters::COMMON_PROPS,
     }
 }
 
@@ -354,8 +354,8 @@ pub fn findings(cfg: &AgentConfig, lookup: TableLookup) -> KeyFindings {
             continue;
         };
         let checked = check(ctx, &[common(c.kind), own], lookup);
-        // A key the build read is known whatever the table says (the completeness test of the
-        // tables, `tables_cover_every_key_the_build_reads`, keeps this from hiding anything).
+        // A key the build read is known whatever the table says (the completeness tests of the
+        // tables, `{source,sink,channel}::table_tests`, keep this from hiding anything).
         out.unknown.extend(
             checked
                 .unknown

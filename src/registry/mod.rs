@@ -204,8 +204,9 @@ impl<'a> Resolution<'a> {
 /// Finds the property table of a native type from its kind and registry name ([`Row::name`]).
 /// Tables sit next to each component's config struct, which neither this module nor `config`
 /// may import, so the top of the crate (`topology::property_table`) hands this lookup down to
-/// the key check and the reference generator in `config`. `None`: the type has no table yet
-/// (its keys are checked by what its build reads).
+/// the key check and the reference generator in `config`. `None`: not a native type (a Java
+/// class: its keys are checked by what the plugin host reads). Every native type has a table
+/// (`topology::tests::every_native_type_has_a_property_table`).
 pub type TableLookup = fn(Kind, &str) -> Option<&'static PropTable>;
 
 /// Every row of one kind, in the order of [`ROWS`].

@@ -61,61 +61,61 @@ pub trait Sink: Send {
 /// A native sink type's constructor.
 type Constructor = fn(&str, &Context, ChannelRef, &BuildEnv) -> Result<Box<dyn Sink>, BuildError>;
 
-/// A native sink type: its property table (where declared) and its constructor.
+/// A native sink type: its property table and its constructor.
 pub struct Native {
-    pub props: Option<&'static PropTable>,
+    pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+fn native_type(props: &'static PropTable, build: Constructor) -> Native {
     Native { props, build }
 }
 
 /// The native sink types, by registry name: one arm per type.
 pub fn native(name: &str) -> Option<Native> {
     Some(match name {
-        "null" => native_type(Some(&null::PROPS), |name, ctx, channel, _| {
+        "null" => native_type(&null::PROPS, |name, ctx, channel, _| {
             Ok(Box::new(null::NullSink::from_context(name, ctx, channel)?))
         }),
-        "logger" => native_type(Some(&logger::PROPS), |name, ctx, channel, _| {
+        "logger" => native_type(&logger::PROPS, |name, ctx, channel, _| {
             Ok(Box::new(logger::LoggerSink::from_context(
                 name, ctx, channel,
             )?))
         }),
-        "avro" => native_type(Some(&avro::PROPS), |name, ctx, channel, env| {
+        "avro" => native_type(&avro::PROPS, |name, ctx, channel, env| {
             Ok(Box::new(avro::AvroSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
-        "thrift" => native_type(Some(&thrift::PROPS), |name, ctx, channel, env| {
+        "thrift" => native_type(&thrift::PROPS, |name, ctx, channel, env| {
             Ok(Box::new(thrift::ThriftSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
         #[cfg(feature = "kafka")]
         "org.apache.flume.sink.kafka.KafkaSink" => {
-            native_type(Some(&kafka::PROPS), |name, ctx, channel, _| {
+            native_type(&kafka::PROPS, |name, ctx, channel, _| {
                 Ok(Box::new(kafka::KafkaSink::from_context(
                     name, ctx, channel,
                 )?))
             })
         }
-        "file_roll" => native_type(Some(&file_roll::PROPS), |name, ctx, channel, _| {
+        "file_roll" => native_type(&file_roll::PROPS, |name, ctx, channel, _| {
             Ok(Box::new(file_roll::FileRollSink::from_context(
                 name, ctx, channel,
             )?))
         }),
-        "hdfs" => native_type(Some(&hdfs::config::PROPS), |name, ctx, channel, env| {
+        "hdfs" => native_type(&hdfs::config::PROPS, |name, ctx, channel, env| {
             Ok(Box::new(hdfs::HdfsSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
-        "http" => native_type(Some(&http::PROPS), |name, ctx, channel, env| {
+        "http" => native_type(&http::PROPS, |name, ctx, channel, env| {
             Ok(Box::new(http::HttpSink::from_context(
                 name, ctx, channel, env,
             )?))
         }),
-        "irc" => native_type(Some(&irc::PROPS), |name, ctx, channel, _| {
+        "irc" => native_type(&irc::PROPS, |name, ctx, channel, _| {
             Ok(Box::new(irc::IrcSink::from_context(name, ctx, channel)?))
         }),
         _ => return None,
@@ -182,18 +182,21 @@ mod table_tests {
         let mut checked = 0;
         let mut wrong = Vec::new();
         for row in rows {
-            let Some(native) = native(row.name()) else {
-                continue;
-            };
-            let table = native
-                .props
-                .unwrap_or_else(|| panic!("sink {} has no property table", row.name()));
+            let native = native(row.name())
+                .unwrap_or_else(|| panic!("sink {} is native but has no constructor", row.name()));
+            let table = native.props;
             let ctx = Context::from_pairs("a1.sinks.k1.", minimal(row.name(), dir.path()));
             let channel: ChannelRef =
                 Arc::new(MemoryChannel::from_context("c1", &Context::default()).unwrap());
             let env = BuildEnv::default();
-            if let Err(e) = (native.build)("k1", &ctx, channel, &env) {
-                panic!("{}: {e}", row.name());
+            let built = match (native.build)("k1", &ctx, channel, &env) {
+                Ok(built) => built,
+                Err(e) => panic!("{}: {e}", row.name()),
+            };
+            // A batch-size mismatch with a channel is shown at the table's batch-size key (a
+            // fixed batch of one never exceeds a capacity).
+            if built.batch_size().is_some_and(|b| b > 1) && table.batch_key().is_none() {
+                wrong.push(format!("sink {}: no key marked batch_size()", row.name()));
             }
             let asked = ctx.asked();
             for key in asked.iter().filter(|k| !table.declares(k)) {

@@ -228,7 +228,6 @@ fn socket_addr_to_c(addr: &std::net::SocketAddr) -> (libc::sockaddr_storage, lib
     (storage, len as libc::socklen_t)
 }
 
-pub const BIND: Prop = Prop::text("bind", "address or host name to listen on").required();
 pub const COMPRESSION_TYPE: Prop = Prop::new(
     "compression-type",
     Type::Enum(&["none", "deflate"]),
@@ -255,7 +254,7 @@ pub const MAX_CONNECTIONS: Prop = Prop::long(
 
 /// `avro` source keys.
 pub const PROPS: PropTable = PropTable::new(&[
-    BIND,
+    crate::net::BIND,
     crate::net::PORT,
     COMPRESSION_TYPE,
     THREADS,
@@ -279,7 +278,7 @@ pub struct AvroSource {
 
 impl AvroSource {
     pub fn from_context(name: &str, ctx: &Context, env: &BuildEnv) -> Result<Self, ConfigError> {
-        let bind = ctx.value(&BIND);
+        let bind = ctx.value(&crate::net::BIND);
         let port = ctx.value(&crate::net::PORT);
         let (Some(bind), Some(_)) = (bind, port) else {
             let missing = if bind.is_none() { "bind" } else { "port" };

@@ -26,11 +26,110 @@ use crate::kafka::consumer::{ConsumerHandle, Record, Subscription};
 use crate::kafka::metrics::{KafkaSourceCounter, add_millis};
 use crate::kafka::{self as k, Brokers};
 use crate::metrics::MetricSource;
+use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
-const DEFAULT_GROUP_ID: &str = "flume";
-const DEFAULT_BATCH_SIZE: i32 = 1000;
-const DEFAULT_BATCH_DURATION_MS: i32 = 1000;
-const DEFAULT_TOPIC_HEADER: &str = "topic";
+pub const BOOTSTRAP_SERVERS: Prop = Prop::text(
+    "kafka.bootstrap.servers",
+    "brokers to connect to (host:port, comma-separated); else found through zookeeperConnect",
+);
+pub const TOPICS: Prop = Prop::new(
+    "kafka.topics",
+    Type::List,
+    registry::Default::None,
+    "topics to read, comma-separated (one of kafka.topics and kafka.topics.regex is required)",
+)
+.legacy(&["topic"]);
+pub const TOPICS_REGEX: Prop = Prop::text(
+    "kafka.topics.regex",
+    "pattern of the topics to read (wins over kafka.topics)",
+);
+pub const GROUP_ID: Prop = Prop::string(
+    "kafka.consumer.group.id",
+    "flume",
+    "consumer group of the source",
+)
+.legacy(&["groupId"]);
+/// Declared for its Flume 1.6 name; the value goes to the consumer with the other
+/// `kafka.consumer.*` keys (the client's default, `latest`, when unset).
+pub const AUTO_OFFSET_RESET: Prop = Prop::string(
+    "kafka.consumer.auto.offset.reset",
+    "latest",
+    "where a group without committed offsets starts (`smallest`/`largest` of the old name are translated)",
+)
+.legacy(&["kafka.auto.offset.reset"]);
+pub const BATCH_SIZE: Prop = Prop::int(
+    "batchSize",
+    1000,
+    "most events put into the channel at once",
+)
+.batch_size();
+pub const BATCH_DURATION: Prop = Prop::int(
+    "batchDurationMillis",
+    1000,
+    "ms a batch may take to fill before it is put",
+);
+pub const BACKOFF_INCREMENT: Prop = Prop::long(
+    "backoffSleepIncrement",
+    1000,
+    "ms added to the pause after each empty poll or full channel",
+);
+pub const MAX_BACKOFF: Prop = Prop::long("maxBackoffSleep", 5000, "longest pause in ms");
+pub const USE_FLUME_EVENT_FORMAT: Prop = Prop::bool(
+    "useFlumeEventFormat",
+    false,
+    "record value = an AvroFlumeEvent datum (headers and body)",
+);
+pub const SET_TOPIC_HEADER: Prop = Prop::bool(
+    "setTopicHeader",
+    true,
+    "put the record's topic into the topicHeader header",
+);
+pub const TOPIC_HEADER: Prop = Prop::string(
+    "topicHeader",
+    "topic",
+    "header that gets the record's topic",
+);
+pub const ZOOKEEPER_CONNECT: Prop = Prop::text(
+    "zookeeperConnect",
+    "ZooKeeper to find the brokers in when kafka.bootstrap.servers is unset (deprecated)",
+);
+pub const MIGRATE_ZOOKEEPER_OFFSETS: Prop = Prop::bool(
+    "migrateZookeeperOffsets",
+    true,
+    "copy the group's offsets from ZooKeeper (Flume 1.6) to Kafka",
+)
+.no_effect(
+    "offsets in ZooKeeper are not migrated: the group's offsets in Kafka (or auto.offset.reset) \
+     decide where reading starts (warned at start)",
+);
+
+/// `org.apache.flume.source.kafka.KafkaSource` keys (legacy names: [`KAFKA_SOURCE`] renames).
+pub const PROPS: PropTable = PropTable::new(&[
+    BOOTSTRAP_SERVERS,
+    TOPICS,
+    TOPICS_REGEX,
+    GROUP_ID,
+    AUTO_OFFSET_RESET,
+    BATCH_SIZE,
+    BATCH_DURATION,
+    BACKOFF_INCREMENT,
+    MAX_BACKOFF,
+    USE_FLUME_EVENT_FORMAT,
+    SET_TOPIC_HEADER,
+    TOPIC_HEADER,
+    ZOOKEEPER_CONNECT,
+    MIGRATE_ZOOKEEPER_OFFSETS,
+])
+.with_prefixes(&[
+    Prefix::pass_through(
+        "kafka.consumer.",
+        "Kafka consumer settings, passed to the client",
+    ),
+    Prefix::user_named(
+        "header.",
+        "`header.<flumeHeader> = <kafkaHeader>`: a record header copied into an event header",
+    ),
+]);
 
 #[derive(Debug, Clone)]
 pub struct KafkaSourceConfig {
@@ -53,20 +152,20 @@ pub struct KafkaSourceConfig {
 impl KafkaSourceConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let legacy = Legacy::new(ctx, KAFKA_SOURCE);
-        let subscription = match ctx.get("kafka.topics.regex") {
+        let subscription = match ctx.value(&TOPICS_REGEX) {
             Some(regex) => {
                 // Java regex syntax is close to librdkafka's for topic patterns; reject what
                 // neither can compile early.
                 regex::Regex::new(regex).map_err(|e| {
                     ctx.error(
-                        "kafka.topics.regex",
+                        TOPICS_REGEX.name,
                         format!("invalid regular expression: {e}"),
                     )
                 })?;
-                let _ = legacy.get("kafka.topics");
+                let _ = legacy.get(TOPICS.name);
                 Subscription::Pattern(regex.to_string())
             }
-            None => match legacy.get("kafka.topics") {
+            None => match legacy.get(TOPICS.name) {
                 Some(found) => {
                     let topics = k::topic_list(&found.value);
                     if topics.is_empty() {
@@ -77,32 +176,30 @@ impl KafkaSourceConfig {
                     Subscription::Topics(topics)
                 }
                 None => {
-                    return Err(ctx.error(
-                        "kafka.topics",
-                        "At least one Kafka topic must be specified.",
-                    ));
+                    return Err(
+                        ctx.error(TOPICS.name, "At least one Kafka topic must be specified.")
+                    );
                 }
             },
         };
-        let batch_size = ctx.int("batchSize", DEFAULT_BATCH_SIZE)?;
+        let batch_size = ctx.get_int(&BATCH_SIZE)?;
         if batch_size <= 0 {
             return Err(ctx.error(
-                "batchSize",
+                BATCH_SIZE.name,
                 format!("expected a positive integer, got {batch_size}"),
             ));
         }
-        let batch_duration = ctx.int("batchDurationMillis", DEFAULT_BATCH_DURATION_MS)?;
-        let backoff_increment = ctx.long("backoffSleepIncrement", 1000)?;
-        let max_backoff = ctx.long("maxBackoffSleep", 5000)?;
+        let batch_duration = ctx.get_int(&BATCH_DURATION)?;
+        let backoff_increment = ctx.get_long(&BACKOFF_INCREMENT)?;
+        let max_backoff = ctx.get_long(&MAX_BACKOFF)?;
         let group_id = legacy
-            .get("kafka.consumer.group.id")
+            .get(GROUP_ID.name)
             .map(|f| f.value)
             .filter(|g| !g.is_empty())
             .unwrap_or_else(|| {
-                tracing::info!(
-                    "Group ID was not specified. Using {DEFAULT_GROUP_ID} as the group id."
-                );
-                DEFAULT_GROUP_ID.to_string()
+                let group = GROUP_ID.default_str();
+                tracing::info!("Group ID was not specified. Using {group} as the group id.");
+                group.to_string()
             });
         let header_map = ctx.sub("header.").pairs();
 
@@ -115,7 +212,7 @@ impl KafkaSourceConfig {
         client::validate(&consumer, &ctx.sub("kafka.consumer."))?;
 
         let brokers = k::brokers(&legacy, true, consumer.get("security.protocol"))?;
-        if ctx.bool("migrateZookeeperOffsets", true) && matches!(brokers, Brokers::ZooKeeper { .. })
+        if ctx.get_bool(&MIGRATE_ZOOKEEPER_OFFSETS) && matches!(brokers, Brokers::ZooKeeper { .. })
         {
             tracing::warn!(
                 "{}: offsets stored in ZooKeeper by Flume 1.6 are not migrated; the group's offsets in Kafka (or auto.offset.reset) decide where reading starts",
@@ -131,9 +228,9 @@ impl KafkaSourceConfig {
             batch_duration: Duration::from_millis(batch_duration.max(0) as u64),
             backoff_increment: Duration::from_millis(backoff_increment.max(0) as u64),
             max_backoff: Duration::from_millis(max_backoff.max(0) as u64),
-            use_flume_event_format: ctx.bool("useFlumeEventFormat", false),
-            set_topic_header: ctx.bool("setTopicHeader", true),
-            topic_header: ctx.string("topicHeader", DEFAULT_TOPIC_HEADER),
+            use_flume_event_format: ctx.get_bool(&USE_FLUME_EVENT_FORMAT),
+            set_topic_header: ctx.get_bool(&SET_TOPIC_HEADER),
+            topic_header: ctx.get_string(&TOPIC_HEADER),
             header_map,
             consumer,
         })
@@ -392,6 +489,28 @@ impl PollableSource for KafkaSource {
 mod tests {
     use super::*;
     use bytes::Bytes;
+
+    /// The deprecated names the source reads (`config::legacy`) are the table's legacy names.
+    #[test]
+    fn table_legacy_names_match_the_renames() {
+        let renames: Vec<_> = crate::config::legacy::renames(KAFKA_SOURCE).collect();
+        assert!(!renames.is_empty());
+        for r in &renames {
+            let prop = PROPS
+                .find(r.new)
+                .unwrap_or_else(|| panic!("{} is not in the table", r.new));
+            assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
+        }
+        for prop in PROPS.all() {
+            for old in prop.legacy {
+                assert!(
+                    renames.iter().any(|r| r.old == *old && r.new == prop.name),
+                    "{old} → {} is not a rename",
+                    prop.name
+                );
+            }
+        }
+    }
 
     fn config(pairs: &[(&str, &str)]) -> Result<KafkaSourceConfig, ConfigError> {
         let ctx = Context::from_pairs("a1.sources.r1.", pairs.iter().copied());

@@ -133,71 +133,73 @@ impl<P: PollableSource> Source for Pollable<P> {
 /// A native source type's constructor.
 type Constructor = fn(&str, &Context, &BuildEnv) -> Result<Box<dyn Source>, BuildError>;
 
-/// A native source type: its property table (where declared) and its constructor.
+/// A native source type: its property table and its constructor.
 pub struct Native {
-    pub props: Option<&'static PropTable>,
+    pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: Option<&'static PropTable>, build: Constructor) -> Native {
+fn native_type(props: &'static PropTable, build: Constructor) -> Native {
     Native { props, build }
 }
 
 /// The native source types, by registry name: one arm per type.
 pub fn native(name: &str) -> Option<Native> {
     Some(match name {
-        "seq" => native_type(Some(&seq::PROPS), |name, ctx, _| {
+        "seq" => native_type(&seq::PROPS, |name, ctx, _| {
             Ok(Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)))
         }),
-        "avro" => native_type(Some(&avro::PROPS), |name, ctx, env| {
+        "avro" => native_type(&avro::PROPS, |name, ctx, env| {
             Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
         }),
-        "spooldir" => native_type(Some(&spooldir::PROPS), |name, ctx, _| {
+        "spooldir" => native_type(&spooldir::PROPS, |name, ctx, _| {
             Ok(Box::new(spooldir::SpoolDirectorySource::from_context(
                 name, ctx,
             )?))
         }),
-        "taildir" => native_type(Some(&taildir::config::PROPS), |name, ctx, env| {
+        "taildir" => native_type(&taildir::config::PROPS, |name, ctx, env| {
             Ok(Box::new(taildir::TaildirSource::from_context(
                 name, ctx, env,
             )?))
         }),
-        "syslogtcp" => native_type(Some(&syslog::tcp::PROPS), |name, ctx, env| {
+        "syslogtcp" => native_type(&syslog::tcp::PROPS, |name, ctx, env| {
             Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
                 name, ctx, env,
             )?))
         }),
-        "syslogudp" => native_type(Some(&syslog::udp::PROPS), |name, ctx, _| {
+        "syslogudp" => native_type(&syslog::udp::PROPS, |name, ctx, _| {
             Ok(Box::new(syslog::udp::SyslogUdpSource::from_context(
                 name, ctx,
             )?))
         }),
-        "multiport_syslogtcp" => native_type(Some(&syslog::multiport::PROPS), |name, ctx, env| {
+        "multiport_syslogtcp" => native_type(&syslog::multiport::PROPS, |name, ctx, env| {
             Ok(Box::new(
                 syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
             ))
         }),
         #[cfg(feature = "kafka")]
-        "org.apache.flume.source.kafka.KafkaSource" => native_type(None, |name, ctx, _| {
-            Ok(Box::new(Pollable(kafka::KafkaSource::from_context(
-                name, ctx,
-            )?)))
-        }),
-        "netcat" => native_type(Some(&netcat::PROPS), |name, ctx, _| {
+        "org.apache.flume.source.kafka.KafkaSource" => {
+            native_type(&kafka::PROPS, |name, ctx, _| {
+                Ok(Box::new(Pollable(kafka::KafkaSource::from_context(
+                    name, ctx,
+                )?)))
+            })
+        }
+        "netcat" => native_type(&netcat::PROPS, |name, ctx, _| {
             Ok(Box::new(netcat::NetcatSource::from_context(name, ctx)?))
         }),
-        "netcatudp" => native_type(Some(&netcat_udp::PROPS), |name, ctx, _| {
+        "netcatudp" => native_type(&netcat_udp::PROPS, |name, ctx, _| {
             Ok(Box::new(netcat_udp::NetcatUdpSource::from_context(
                 name, ctx,
             )?))
         }),
-        "exec" => native_type(Some(&exec::PROPS), |name, ctx, _| {
+        "exec" => native_type(&exec::PROPS, |name, ctx, _| {
             Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
         }),
-        "http" => native_type(Some(&http::PROPS), |name, ctx, env| {
+        "http" => native_type(&http::PROPS, |name, ctx, env| {
             Ok(Box::new(http::HttpSource::from_context(name, ctx, env)?))
         }),
-        "thrift" => native_type(None, |name, ctx, env| {
+        "thrift" => native_type(&thrift::PROPS, |name, ctx, env| {
             Ok(Box::new(thrift::ThriftSource::from_context(
                 name, ctx, env,
             )?))
@@ -214,5 +216,106 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
     match native(row.name()) {
         Some(n) => (n.build)(&config.name, ctx, env),
         None => Err(crate::component::not_native(row, ctx)),
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    /// The keys a native source type needs to build, and the keys other keys are read only
+    /// after (`ipFilter`, `fileHeader`, …).
+    fn minimal(name: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+        let d = |s: &str| dir.join(s).display().to_string();
+        let listen = |extra: &[(&'static str, &str)]| {
+            let mut v = vec![("bind", "127.0.0.1".to_string()), ("port", "0".into())];
+            v.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            v
+        };
+        match name {
+            // `keystore` set: the other store keys are read only then (`ssl` is off, so the
+            // store is not opened).
+            "avro" => listen(&[
+                ("ipFilter", "true"),
+                ("ipFilterRules", "allow:ip:*"),
+                ("keystore", "/nonexistent"),
+            ]),
+            "thrift" | "http" => listen(&[("keystore", "/nonexistent")]),
+            "netcat" | "netcatudp" => listen(&[]),
+            "syslogtcp" => vec![
+                ("host", "127.0.0.1".into()),
+                ("port", "0".into()),
+                ("keystore", "/nonexistent".into()),
+            ],
+            "syslogudp" => vec![("host", "127.0.0.1".into()), ("port", "0".into())],
+            "multiport_syslogtcp" => vec![
+                ("host", "127.0.0.1".into()),
+                ("ports", "0".into()),
+                ("keystore", "/nonexistent".into()),
+            ],
+            "exec" => vec![("command", "true".into())],
+            "spooldir" => vec![
+                ("spoolDir", d("spool")),
+                ("fileHeader", "true".into()),
+                ("basenameHeader", "true".into()),
+            ],
+            "taildir" => vec![
+                ("fileHeader", "true".into()),
+                ("filegroups", "f1".into()),
+                ("filegroups.f1", d("logs/.*")),
+                ("positionFile", d("pos.json")),
+            ],
+            "org.apache.flume.source.kafka.KafkaSource" => vec![
+                ("kafka.bootstrap.servers", "127.0.0.1:9".into()),
+                ("kafka.topics", "t".into()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every key a native source's build asks for is declared in its property table, and
+    /// every declared key is one the build asks for (or lies under a declared prefix, or is
+    /// declared only to be reported as having no effect). A native type without a
+    /// constructor fails here; one without a table does not compile.
+    #[test]
+    fn source_tables_declare_every_key_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = crate::registry::ROWS
+            .iter()
+            .filter(|r| r.kind == Kind::Source && r.native);
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for row in rows {
+            let native = native(row.name()).unwrap_or_else(|| {
+                panic!("source {} is native but has no constructor", row.name())
+            });
+            let table = native.props;
+            let ctx = Context::from_pairs("a1.sources.r1.", minimal(row.name(), dir.path()));
+            let built = match (native.build)("r1", &ctx, &BuildEnv::default()) {
+                Ok(built) => built,
+                Err(e) => panic!("{}: {e}", row.name()),
+            };
+            // A batch-size mismatch with a channel is shown at the table's batch-size key (a
+            // fixed batch of one never exceeds a capacity).
+            if built.batch_size().is_some_and(|b| b > 1) && table.batch_key().is_none() {
+                wrong.push(format!("source {}: no key marked batch_size()", row.name()));
+            }
+            let asked = ctx.asked();
+            for key in asked.iter().filter(|k| !table.declares(k)) {
+                wrong.push(format!("source {}: reads {key}, not declared", row.name()));
+            }
+            for prop in table.all() {
+                let passed = table.prefix_of(prop.name).is_some();
+                let reported_only = matches!(prop.status, crate::registry::Status::NoEffect(_));
+                if !passed && !reported_only && !prop.names().any(|n| asked.iter().any(|a| a == n))
+                {
+                    let name = prop.name;
+                    wrong.push(format!("source {}: declares {name}, not read", row.name()));
+                }
+            }
+            checked += 1;
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(checked >= 13, "{checked}");
     }
 }

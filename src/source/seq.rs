@@ -14,7 +14,8 @@ use crate::event::Event;
 use crate::metrics::{MetricSource, SourceCounter};
 use crate::registry::{Prop, PropTable};
 
-pub const BATCH_SIZE: Prop = Prop::int("batchSize", 1, "events per channel transaction (> 0)");
+pub const BATCH_SIZE: Prop =
+    Prop::int("batchSize", 1, "events per channel transaction (> 0)").batch_size();
 pub const TOTAL_EVENTS: Prop = Prop::long(
     "totalEvents",
     i64::MAX,

@@ -6,10 +6,8 @@
 //! (PROTOCOL_ERROR, UNKNOWN_METHOD); a frame that cannot be read (bad length, wrong protocol,
 //! truncated message) closes the connection with a log line, and the source keeps serving.
 //!
-//! Keys: `bind`, `port` (required), `protocol`, `threads` (the most calls executed at once;
-//! unset or ≤ 0: no limit), `ssl` + `keystore`/`keystore-password`/`keystore-type` (JKS or
-//! PKCS12), `include-/exclude-protocols`, `include-/exclude-cipher-suites` ([`crate::tls`]), and flume-rs's `max-connections` (default 4096).
-//! `kerberos = true` is refused: SASL/GSSAPI is not implemented.
+//! Keys: [`PROPS`] (the TLS keys from [`tls::SERVER_PROPS`]). `kerberos = true` is refused:
+//! SASL/GSSAPI is not implemented.
 
 use std::sync::Arc;
 
@@ -26,14 +24,51 @@ use super::{Source, SourceContext, SourceError};
 use crate::component::BuildEnv;
 use crate::config::{ConfigError, Context};
 use crate::metrics::{MetricSource, SourceCounter};
-use crate::thrift_rpc::client::protocol_from;
+use crate::registry::{self, Prop, PropTable, Type};
+use crate::thrift_rpc::client::{PROTOCOL, protocol_from};
 use crate::thrift_rpc::{
     Call, FrameDecoder, MAX_FRAME_BYTES, Protocol, Request, Status, ThriftError, write_exception,
     write_reply,
 };
 use crate::tls;
 
-pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+pub const THREADS: Prop = Prop::int(
+    "threads",
+    0,
+    "the most calls executed at once (≤ 0 or not a number: no limit)",
+);
+pub const KERBEROS: Prop = Prop::bool(
+    "kerberos",
+    false,
+    "SASL/GSSAPI authentication of clients (true is refused: not implemented)",
+);
+pub const AGENT_PRINCIPAL: Prop = Prop::text("agent-principal", "Kerberos principal of the source")
+    .no_effect("Kerberos is not implemented for thrift (reported when set)");
+pub const AGENT_KEYTAB: Prop = Prop::new(
+    "agent-keytab",
+    Type::Path,
+    registry::Default::None,
+    "keytab of agent-principal",
+)
+.no_effect("Kerberos is not implemented for thrift (reported when set)");
+pub const MAX_CONNECTIONS: Prop = Prop::long(
+    "max-connections",
+    4096,
+    "connections served at once (flume-rs's own; more wait to be accepted)",
+);
+
+/// `thrift` source keys (`ThriftSource.configure`, TLS from `SslContextAwareAbstractSource`).
+pub const PROPS: PropTable = PropTable::new(&[
+    crate::net::BIND,
+    crate::net::PORT,
+    PROTOCOL,
+    THREADS,
+    KERBEROS,
+    AGENT_PRINCIPAL,
+    AGENT_KEYTAB,
+    MAX_CONNECTIONS,
+])
+.including(&[&tls::SERVER_PROPS]);
 
 pub struct ThriftSource {
     name: String,
@@ -51,22 +86,26 @@ impl ThriftSource {
         // SslContextAwareAbstractSource.configureSsl runs first.
         let tls = tls::server_from_context(ctx, env, "Thrift source", tls::Keys::FLUME)?;
         tracing::info!("Configuring thrift source.");
-        if ctx.get("port").is_none() {
-            return Err(ctx.error("port", "Port must be specified for Thrift Source."));
+        let port = crate::net::PORT.name;
+        if ctx.value(&crate::net::PORT).is_none() {
+            return Err(ctx.error(port, "Port must be specified for Thrift Source."));
         }
-        let port = crate::net::port(ctx, "port")?;
-        let bind = ctx
-            .get("bind")
-            .ok_or_else(|| ctx.error("bind", "Bind address must be specified for Thrift Source."))?
-            .to_string();
-        let threads = match ctx.get("threads") {
+        let port = crate::net::port(ctx, port)?;
+        let bind = ctx.value(&crate::net::BIND).ok_or_else(|| {
+            ctx.error(
+                crate::net::BIND.name,
+                "Bind address must be specified for Thrift Source.",
+            )
+        })?;
+        let bind = bind.to_string();
+        let threads = match ctx.value(&THREADS) {
             None => None,
             Some(v) => match crate::java::parse_int(v) {
                 Some(n) if n > 0 => Some(n as usize),
                 Some(_) => None,
                 None => {
                     tracing::warn!(
-                        key = %ctx.full_key("threads"),
+                        key = %ctx.full_key(THREADS.name),
                         "Thrift source's \"threads\" property must specify an integer value: {v}"
                     );
                     None
@@ -74,22 +113,22 @@ impl ThriftSource {
             },
         };
         let protocol = protocol_from(ctx, true)?;
-        if ctx.bool("kerberos", false) {
+        if ctx.get_bool(&KERBEROS) {
             return Err(ctx.error(
-                "kerberos",
+                KERBEROS.name,
                 "Kerberos (SASL/GSSAPI) for the thrift source is not supported by flume-rs",
             ));
         }
-        for key in ["agent-principal", "agent-keytab"] {
-            if ctx.get(key).is_some() {
-                tracing::warn!(key = %ctx.full_key(key), "not used: Kerberos is off (kerberos = false)");
+        for prop in [&AGENT_PRINCIPAL, &AGENT_KEYTAB] {
+            if ctx.value(prop).is_some() {
+                tracing::warn!(key = %ctx.full_key(prop.name), "not used: Kerberos is off (kerberos = false)");
             }
         }
-        let max_connections = match ctx.long("max-connections", DEFAULT_MAX_CONNECTIONS as i64)? {
+        let max_connections = match ctx.get_long(&MAX_CONNECTIONS)? {
             n if n >= 1 => n as usize,
             n => {
                 return Err(ctx.error(
-                    "max-connections",
+                    MAX_CONNECTIONS.name,
                     format!("expected a positive number, got {n}"),
                 ));
             }

@@ -117,12 +117,22 @@ fn post(port: u16, body: &[u8]) -> Option<u16> {
     text.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// A JSON array of events whose bodies are the numbers `from..to`.
-fn json_batch(from: u64, to: u64) -> Vec<u8> {
+/// A JSON array of events whose bodies are the numbers `from..to`, each followed by a space
+/// and `pad` letters `x` when `pad` is not 0 (see [`padded_body`]).
+fn json_batch(from: u64, to: u64, pad: usize) -> Vec<u8> {
     let events: Vec<String> = (from..to)
-        .map(|n| format!("{{\"body\":\"{n}\"}}"))
+        .map(|n| format!("{{\"body\":\"{}\"}}", padded_body(n, pad)))
         .collect();
     format!("[{}]", events.join(",")).into_bytes()
+}
+
+/// The body of event `n`: `n`, or `n xxx…` with `pad` letters.
+fn padded_body(n: u64, pad: usize) -> String {
+    if pad == 0 {
+        n.to_string()
+    } else {
+        format!("{n} {}", "x".repeat(pad))
+    }
 }
 
 /// A stream of numbered events POSTed to an http source: `batch` events every `pause`, each
@@ -136,6 +146,11 @@ struct Feeder {
 
 impl Feeder {
     fn start(port: u16, batch: u64, pause: Duration) -> Feeder {
+        Feeder::start_padded(port, batch, pause, 0)
+    }
+
+    /// [`Feeder::start`] with bodies padded to `pad` more bytes ([`padded_body`]).
+    fn start_padded(port: u16, batch: u64, pause: Duration, pad: usize) -> Feeder {
         use std::sync::atomic::Ordering;
         let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -144,7 +159,7 @@ impl Feeder {
             std::thread::spawn(move || {
                 let mut next = 0;
                 while !stop.load(Ordering::SeqCst) {
-                    let body = json_batch(next, next + batch);
+                    let body = json_batch(next, next + batch, pad);
                     if post(port, &body) == Some(200) {
                         next += batch;
                         sent.store(next, Ordering::SeqCst);
@@ -1105,4 +1120,283 @@ fn fault_kafka_broker_stopped_20s_under_the_kafka_channel() {
         "{} duplicates",
         tally.duplicated
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// S3 server stopped and restarted under the hdfs sink (`s3a://`).
+
+/// Every object of `bucket`, read with boto3: the event numbers of its lines (one entry per
+/// copy), the lines that are not a whole event `n xxx…` (`pad` letters), and the objects.
+#[cfg(feature = "s3")]
+fn s3_events(
+    server: &crate::support::s3::S3Server,
+    bucket: &str,
+    pad: usize,
+) -> (Vec<String>, u64, Vec<String>) {
+    let out = server.python(&format!(
+        r#"
+import json
+pad = "x" * {pad}
+numbers, bad, keys = [], 0, []
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket="{bucket}"):
+    for o in page.get("Contents", []):
+        keys.append(o["Key"])
+        body = s3.get_object(Bucket="{bucket}", Key=o["Key"])["Body"].read().decode("latin-1")
+        if not body.endswith("\n"):
+            bad += 1
+        for line in body.split("\n")[:-1]:
+            n, _, rest = line.partition(" ")
+            if n.isdigit() and rest == pad:
+                numbers.append(n)
+            else:
+                bad += 1
+print(json.dumps({{"numbers": numbers, "bad": bad, "keys": keys}}))
+"#
+    ));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("verifier output");
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    (
+        strings("numbers"),
+        v["bad"].as_u64().unwrap(),
+        strings("keys"),
+    )
+}
+
+/// The ids of the multipart uploads open in `bucket`.
+#[cfg(feature = "s3")]
+fn s3_open_uploads(server: &crate::support::s3::S3Server, bucket: &str) -> Vec<String> {
+    let out = server.python(&format!(
+        "import json\nr = s3.list_multipart_uploads(Bucket='{bucket}')\n\
+         print(json.dumps([u['UploadId'] for u in r.get('Uploads', [])]))"
+    ));
+    serde_json::from_str(out.trim()).unwrap_or_default()
+}
+
+/// http (numbered events of ~1 KiB, 100 every 50 ms) → memory → hdfs sink writing
+/// `s3a://<bucket>/fault/` (DataStream, files rolled at 11 MB: multipart uploads of 5 MiB
+/// parts) on a SeaweedFS of this test alone. While a multipart upload is open the server is
+/// stopped with `signal`, and started again 15 s later on the same data and ports.
+#[cfg(feature = "s3")]
+fn s3_server_stopped_under_the_hdfs_sink(test: &str, signal: libc::c_int) {
+    use crate::support::s3::PrivateS3;
+    const PAD: usize = 1000;
+    let mut s3 = PrivateS3::start();
+    let bucket = s3.server.bucket("fault-s3");
+    let dir = tempfile::tempdir().unwrap();
+    let conf_dir = dir.path().join("conf");
+    write(
+        &conf_dir.join("core-site.xml"),
+        &s3.server
+            .core_site_with_buffer(&dir.path().join("s3-buffer")),
+    );
+    let (hp, ma) = (free_port(), free_port());
+    let a = conf_dir.join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = memory\na.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = hdfs\na.sinks.k1.channel = c1\n\
+             a.sinks.k1.hdfs.path = s3a://{bucket}/fault\na.sinks.k1.hdfs.fileType = DataStream\n\
+             a.sinks.k1.hdfs.rollInterval = 0\na.sinks.k1.hdfs.rollCount = 0\n\
+             a.sinks.k1.hdfs.rollSize = 11000000\na.sinks.k1.hdfs.batchSize = 100\n\
+             a.sinks.k1.hdfs.callTimeout = 10000\na.sinks.k1.hdfs.retryInterval = 2\n",
+            source = http_source(hp),
+        ),
+    );
+    let conf_arg = conf_dir.to_str().unwrap();
+    let mut agent = start_with_metrics("a", &a, ma, &["--conf", conf_arg]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start_padded(hp, 100, Duration::from_millis(50), PAD);
+    eventually(Duration::from_secs(60), "a first object written", || {
+        metric(ma, "SINK.k1", "ConnectionClosedCount") >= 1
+    });
+    // Stop the server while a multipart upload is open (its first part stored).
+    let mut open_at_stop = Vec::new();
+    eventually(Duration::from_secs(30), "a multipart upload open", || {
+        open_at_stop = s3_open_uploads(&s3.server, &bucket);
+        !open_at_stop.is_empty()
+    });
+    s3.stop(signal);
+    let sent_at_stop = feeder.sent();
+    let stopped = Instant::now();
+    std::thread::sleep(Duration::from_secs(15));
+    let queued = metric(ma, "CHANNEL.c1", "ChannelSize");
+    let failures = metric(ma, "SINK.k1", "ConnectionFailedCount");
+    let sent_during = feeder.sent() - sent_at_stop;
+    let resumed = Instant::now();
+    let startup = s3.resume();
+    let outage = stopped.elapsed();
+    // Recovered (from the restart of the server): the files the outage left unfinished are
+    // closed (only the current one is open) and the channel holds less than one batch.
+    eventually(Duration::from_secs(60), "the sink catches up", || {
+        let created = metric(ma, "SINK.k1", "ConnectionCreatedCount");
+        let closed = metric(ma, "SINK.k1", "ConnectionClosedCount");
+        closed + 1 >= created && metric(ma, "CHANNEL.c1", "ChannelSize") < 100
+    });
+    let recovered = resumed.elapsed();
+    // The uploads open at the stop were completed (or aborted): none is left behind.
+    let still_open = s3_open_uploads(&s3.server, &bucket);
+    let leftover: Vec<&String> = open_at_stop
+        .iter()
+        .filter(|id| still_open.contains(id))
+        .collect();
+    std::thread::sleep(Duration::from_secs(3));
+    let total = feeder.stop();
+    eventually(Duration::from_secs(60), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+            && metric(ma, "SINK.k1", "EventDrainSuccessCount") >= total
+    });
+    let failures = metric(ma, "SINK.k1", "ConnectionFailedCount").max(failures);
+    assert_eq!(agent.stop(), Some(0), "{}", agent.log());
+    let (numbers, bad, keys) = s3_events(&s3.server, &bucket, PAD);
+    let mut tally = Tally::of(total, numbers);
+    tally.foreign += bad;
+    tally.print(test, recovered);
+    eprintln!(
+        "FIGURES {test}: {} objects; {sent_during} events accepted during the outage of {:.1} s \
+         (server start to ready {:.1} s), {queued} in the channel at its end; {failures} failed storage \
+         calls; uploads open at the stop {}, left after recovery {}, after the agent stopped {}",
+        keys.len(),
+        outage.as_secs_f64(),
+        startup.as_secs_f64(),
+        open_at_stop.len(),
+        leftover.len(),
+        s3.server.pending_uploads(&bucket),
+    );
+    assert_eq!(tally.lost, 0, "{}", agent.log());
+    assert_eq!(tally.foreign, 0, "partial or torn objects");
+    assert!(failures > 0, "the outage was not seen by the sink");
+    assert!(leftover.is_empty(), "uploads left open: {leftover:?}");
+    assert_eq!(s3.server.pending_uploads(&bucket), 0);
+    // A batch that failed is rolled back and written again, while the file that held it is
+    // closed with it when the server is back (as Flume's BucketWriter closes a file after a
+    // failed flush): at most one batch of 100 per file abandoned in the outage.
+    let abandoned = failures.min(keys.len() as u64);
+    assert!(
+        tally.duplicated <= 100 * abandoned.max(1),
+        "{} duplicates for {abandoned} abandoned files",
+        tally.duplicated
+    );
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn s3_server_killed_15s_under_the_hdfs_sink() {
+    s3_server_stopped_under_the_hdfs_sink("s3_server_killed_15s", libc::SIGKILL);
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn s3_server_terminated_15s_under_the_hdfs_sink() {
+    s3_server_stopped_under_the_hdfs_sink("s3_server_terminated_15s", libc::SIGTERM);
+}
+
+/// http (numbered events of ~1 KiB) → file channel → hdfs sink writing `s3a://` as above, on
+/// the shared SeaweedFS; the agent is killed -9 while a multipart upload is open and started
+/// again. What the sink had acknowledged of the open file is in its local journal
+/// (`fs.s3a.buffer.dir`); the restarted agent completes that upload from it.
+#[cfg(feature = "s3")]
+#[test]
+fn s3_agent_killed_9_during_a_multipart_upload() {
+    const PAD: usize = 1000;
+    let server = crate::support::s3::server();
+    let bucket = server.bucket("fault-kill");
+    let dir = tempfile::tempdir().unwrap();
+    let conf_dir = dir.path().join("conf");
+    let buffer = dir.path().join("s3-buffer");
+    write(
+        &conf_dir.join("core-site.xml"),
+        &server.core_site_with_buffer(&buffer),
+    );
+    let (hp, ma) = (free_port(), free_port());
+    let a = conf_dir.join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = file\na.channels.c1.checkpointDir = {dir}/cp\na.channels.c1.dataDirs = {dir}/data\n\
+             a.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = hdfs\na.sinks.k1.channel = c1\n\
+             a.sinks.k1.hdfs.path = s3a://{bucket}/fault\na.sinks.k1.hdfs.fileType = DataStream\n\
+             a.sinks.k1.hdfs.rollInterval = 0\na.sinks.k1.hdfs.rollCount = 0\n\
+             a.sinks.k1.hdfs.rollSize = 11000000\na.sinks.k1.hdfs.batchSize = 100\n",
+            source = http_source(hp),
+            dir = dir.path().display(),
+        ),
+    );
+    let conf_arg = conf_dir.to_str().unwrap();
+    let mut agent = start_with_metrics("a", &a, ma, &["--conf", conf_arg]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start_padded(hp, 100, Duration::from_millis(50), PAD);
+    eventually(Duration::from_secs(60), "a first object written", || {
+        metric(ma, "SINK.k1", "ConnectionClosedCount") >= 1
+    });
+    let mut open_at_kill = Vec::new();
+    eventually(Duration::from_secs(30), "a multipart upload open", || {
+        open_at_kill = s3_open_uploads(server, &bucket);
+        !open_at_kill.is_empty()
+    });
+    agent.kill9();
+    let journals = |d: &Path| {
+        std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "journal"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let left = journals(&buffer);
+    std::thread::sleep(Duration::from_secs(2));
+    let restarted = Instant::now();
+    let mut agent = start_with_metrics("a", &a, ma, &["--conf", conf_arg]);
+    eventually(
+        Duration::from_secs(60),
+        "the upload open at the kill completed",
+        || {
+            let open = s3_open_uploads(server, &bucket);
+            open_at_kill.iter().all(|id| !open.contains(id))
+        },
+    );
+    let recovered = restarted.elapsed();
+    eventually(Duration::from_secs(30), "events flow again", || {
+        metric(ma, "SINK.k1", "EventDrainSuccessCount") >= 2_000
+    });
+    let total = feeder.stop();
+    eventually(Duration::from_secs(60), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+    });
+    let log = agent.log();
+    assert_eq!(agent.stop(), Some(0), "{log}");
+    let (numbers, bad, keys) = s3_events(server, &bucket, PAD);
+    let mut tally = Tally::of(total, numbers);
+    tally.foreign += bad;
+    tally.print("s3_agent_killed_9", recovered);
+    eprintln!(
+        "FIGURES s3_agent_killed_9: {} objects; uploads open at the kill {}, journals left {left}, \
+         uploads open after the restarted agent stopped {}, journals left then {}",
+        keys.len(),
+        open_at_kill.len(),
+        server.pending_uploads(&bucket),
+        journals(&buffer),
+    );
+    assert!(left >= 1, "no journal of the open file");
+    assert!(
+        log.contains("was left unfinished by an earlier run: its multipart upload is completed"),
+        "{log}"
+    );
+    assert_eq!(tally.lost, 0, "{log}");
+    assert_eq!(tally.foreign, 0, "partial or torn objects");
+    assert_eq!(server.pending_uploads(&bucket), 0);
+    assert_eq!(journals(&buffer), 0);
+    // The batch the sink had taken and not committed is taken again; a batch the source had
+    // put without its answer reaching the client is sent again.
+    assert!(tally.duplicated <= 200, "{} duplicates", tally.duplicated);
 }

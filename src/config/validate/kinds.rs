@@ -445,6 +445,7 @@ fn config_filters(agent: &str, raw: &mut RawAgent, cfg: &mut AgentConfig) -> Vec
             );
             continue;
         };
+        check_filter_keys(&subject, &type_name, &entries, cfg);
         match filters::create_filter(&name, &type_name, &entries) {
             Ok(f) => out.push(f),
             Err(e) => {
@@ -462,4 +463,30 @@ fn config_filters(agent: &str, raw: &mut RawAgent, cfg: &mut AgentConfig) -> Vec
         }
     }
     out
+}
+
+/// The keys of a native config filter checked against its table: unknown keys are warned
+/// about, with the closest declared key (the filters are not components, so the agent-wide
+/// key check does not see them).
+fn check_filter_keys(
+    subject: &str,
+    type_name: &str,
+    entries: &BTreeMap<String, Entry>,
+    cfg: &mut AgentConfig,
+) {
+    let Some(row) = registry::resolve(registry::Kind::ConfigFilter, type_name).native() else {
+        return;
+    };
+    let Some(table) = filters::props(row.name()) else {
+        return;
+    };
+    let ctx = crate::config::Context::new(format!("{subject}."), entries.clone());
+    let checked = super::super::keys::check(&ctx, &[&filters::COMMON_PROPS, table], |_, _| None);
+    for unknown in checked.unknown {
+        let mut message = "unknown property, ignored".to_string();
+        if let Some(s) = &unknown.suggestion {
+            message.push_str(&format!(" (did you mean {s}?)"));
+        }
+        cfg.push(Severity::Warning, unknown.origin, unknown.key, message);
+    }
 }

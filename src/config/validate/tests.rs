@@ -238,3 +238,29 @@ fn broken_config_filters_are_dropped() {
     assert!(has(&cfg, Severity::Dropped, "Configuration empty for: f3"));
     assert_eq!(cfg.sources[0].component.context.get("pw"), Some("${f1[x]}"));
 }
+
+#[test]
+fn config_filter_keys_are_checked_against_their_tables() {
+    let text = format!(
+        "{BASE}a.configfilters = f1 f2\na.configfilters.f1.type = external\n\
+         a.configfilters.f1.command = /bin/echo\na.configfilters.f1.charst = UTF-8\n\
+         a.configfilters.f2.type = env\na.configfilters.f2.prefix = X_\n"
+    );
+    let cfg = load(&text, "a");
+    assert!(cfg.valid);
+    assert!(has(
+        &cfg,
+        Severity::Warning,
+        "unknown property, ignored (did you mean a.configfilters.f1.charset?)"
+    ));
+    let unknown: Vec<&str> = cfg
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("unknown property"))
+        .map(|d| d.subject.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["a.configfilters.f1.charst", "a.configfilters.f2.prefix"]
+    );
+}
