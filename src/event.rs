@@ -198,6 +198,13 @@ impl PackedHeaders {
         PackedHeaders(out.into_boxed_slice())
     }
 
+    /// Packed headers built pair by pair, kept as [`JavaTable::CopyOfCurrent`] (what a map of
+    /// them would be); `capacity` is the expected total of `8 + key + value` bytes. Keys must
+    /// be distinct (they come from a map).
+    pub fn builder(capacity: usize) -> PackedHeadersBuilder {
+        PackedHeadersBuilder(packed_new(JavaTable::CopyOfCurrent, capacity))
+    }
+
     /// (key, value) pairs in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         packed_entries(&self.0).filter_map(|e| e.text())
@@ -239,6 +246,19 @@ impl Repr {
                 None => unpack(&p),
             },
         }
+    }
+}
+
+/// See [`PackedHeaders::builder`].
+pub struct PackedHeadersBuilder(Vec<u8>);
+
+impl PackedHeadersBuilder {
+    pub fn push(&mut self, key: &str, value: &str) {
+        packed_push(&mut self.0, key, value);
+    }
+
+    pub fn finish(self) -> Headers {
+        Headers(Some(Box::new(Repr::Packed(self.0, OnceLock::new()))))
     }
 }
 
