@@ -64,6 +64,15 @@ impl PackedHeaders {
         PackedHeaders(out.into_boxed_slice())
     }
 
+    /// Packed headers built pair by pair, kept as [`JavaTable::CopyOfCurrent`] (what a map of
+    /// them would be); `capacity` is the expected total of `8 + key + value` bytes. Keys must
+    /// be distinct (they come from a map).
+    pub fn builder(capacity: usize) -> PackedHeadersBuilder {
+        let mut out = Vec::with_capacity(4 + capacity);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        PackedHeadersBuilder(out)
+    }
+
     fn table(&self) -> JavaTable {
         match u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]) {
             0 => JavaTable::CopyOfCurrent,
@@ -138,6 +147,22 @@ impl Repr {
                 None => p.unpack(),
             },
         }
+    }
+}
+
+/// See [`PackedHeaders::builder`].
+pub struct PackedHeadersBuilder(Vec<u8>);
+
+impl PackedHeadersBuilder {
+    pub fn push(&mut self, key: &str, value: &str) {
+        for s in [key, value] {
+            self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            self.0.extend_from_slice(s.as_bytes());
+        }
+    }
+
+    pub fn finish(self) -> Headers {
+        Headers::from_packed(Some(PackedHeaders(self.0.into_boxed_slice())))
     }
 }
 
