@@ -38,49 +38,88 @@ struct Inner {
 }
 
 /// Headers in one allocation: the Java table, then every (key, value) as length-prefixed
-/// UTF-8, in insertion order. What a memory channel keeps per queued event instead of a map
-/// (a map of a few headers takes about 8 allocations and 400 bytes; this one, their length).
+/// UTF-8, in insertion order; the table and the lengths as LEB128 varints (one byte each for
+/// the usual short keys and values). What a memory channel keeps per queued event instead of a
+/// map (a map of a few headers takes about 8 allocations and 400 bytes; this one, their
+/// length: `timestamp` and `level` = INFO take 35 bytes, a 48-byte malloc chunk).
 #[derive(Clone, PartialEq, Eq)]
 pub struct PackedHeaders(Box<[u8]>);
 
+fn varint_len(mut v: u32) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(data: &[u8], at: &mut usize) -> Option<u32> {
+    let mut v = 0u32;
+    let mut shift = 0;
+    loop {
+        let b = *data.get(*at)?;
+        *at += 1;
+        v |= u32::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 28 {
+            return None;
+        }
+    }
+}
+
 impl PackedHeaders {
     fn pack(map: &HeaderMap, table: JavaTable) -> PackedHeaders {
-        let len = 4 + map
-            .iter()
-            .map(|(k, v)| 8 + k.len() + v.len())
-            .sum::<usize>();
-        let mut out = Vec::with_capacity(len);
         let table = match table {
             JavaTable::CopyOfCurrent => 0u32,
             JavaTable::Started(slots) => slots.max(1),
         };
-        out.extend_from_slice(&table.to_le_bytes());
+        // Header text longer than 4 GiB cannot be packed; such lengths are clamped (a header
+        // map that large does not fit a channel anyway).
+        let field = |s: &str| u32::try_from(s.len()).unwrap_or(u32::MAX);
+        let len = varint_len(table)
+            + map
+                .iter()
+                .map(|(k, v)| varint_len(field(k)) + k.len() + varint_len(field(v)) + v.len())
+                .sum::<usize>();
+        let mut out = Vec::with_capacity(len);
+        put_varint(&mut out, table);
         for (k, v) in map {
-            out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            put_varint(&mut out, field(k));
             out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            put_varint(&mut out, field(v));
             out.extend_from_slice(v.as_bytes());
         }
         PackedHeaders(out.into_boxed_slice())
     }
 
     fn table(&self) -> JavaTable {
-        match u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]) {
-            0 => JavaTable::CopyOfCurrent,
-            slots => JavaTable::Started(slots),
+        match get_varint(&self.0, &mut 0) {
+            None | Some(0) => JavaTable::CopyOfCurrent,
+            Some(slots) => JavaTable::Started(slots),
         }
     }
 
     /// (key, value) pairs in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         let data = &self.0[..];
-        let mut at = 4;
+        let mut at = 0;
+        let _table = get_varint(data, &mut at);
         let next = move |at: &mut usize| -> Option<&str> {
-            let len_bytes = data.get(*at..*at + 4)?;
-            let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]])
-                as usize;
-            let bytes = data.get(*at + 4..*at + 4 + len)?;
-            *at += 4 + len;
+            let len = get_varint(data, at)? as usize;
+            let bytes = data.get(*at..at.checked_add(len)?)?;
+            *at += len;
             // Written from `String`s by `pack`.
             std::str::from_utf8(bytes).ok()
         };
@@ -426,5 +465,33 @@ mod tests {
         assert!(kept.is_empty());
         assert_eq!(kept.java_table(), JavaTable::Started(64));
         assert_eq!(Headers::from_packed(None), Headers::new());
+    }
+
+    #[test]
+    fn packed_lengths_are_varints() {
+        let mut h = Headers::new();
+        h.insert("timestamp".into(), "1700000000000".into());
+        h.insert("level".into(), "INFO".into());
+        let packed = h.clone().into_packed().unwrap();
+        // table, then length + text of each key and value.
+        assert_eq!(packed.0.len(), 1 + (1 + 9) + (1 + 13) + (1 + 5) + (1 + 4));
+        // Lengths and tables past one, two and four varint bytes come back whole.
+        for len in [127, 128, 16_383, 16_384, 2_097_152] {
+            let mut h = Headers::new();
+            h.insert("k".repeat(len % 300 + 1), "v".repeat(len));
+            h.insert("after".into(), "x".into());
+            h.set_java_table(JavaTable::Started(len as u32 * 2));
+            let original = h.clone();
+            let packed = Headers::from_packed(h.into_packed());
+            assert_eq!(packed.value("after"), Some("x"));
+            assert_eq!(packed.java_table(), JavaTable::Started(len as u32 * 2));
+            assert_eq!(packed, original);
+        }
+        let mut h = Headers::new();
+        h.insert("k".into(), "v".into());
+        h.set_java_table(JavaTable::Started(u32::MAX));
+        let packed = Headers::from_packed(h.into_packed());
+        assert_eq!(packed.java_table(), JavaTable::Started(u32::MAX));
+        assert_eq!(packed.value("k"), Some("v"));
     }
 }
