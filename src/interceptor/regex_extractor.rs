@@ -13,7 +13,7 @@ use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::java::charset::decode_utf8;
 use crate::java::date::{Dialect, JavaDateFormat, JavaZone, ParseCache};
-use crate::java::regex::JavaRegex;
+use crate::java::regex::{CaptureBuffer, JavaRegex};
 use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const PASS_THROUGH_CLASS: &str =
@@ -182,15 +182,17 @@ impl Interceptor for RegexExtractorInterceptor {
 
     fn intercept(&self, event: Event) -> Result<Option<Event>, InterceptorError> {
         let mut caches = self.caches();
-        self.extract(event, &mut caches).map(Some)
+        self.extract(event, &mut caches, &mut CaptureBuffer::default())
+            .map(Some)
     }
 
     /// Dates are parsed with one cache per serializer for the whole batch (log lines of the
-    /// same second or minute parse once).
+    /// same second or minute parse once); one capture buffer serves the whole batch.
     fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
         let mut caches = self.caches();
+        let mut buf = CaptureBuffer::default();
         for event in &mut events {
-            *event = self.extract(std::mem::take(event), &mut caches)?;
+            *event = self.extract(std::mem::take(event), &mut caches, &mut buf)?;
         }
         Ok(events)
     }
@@ -208,11 +210,12 @@ impl RegexExtractorInterceptor {
         &self,
         mut event: Event,
         caches: &mut [ParseCache],
+        buf: &mut CaptureBuffer,
     ) -> Result<Event, InterceptorError> {
         let body = decode_utf8(&event.body);
         let Some(groups) = self
             .regex
-            .captures(&body)
+            .captures_in(&body, buf)
             .map_err(|e| self.error(e.to_string()))?
         else {
             return Ok(event);
