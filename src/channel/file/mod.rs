@@ -42,6 +42,15 @@ pub use config::FileChannelConfig;
 use record::Pointer;
 use take::FileTake;
 
+/// This type's entry in `channel::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::channel::Native = crate::channel::Native {
+    name: "file",
+    props: &config::PROPS,
+    build: |config, env| {
+        Ok(Arc::new(FileChannel::from_context(&config.name, &config.context, &user_home(&env.sysprops))?))
+    },
+};
+
 /// Counters only the file channel has (`FileChannelCounter`).
 #[derive(Debug, Default)]
 struct FileCounters {
