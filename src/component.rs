@@ -60,3 +60,52 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
         _ => f(),
     }
 }
+
+/// Declares a kind's native types, one word per module: emits each `pub mod` line and
+/// `NATIVES`, the list of the `NATIVE` entries those modules declare (type name, property
+/// table, constructor). A module holding several types lists them as `module { a, b }`,
+/// each `module::a` declaring its own `NATIVE`. An attribute (`#[cfg(..)]`) before a word
+/// applies to its module and its entries.
+macro_rules! native_types {
+    (@entries $module:ident) => { &[$module::NATIVE] };
+    (@entries $module:ident { $($sub:ident),* }) => { &[$($module::$sub::NATIVE),*] };
+    ($($(#[$attr:meta])* $module:ident $({ $($sub:ident),* $(,)? })?),* $(,)?) => {
+        $($(#[$attr])* pub mod $module;)*
+
+        /// The native types' entries, grouped by the module that declares them.
+        const NATIVES: &[&[Native]] = &[
+            $($(#[$attr])* $crate::component::native_types!(@entries $module $({ $($sub),* })?),)*
+        ];
+
+        /// Every native type's entry.
+        pub fn natives() -> impl Iterator<Item = &'static Native> {
+            NATIVES.iter().flat_map(|group| group.iter())
+        }
+
+        /// The native type named `name` (its registry row's name).
+        pub fn native(name: &str) -> Option<&'static Native> {
+            natives().find(|n| n.name == name)
+        }
+    };
+}
+pub(crate) use native_types;
+
+/// Checks a kind's native entries against the registry: every entry's name is the name of a
+/// row of `kind` marked native, and every such row has exactly one entry.
+#[cfg(test)]
+pub(crate) fn check_native_entries<'a>(kind: Kind, names: impl IntoIterator<Item = &'a str>) {
+    let names: Vec<&str> = names.into_iter().collect();
+    for name in &names {
+        match registry::resolve(kind, name) {
+            Resolution::Native(row) if row.name() == *name => {}
+            other => panic!(
+                "{kind:?} entry {name:?} is not the name of a native row: {:?}",
+                other.row().map(Row::name)
+            ),
+        }
+    }
+    for row in registry::ROWS.iter().filter(|r| r.kind == kind && r.native) {
+        let n = names.iter().filter(|n| **n == row.name()).count();
+        assert_eq!(n, 1, "{kind:?} row {} has {n} native entries", row.name());
+    }
+}

@@ -27,8 +27,9 @@ pub struct Headers(Option<Box<Repr>>);
 #[derive(Clone)]
 enum Repr {
     Map(Inner),
-    /// Packed, with the map built from them on the first read through `Deref`.
-    Packed(PackedHeaders, OnceLock<Box<Inner>>),
+    /// The packed layout of [`PackedHeaders`], which [`Headers::put`] appends to in place, with
+    /// the map built from it on the first read through `Deref`.
+    Packed(Vec<u8>, OnceLock<Box<Inner>>),
 }
 
 #[derive(Clone)]
@@ -43,68 +44,175 @@ struct Inner {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PackedHeaders(Box<[u8]>);
 
+/// Packed headers grown by [`Headers::put`] turn into a map past this many entries (a lookup
+/// in the packed form is a scan).
+const PACKED_MAX_ENTRIES: usize = 24;
+
+/// Bytes reserved per header an interceptor chain may add ([`Headers::reserve_for`]).
+const PACKED_RESERVE_PER_HEADER: usize = 40;
+
+fn encode_table(table: JavaTable) -> [u8; 4] {
+    let slots = match table {
+        JavaTable::CopyOfCurrent => 0u32,
+        JavaTable::Started(slots) => slots.max(1),
+    };
+    slots.to_le_bytes()
+}
+
+fn packed_new(table: JavaTable, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + capacity);
+    out.extend_from_slice(&encode_table(table));
+    out
+}
+
+fn packed_push(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    out.extend_from_slice(value.as_bytes());
+}
+
+fn packed_table(data: &[u8]) -> JavaTable {
+    match data.get(..4) {
+        Some(&[a, b, c, d]) => match u32::from_le_bytes([a, b, c, d]) {
+            0 => JavaTable::CopyOfCurrent,
+            slots => JavaTable::Started(slots),
+        },
+        _ => JavaTable::CopyOfCurrent,
+    }
+}
+
+/// One entry of a packed buffer: where it starts, where its value's bytes are, where it ends.
+/// Key and value are UTF-8 (written from `str`s by `packed_push`); they are compared as bytes
+/// and turned into `str` only where one is handed out ([`PackedEntry::text`]).
+struct PackedEntry<'a> {
+    start: usize,
+    key: &'a [u8],
+    value: &'a [u8],
+    value_at: usize,
+    end: usize,
+}
+
+impl<'a> PackedEntry<'a> {
+    fn text(&self) -> Option<(&'a str, &'a str)> {
+        Some((
+            std::str::from_utf8(self.key).ok()?,
+            std::str::from_utf8(self.value).ok()?,
+        ))
+    }
+}
+
+fn packed_entries(data: &[u8]) -> impl Iterator<Item = PackedEntry<'_>> {
+    let mut at = 4;
+    let field = move |at: &mut usize| -> Option<(usize, &[u8])> {
+        let len_bytes = data.get(*at..*at + 4)?;
+        let len =
+            u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
+        let bytes = data.get(*at + 4..*at + 4 + len)?;
+        let text_at = *at + 4;
+        *at += 4 + len;
+        Some((text_at, bytes))
+    };
+    std::iter::from_fn(move || {
+        let start = at;
+        let (_, key) = field(&mut at)?;
+        let (value_at, value) = field(&mut at)?;
+        Some(PackedEntry {
+            start,
+            key,
+            value,
+            value_at,
+            end: at,
+        })
+    })
+}
+
+fn packed_get<'a>(data: &'a [u8], key: &str) -> Option<&'a str> {
+    packed_entries(data)
+        .find(|e| e.key == key.as_bytes())
+        .and_then(|e| std::str::from_utf8(e.value).ok())
+}
+
+/// `put` into a packed buffer: a new key goes at the end, an existing one keeps its place and
+/// takes the new value. `false` (nothing changed): the buffer is full, use a map.
+fn packed_put(buf: &mut Vec<u8>, key: &str, value: &str) -> bool {
+    let mut count = 0;
+    let mut found = None;
+    for e in packed_entries(buf) {
+        if e.key == key.as_bytes() {
+            found = Some((e.value_at, e.value.len()));
+            break;
+        }
+        count += 1;
+    }
+    match found {
+        Some((at, old_len)) => {
+            if old_len == value.len() {
+                buf[at..at + old_len].copy_from_slice(value.as_bytes());
+            } else {
+                buf.splice(at..at + old_len, value.bytes());
+                buf[at - 4..at].copy_from_slice(&(value.len() as u32).to_le_bytes());
+            }
+            true
+        }
+        None if count >= PACKED_MAX_ENTRIES => false,
+        None => {
+            packed_push(buf, key, value);
+            true
+        }
+    }
+}
+
+fn packed_remove(buf: &mut Vec<u8>, key: &str) -> bool {
+    let Some((start, end)) = packed_entries(buf)
+        .find(|e| e.key == key.as_bytes())
+        .map(|e| (e.start, e.end))
+    else {
+        return false;
+    };
+    buf.drain(start..end);
+    true
+}
+
+fn unpack(data: &[u8]) -> Inner {
+    let mut map = HeaderMap::with_capacity_and_hasher(8, Default::default());
+    for (k, v) in packed_entries(data).filter_map(|e| e.text()) {
+        map.insert(k.to_string(), v.to_string());
+    }
+    Inner {
+        map,
+        table: packed_table(data),
+    }
+}
+
 impl PackedHeaders {
     fn pack(map: &HeaderMap, table: JavaTable) -> PackedHeaders {
-        let len = 4 + map
+        let len = map
             .iter()
             .map(|(k, v)| 8 + k.len() + v.len())
             .sum::<usize>();
-        let mut out = Vec::with_capacity(len);
-        let table = match table {
-            JavaTable::CopyOfCurrent => 0u32,
-            JavaTable::Started(slots) => slots.max(1),
-        };
-        out.extend_from_slice(&table.to_le_bytes());
+        let mut out = packed_new(table, len);
         for (k, v) in map {
-            out.extend_from_slice(&(k.len() as u32).to_le_bytes());
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            out.extend_from_slice(v.as_bytes());
+            packed_push(&mut out, k, v);
         }
         PackedHeaders(out.into_boxed_slice())
     }
 
-    fn table(&self) -> JavaTable {
-        match u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]) {
-            0 => JavaTable::CopyOfCurrent,
-            slots => JavaTable::Started(slots),
-        }
+    /// Packed headers built pair by pair, kept as [`JavaTable::CopyOfCurrent`] (what a map of
+    /// them would be); `capacity` is the expected total of `8 + key + value` bytes. Keys must
+    /// be distinct (they come from a map).
+    pub fn builder(capacity: usize) -> PackedHeadersBuilder {
+        PackedHeadersBuilder(packed_new(JavaTable::CopyOfCurrent, capacity))
     }
 
     /// (key, value) pairs in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        let data = &self.0[..];
-        let mut at = 4;
-        let next = move |at: &mut usize| -> Option<&str> {
-            let len_bytes = data.get(*at..*at + 4)?;
-            let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]])
-                as usize;
-            let bytes = data.get(*at + 4..*at + 4 + len)?;
-            *at += 4 + len;
-            // Written from `String`s by `pack`.
-            std::str::from_utf8(bytes).ok()
-        };
-        std::iter::from_fn(move || {
-            let k = next(&mut at)?;
-            let v = next(&mut at)?;
-            Some((k, v))
-        })
+        packed_entries(&self.0).filter_map(|e| e.text())
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    }
-
-    fn unpack(&self) -> Inner {
-        let mut map = HeaderMap::with_capacity_and_hasher(8, Default::default());
-        for (k, v) in self.iter() {
-            map.insert(k.to_string(), v.to_string());
-        }
-        Inner {
-            map,
-            table: self.table(),
-        }
+        packed_get(&self.0, key)
     }
 }
 
@@ -112,7 +220,7 @@ impl Repr {
     fn inner(&self) -> &Inner {
         match self {
             Repr::Map(inner) => inner,
-            Repr::Packed(p, built) => built.get_or_init(|| Box::new(p.unpack())),
+            Repr::Packed(p, built) => built.get_or_init(|| Box::new(unpack(p))),
         }
     }
 
@@ -120,7 +228,7 @@ impl Repr {
         if let Repr::Packed(p, built) = self {
             let inner = match built.take() {
                 Some(b) => *b,
-                None => p.unpack(),
+                None => unpack(p),
             };
             *self = Repr::Map(inner);
         }
@@ -135,9 +243,22 @@ impl Repr {
             Repr::Map(inner) => inner,
             Repr::Packed(p, built) => match built.into_inner() {
                 Some(b) => *b,
-                None => p.unpack(),
+                None => unpack(&p),
             },
         }
+    }
+}
+
+/// See [`PackedHeaders::builder`].
+pub struct PackedHeadersBuilder(Vec<u8>);
+
+impl PackedHeadersBuilder {
+    pub fn push(&mut self, key: &str, value: &str) {
+        packed_push(&mut self.0, key, value);
+    }
+
+    pub fn finish(self) -> Headers {
+        Headers(Some(Box::new(Repr::Packed(self.0, OnceLock::new()))))
     }
 }
 
@@ -193,6 +314,73 @@ impl Headers {
         Headers(None)
     }
 
+    /// Room for `n` more headers put with [`Headers::put`] (an interceptor chain reserves what
+    /// it may add once per event). Empty headers start a Java table as `DerefMut` does.
+    pub fn reserve_for(&mut self, n: usize) {
+        match &mut self.0 {
+            None => {
+                self.0 = Some(Box::new(Repr::Packed(
+                    packed_new(JavaTable::NEW, n * PACKED_RESERVE_PER_HEADER),
+                    OnceLock::new(),
+                )))
+            }
+            Some(repr) => match &mut **repr {
+                Repr::Map(inner) => inner.map.reserve(n),
+                Repr::Packed(buf, _) => buf.reserve(n * PACKED_RESERVE_PER_HEADER),
+            },
+        }
+    }
+
+    /// Java's `headers.put(key, value)`: a new key goes last, an existing key keeps its place
+    /// and takes the new value. Headers with few entries are kept packed (no allocation per
+    /// key or value); the map is built only if something reads through `Deref`.
+    pub fn put(&mut self, key: &str, value: &str) {
+        let repr = self.0.get_or_insert_with(|| {
+            Box::new(Repr::Packed(
+                packed_new(JavaTable::NEW, 8 + key.len() + value.len()),
+                OnceLock::new(),
+            ))
+        });
+        if let Repr::Packed(buf, built) = &mut **repr
+            && packed_put(buf, key, value)
+        {
+            built.take();
+            return;
+        }
+        let map = &mut repr.inner_mut().map;
+        match map.get_mut(key) {
+            Some(v) => {
+                v.clear();
+                v.push_str(value);
+            }
+            None => {
+                map.insert(key.to_string(), value.to_string());
+            }
+        }
+    }
+
+    /// Java's `headers.remove(key)`: true when the key was there (the others keep their order).
+    pub fn delete(&mut self, key: &str) -> bool {
+        let Some(repr) = &mut self.0 else {
+            return false;
+        };
+        match &mut **repr {
+            Repr::Packed(buf, built) => {
+                let removed = packed_remove(buf, key);
+                if removed {
+                    built.take();
+                }
+                removed
+            }
+            Repr::Map(inner) => inner.map.shift_remove(key).is_some(),
+        }
+    }
+
+    /// Whether `key` is there (packed headers are read without building their map).
+    pub fn contains(&self, key: &str) -> bool {
+        self.value(key).is_some()
+    }
+
     pub fn with_capacity(n: usize) -> Self {
         if n == 0 {
             Headers(None)
@@ -213,24 +401,21 @@ impl Headers {
     pub fn into_packed(self) -> Option<PackedHeaders> {
         let repr = self.0?;
         match *repr {
-            Repr::Packed(p, _) => Some(p),
+            Repr::Packed(p, _) => Some(PackedHeaders(p.into_boxed_slice())),
             Repr::Map(inner) => Some(PackedHeaders::pack(&inner.map, inner.table)),
         }
     }
 
     /// Headers read from a packed form; the map is built only if something needs it.
     pub fn from_packed(packed: Option<PackedHeaders>) -> Headers {
-        Headers(packed.map(|p| Box::new(Repr::Packed(p, OnceLock::new()))))
+        Headers(packed.map(|p| Box::new(Repr::Packed(p.0.into_vec(), OnceLock::new()))))
     }
 
     /// The value of `key` (packed headers are read without building their map).
     pub fn value(&self, key: &str) -> Option<&str> {
         match self.0.as_deref()? {
             Repr::Map(inner) => inner.map.get(key).map(String::as_str),
-            Repr::Packed(_, built) if built.get().is_some() => {
-                built.get()?.map.get(key).map(String::as_str)
-            }
-            Repr::Packed(p, _) => p.get(key),
+            Repr::Packed(p, _) => packed_get(p, key),
         }
     }
 
@@ -238,15 +423,22 @@ impl Headers {
     pub fn java_table(&self) -> JavaTable {
         match self.0.as_deref() {
             Some(Repr::Map(inner)) => inner.table,
-            Some(Repr::Packed(p, _)) => p.table(),
+            Some(Repr::Packed(p, _)) => packed_table(p),
             None => JavaTable::CopyOfCurrent,
         }
     }
 
     /// Record the Java table from here on: later inserts grow it as `HashMap.put` does.
     pub fn set_java_table(&mut self, table: JavaTable) {
-        if let Some(repr) = &mut self.0 {
-            repr.inner_mut().table = table;
+        match self.0.as_deref_mut() {
+            Some(Repr::Map(inner)) => inner.table = table,
+            Some(Repr::Packed(p, built)) => {
+                p[..4].copy_from_slice(&encode_table(table));
+                if let Some(b) = built.get_mut() {
+                    b.table = table;
+                }
+            }
+            None => {}
         }
     }
 
@@ -426,5 +618,67 @@ mod tests {
         assert!(kept.is_empty());
         assert_eq!(kept.java_table(), JavaTable::Started(64));
         assert_eq!(Headers::from_packed(None), Headers::new());
+    }
+
+    #[test]
+    fn put_keeps_headers_packed_with_map_semantics() {
+        let mut h = Headers::new();
+        h.put("timestamp", "1700000000000");
+        h.put("host", "10.0.0.1");
+        h.put("level", "INFO");
+        assert_eq!(h.java_table(), JavaTable::NEW);
+        assert_eq!(h.value("host"), Some("10.0.0.1"));
+        // Same length in place, then a longer and a shorter value: the key keeps its place.
+        h.put("host", "10.0.0.2");
+        h.put("timestamp", "1");
+        h.put("host", "a-much-longer-host-name.example.com");
+        assert!(h.contains("timestamp"));
+        assert!(!h.contains("missing"));
+        let keys: Vec<&String> = h.keys().collect();
+        assert_eq!(keys, ["timestamp", "host", "level"]);
+        assert_eq!(h.value("timestamp"), Some("1"));
+        assert_eq!(h.value("host"), Some("a-much-longer-host-name.example.com"));
+        // The map read through Deref follows later puts.
+        h.put("level", "WARN");
+        assert_eq!(h.get("level").map(String::as_str), Some("WARN"));
+        assert!(h.delete("host"));
+        assert!(!h.delete("host"));
+        assert_eq!(h.len(), 2);
+        let mut expected = HeaderMap::default();
+        expected.insert("timestamp".into(), "1".into());
+        expected.insert("level".into(), "WARN".into());
+        assert_eq!(h, expected);
+        // Through the channel's packed form and back, then put again.
+        let mut back = Headers::from_packed(h.clone().into_packed());
+        assert_eq!(back, h);
+        back.put("extra", "é");
+        assert_eq!(back.value("extra"), Some("é"));
+        assert_eq!(back.java_table(), JavaTable::NEW);
+        back.set_java_table(JavaTable::Started(64));
+        assert_eq!(back.java_table(), JavaTable::Started(64));
+        assert_eq!(back.len(), 3);
+    }
+
+    #[test]
+    fn put_into_many_headers_moves_to_a_map_and_reserve_starts_a_table() {
+        let mut h = Headers::new();
+        h.reserve_for(3);
+        assert!(h.is_empty());
+        assert_eq!(h.java_table(), JavaTable::NEW);
+        for i in 0..100 {
+            h.put(&format!("k{i}"), &i.to_string());
+        }
+        h.put("k7", "seven");
+        assert_eq!(h.len(), 100);
+        assert_eq!(h.value("k99"), Some("99"));
+        assert_eq!(h.value("k7"), Some("seven"));
+        assert_eq!(h.keys().nth(7).map(String::as_str), Some("k7"));
+        assert!(h.delete("k0"));
+        assert_eq!(h.keys().next().map(String::as_str), Some("k1"));
+        let mut m = Headers::from(HeaderMap::default());
+        m.insert("a".into(), "b".into());
+        m.put("a", "c");
+        m.reserve_for(2);
+        assert_eq!(m.value("a"), Some("c"));
     }
 }

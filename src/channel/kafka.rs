@@ -115,6 +115,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     ),
 ]);
 
+/// This type's entry in `channel::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::channel::Native = crate::channel::Native {
+    name: "org.apache.flume.channel.kafka.KafkaChannel",
+    props: &PROPS,
+    build: |config, _| {
+        Ok(Arc::new(KafkaChannel::from_context(&config.name, &config.context)?))
+    },
+};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KafkaChannelConfig {
     pub brokers: Brokers,

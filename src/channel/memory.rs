@@ -49,6 +49,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     BYTE_CAPACITY_BUFFER_PERCENTAGE,
     BYTE_CAPACITY,
 ]);
+
+/// This type's entry in `channel::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::channel::Native = crate::channel::Native {
+    name: "memory",
+    props: &PROPS,
+    build: |config, _| {
+        Ok(Arc::new(MemoryChannel::from_context(&config.name, &config.context)?))
+    },
+};
 /// Flume counts body bytes in slots of this size.
 const BYTE_SLOT: u64 = 100;
 

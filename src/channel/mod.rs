@@ -4,12 +4,6 @@
 //! A sink takes a batch as a [`Take`]; [`Take::commit`] removes the events for good, and
 //! dropping a `Take` without committing rolls them back to the head of the channel.
 
-pub mod file;
-#[cfg(feature = "kafka")]
-pub mod kafka;
-pub mod memory;
-pub mod spillable;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -181,48 +175,21 @@ pub(crate) async fn wait_until<S, T>(
 /// A native channel type's constructor.
 type Constructor = fn(&ComponentConfig, &BuildEnv) -> Result<ChannelRef, BuildError>;
 
-/// A native channel type: its property table and its constructor.
+/// A native channel type, declared as `pub const NATIVE: Native` in its own file.
 pub struct Native {
+    /// The name of its registry row.
+    pub name: &'static str,
     pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: &'static PropTable, build: Constructor) -> Native {
-    Native { props, build }
-}
-
-/// The native channel types, by registry name: one arm per type.
-pub fn native(name: &str) -> Option<Native> {
-    Some(match name {
-        "memory" => native_type(&memory::PROPS, |config, _| {
-            Ok(Arc::new(memory::MemoryChannel::from_context(
-                &config.name,
-                &config.context,
-            )?))
-        }),
-        #[cfg(feature = "kafka")]
-        "org.apache.flume.channel.kafka.KafkaChannel" => native_type(&kafka::PROPS, |config, _| {
-            Ok(Arc::new(kafka::KafkaChannel::from_context(
-                &config.name,
-                &config.context,
-            )?))
-        }),
-        "spillablememory" => native_type(&spillable::PROPS, |config, env| {
-            Ok(Arc::new(spillable::SpillableMemoryChannel::from_context(
-                &config.name,
-                &config.context,
-                &file::user_home(&env.sysprops),
-            )?))
-        }),
-        "file" => native_type(&file::config::PROPS, |config, env| {
-            Ok(Arc::new(file::FileChannel::from_context(
-                &config.name,
-                &config.context,
-                &file::user_home(&env.sysprops),
-            )?))
-        }),
-        _ => return None,
-    })
+// The native channel types: one word per module, whose file declares its `NATIVE`.
+crate::component::native_types! {
+    memory,
+    #[cfg(feature = "kafka")]
+    kafka,
+    spillable,
+    file,
 }
 
 /// Build a channel from its configuration.
@@ -239,6 +206,12 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<ChannelRef, Bui
 mod table_tests {
     use super::*;
     use crate::config::model::Kind as ConfigKind;
+
+    /// Every native entry names a native channel row, and every native channel row has one entry.
+    #[test]
+    fn native_entries_match_registry_rows() {
+        crate::component::check_native_entries(Kind::Channel, natives().map(|n| n.name));
+    }
 
     /// The keys a native channel type is built with here: the directories in a temporary
     /// place, and the keys other keys are read only after.

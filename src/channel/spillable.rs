@@ -84,6 +84,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&STORAGE_PROPS]);
 
+/// This type's entry in `channel::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::channel::Native = crate::channel::Native {
+    name: "spillablememory",
+    props: &PROPS,
+    build: |config, env| {
+        Ok(Arc::new(SpillableMemoryChannel::from_context(&config.name, &config.context, &super::file::user_home(&env.sysprops))?))
+    },
+};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpillableConfig {
     pub memory_capacity: usize,

@@ -171,6 +171,26 @@ fn read_properties(path: &Path) -> Result<Vec<(String, String)>, AvroClientError
     Ok(out)
 }
 
+/// The `--rpcProps` file as a context whose keys carry their `file:line` (the last line of a
+/// key written twice wins, as in Java's `Properties`).
+fn rpc_properties(path: &Path) -> Result<Context, AvroClientError> {
+    let props = crate::config::properties::read_file(path).map_err(|e| AvroClientError::Read {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let entries = props
+        .into_iter()
+        .map(|p| {
+            let entry = crate::config::context::Entry {
+                value: p.value,
+                origin: Some(p.origin),
+            };
+            (p.key, entry)
+        })
+        .collect();
+    Ok(Context::new("", entries))
+}
+
 /// `BufferedReader.readLine` over bytes: splits on `\n`, `\r` and `\r\n`.
 pub struct Lines<R> {
     inner: R,
@@ -317,7 +337,7 @@ pub async fn run(args: &Args) -> Result<(), AvroClientError> {
     };
     let config = match &args.rpc_props {
         Some(path) => {
-            let ctx = Context::from_pairs("", read_properties(path)?);
+            let ctx = rpc_properties(path)?;
             RpcClientConfig::from_properties(&ctx, &env)?
         }
         None => RpcClientConfig::new(

@@ -15,7 +15,16 @@ pub fn version() -> String {
 /// `flume-ng properties-doc` (not in the help text): the property reference,
 /// `docs/properties.md`, generated from the property tables.
 pub fn properties_doc() -> String {
-    crate::config::reference::properties_markdown(crate::topology::property_table)
+    use crate::config::reference;
+    let mut page = reference::properties_markdown(crate::topology::property_table);
+    page.push_str(&reference::extra_section(
+        "`flume-ng avro-client -P` file",
+        "The RPC client properties file of `avro-client --rpcProps` (Flume's \
+         `RpcClientConfigurationConstants`). Unknown keys and keys without effect are logged \
+         as warnings when the file is read.",
+        &crate::avro_rpc::client::PROPERTIES_FILE_PROPS,
+    ));
+    page
 }
 
 pub const HELP: &str = "Usage: flume-ng <command> [options]...

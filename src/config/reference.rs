@@ -66,6 +66,17 @@ fn kind_title(kind: Kind) -> &'static str {
     }
 }
 
+/// One more section of the page: a `## title`, a paragraph, and the keys of `table` (tables
+/// that belong to no component kind, such as the `avro-client -P` file).
+pub fn extra_section(title: &str, intro: &str, table: &PropTable) -> String {
+    let mut out = format!("\n## {title}\n\n{intro}\n\n");
+    table_markdown(&mut out, table);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
 fn table_markdown(out: &mut String, table: &PropTable) {
     let props = table.all();
     let prefixes = table.all_prefixes();

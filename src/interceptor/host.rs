@@ -64,11 +64,11 @@ impl Interceptor for HostInterceptor {
     }
 
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
-        if self.preserve_existing && event.headers.contains_key(&self.header) {
+        if self.preserve_existing && event.headers.contains(&self.header) {
             return Ok(Some(event));
         }
         if let Some(host) = &self.host {
-            event.headers.insert(self.header.clone(), host.clone());
+            event.headers.put(&self.header, host);
         }
         Ok(Some(event))
     }
@@ -78,10 +78,10 @@ impl Interceptor for HostInterceptor {
             return Ok(events);
         };
         for event in &mut events {
-            if self.preserve_existing && event.headers.contains_key(&self.header) {
+            if self.preserve_existing && event.headers.contains(&self.header) {
                 continue;
             }
-            event.headers.insert(self.header.clone(), host.clone());
+            event.headers.put(&self.header, host);
         }
         Ok(events)
     }

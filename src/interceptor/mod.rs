@@ -156,7 +156,7 @@ impl InterceptorChain {
         }
         if self.headers_added > 0 {
             for e in &mut events {
-                e.headers.reserve(self.headers_added);
+                e.headers.reserve_for(self.headers_added);
             }
         }
         for link in &self.links {
@@ -182,7 +182,7 @@ impl InterceptorChain {
         }
         if self.headers_added > 0 {
             for e in &mut events {
-                e.headers.reserve(self.headers_added);
+                e.headers.reserve_for(self.headers_added);
             }
         }
         for interceptor in &self.interceptors {

@@ -12,8 +12,8 @@ use super::{Interceptor, InterceptorError};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::java::charset::decode_utf8;
-use crate::java::date::{Dialect, JavaDateFormat, JavaZone};
-use crate::java::regex::JavaRegex;
+use crate::java::date::{Dialect, JavaDateFormat, JavaZone, ParseCache};
+use crate::java::regex::{CaptureBuffer, JavaRegex};
 use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
 const PASS_THROUGH_CLASS: &str =
@@ -41,9 +41,19 @@ impl MillisSerializer {
     }
 
     pub fn serialize(&self, value: &str) -> Result<String, String> {
-        self.format
-            .parse(value, &self.zone)
+        self.millis(value)
             .map(|ms| itoa::Buffer::new().format(ms).to_string())
+    }
+
+    /// The epoch milliseconds of `value`.
+    pub fn millis(&self, value: &str) -> Result<i64, String> {
+        self.millis_cached(value, &mut ParseCache::default())
+    }
+
+    /// [`MillisSerializer::millis`], reusing the last parse kept in `cache`.
+    pub fn millis_cached(&self, value: &str, cache: &mut ParseCache) -> Result<i64, String> {
+        self.format
+            .parse_cached(value, &self.zone, cache)
             .map_err(|e| e.to_string())
     }
 }
@@ -87,11 +97,17 @@ impl Serializer {
     }
 
     /// `serialize(matcher.group(i))`; `None` is a group that did not take part in the match.
-    fn serialize(&self, value: Option<&str>) -> Result<Option<String>, String> {
+    /// The text is `value` itself or formatted in `buf`.
+    fn serialize<'v>(
+        &self,
+        value: Option<&'v str>,
+        buf: &'v mut itoa::Buffer,
+        cache: &mut ParseCache,
+    ) -> Result<Option<&'v str>, String> {
         match self {
-            Serializer::PassThrough => Ok(value.map(str::to_string)),
+            Serializer::PassThrough => Ok(value),
             Serializer::Millis(m) => match value {
-                Some(v) => m.serialize(v).map(Some),
+                Some(v) => m.millis_cached(v, cache).map(|ms| Some(buf.format(ms))),
                 // Joda throws a NullPointerException, which fails the batch.
                 None => Err("cannot parse a date from a group that did not match (null)".into()),
             },
@@ -164,31 +180,67 @@ impl Interceptor for RegexExtractorInterceptor {
         self.serializers.len()
     }
 
-    fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
+    fn intercept(&self, event: Event) -> Result<Option<Event>, InterceptorError> {
+        let mut caches = self.caches();
+        self.extract(event, &mut caches, &mut CaptureBuffer::default())
+            .map(Some)
+    }
+
+    /// Dates are parsed with one cache per serializer for the whole batch (log lines of the
+    /// same second or minute parse once); one capture buffer serves the whole batch.
+    fn intercept_batch(&self, mut events: Vec<Event>) -> Result<Vec<Event>, InterceptorError> {
+        let mut caches = self.caches();
+        let mut buf = CaptureBuffer::default();
+        for event in &mut events {
+            *event = self.extract(std::mem::take(event), &mut caches, &mut buf)?;
+        }
+        Ok(events)
+    }
+}
+
+impl RegexExtractorInterceptor {
+    fn caches(&self) -> Vec<ParseCache> {
+        self.serializers
+            .iter()
+            .map(|_| ParseCache::default())
+            .collect()
+    }
+
+    fn extract(
+        &self,
+        mut event: Event,
+        caches: &mut [ParseCache],
+        buf: &mut CaptureBuffer,
+    ) -> Result<Event, InterceptorError> {
         let body = decode_utf8(&event.body);
         let Some(groups) = self
             .regex
-            .captures(&body)
+            .captures_in(&body, buf)
             .map_err(|e| self.error(e.to_string()))?
         else {
-            return Ok(Some(event));
+            return Ok(event);
         };
         let count = self.regex.group_count().min(self.serializers.len());
-        for (i, (header, serializer)) in self.serializers.iter().take(count).enumerate() {
+        let mut buf = itoa::Buffer::new();
+        for (i, ((header, serializer), cache)) in self
+            .serializers
+            .iter()
+            .zip(caches.iter_mut())
+            .take(count)
+            .enumerate()
+        {
             let value = serializer
-                .serialize(groups.get(&body, i + 1))
+                .serialize(groups.get(&body, i + 1), &mut buf, cache)
                 .map_err(|m| self.error(m))?;
             match value {
-                Some(v) => {
-                    event.headers.insert(header.clone(), v);
-                }
+                Some(v) => event.headers.put(header, v),
                 // Java puts a null value; a header map here cannot hold one, so the header
                 // is removed (reads see it as absent, as `get` does in Java).
                 None => {
-                    event.headers.shift_remove(header);
+                    event.headers.delete(header);
                 }
             }
         }
-        Ok(Some(event))
+        Ok(event)
     }
 }

@@ -40,10 +40,10 @@ impl Interceptor for StaticInterceptor {
     }
 
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
-        if self.preserve_existing && event.headers.contains_key(&self.key) {
+        if self.preserve_existing && event.headers.contains(&self.key) {
             return Ok(Some(event));
         }
-        event.headers.insert(self.key.clone(), self.value.clone());
+        event.headers.put(&self.key, &self.value);
         Ok(Some(event))
     }
 }

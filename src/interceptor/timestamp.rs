@@ -72,17 +72,9 @@ impl Interceptor for TimestampInterceptor {
 
 impl TimestampInterceptor {
     fn stamp(&self, event: &mut Event, now: &str) {
-        if self.preserve_existing && event.headers.contains_key(&self.header) {
+        if self.preserve_existing && event.headers.contains(&self.header) {
             return;
         }
-        match event.headers.get_mut(&self.header) {
-            Some(v) => {
-                v.clear();
-                v.push_str(now);
-            }
-            None => {
-                event.headers.insert(self.header.clone(), now.to_string());
-            }
-        }
+        event.headers.put(&self.header, now);
     }
 }

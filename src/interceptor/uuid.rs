@@ -40,7 +40,7 @@ impl Interceptor for UuidInterceptor {
     }
 
     fn intercept(&self, mut event: Event) -> Result<Option<Event>, InterceptorError> {
-        if self.preserve_existing && event.headers.contains_key(&self.header) {
+        if self.preserve_existing && event.headers.contains(&self.header) {
             return Ok(Some(event));
         }
         let mut value = String::with_capacity(self.prefix.len() + 36);
@@ -51,7 +51,7 @@ impl Interceptor for UuidInterceptor {
                 .hyphenated()
                 .encode_lower(&mut ::uuid::Uuid::encode_buffer()),
         );
-        event.headers.insert(self.header.clone(), value);
+        event.headers.put(&self.header, &value);
         Ok(Some(event))
     }
 }

@@ -170,7 +170,7 @@ fn decode_utf16(bytes: &[u8], big_endian: bool) -> String {
 /// (`ED A0 80`) is one U+FFFD; an invalid lead byte or a stray continuation byte is one U+FFFD
 /// each; a truncated sequence is one U+FFFD.
 pub fn decode_utf8(bytes: &[u8]) -> Cow<'_, str> {
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(bytes.len() + 8);

@@ -191,7 +191,7 @@ impl Channel for JavaChannel {
             .await
             .unwrap_or_else(|_| Err(JavaError::bridge("the JVM thread has stopped")));
         let events = match answer {
-            Ok(bytes) => In::new(&bytes).events(),
+            Ok(bytes) => In::shared(&bytes::Bytes::from(bytes)).events(),
             Err(e) => {
                 self.pool.release(worker);
                 return Err(self.refused(e));

@@ -100,7 +100,8 @@ impl HostedInterceptor for JavaInterceptor {
                     message: format!("{}: {e}", self.class),
                 }
             })?;
-        In::new(&answer).events().map_err(|e| InterceptorError {
+        let answer = bytes::Bytes::from(answer);
+        In::shared(&answer).events().map_err(|e| InterceptorError {
             interceptor: self.name.clone(),
             message: e.to_string(),
         })

@@ -139,11 +139,27 @@ pub fn batch_size_hint(events: &[Event]) -> usize {
 pub struct In<'a> {
     b: &'a [u8],
     p: usize,
+    /// The same bytes, when event bodies may be slices of them rather than copies.
+    shared: Option<&'a Bytes>,
 }
 
 impl<'a> In<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        In { b, p: 0 }
+        In {
+            b,
+            p: 0,
+            shared: None,
+        }
+    }
+
+    /// Reading from `b`, whose event bodies are slices of `b` (one allocation for a whole
+    /// batch instead of one per event).
+    pub fn shared(b: &'a Bytes) -> Self {
+        In {
+            b,
+            p: 0,
+            shared: Some(b),
+        }
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
@@ -198,16 +214,50 @@ impl<'a> In<'a> {
         self.take(n)
     }
 
+    /// A string that is not copied (lossy only when it is not UTF-8, which Java's encoder
+    /// never writes); null is "".
+    fn str_ref(&mut self) -> Result<std::borrow::Cow<'a, str>, Malformed> {
+        let Some(n) = self.len()? else {
+            return Ok(std::borrow::Cow::Borrowed(""));
+        };
+        let bytes = self.take(n)?;
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        })
+    }
+
     pub fn event(&mut self) -> Result<Event, Malformed> {
         let n = self.len()?.unwrap_or(0);
-        let mut headers = Headers::with_capacity(n);
-        for _ in 0..n {
-            let k = self.str()?;
-            // Flume allows null header values; they have no place in our map: "" keeps the key.
-            let v = self.opt_str()?.unwrap_or_default();
-            headers.insert(k, v);
-        }
-        let body = Bytes::copy_from_slice(self.bytes()?);
+        let headers = if n == 0 {
+            Headers::new()
+        } else {
+            // Packed straight from the wire (one allocation; the map is built only if a later
+            // component reads it as one). The wire's header bytes are the packed size.
+            let mut probe = In::new(&self.b[self.p..]);
+            for _ in 0..2 * n {
+                probe.opt_str()?;
+            }
+            let mut packed = crate::event::PackedHeaders::builder(probe.p);
+            for _ in 0..n {
+                // The keys of a Java map: distinct.
+                let k = self.str_ref()?;
+                // Flume allows null header values; they have no place in our map: "" keeps the
+                // key.
+                let v = self.str_ref()?;
+                packed.push(&k, &v);
+            }
+            packed.finish()
+        };
+        let body = match self.shared {
+            Some(all) => {
+                let n = self.len()?.unwrap_or(0);
+                let at = self.p;
+                self.take(n)?;
+                all.slice(at..at + n)
+            }
+            None => Bytes::copy_from_slice(self.bytes()?),
+        };
         Ok(Event { headers, body })
     }
 
@@ -237,6 +287,33 @@ mod tests {
         assert!(batch_size_hint(&batch) >= bytes.len());
         let back = In::new(&bytes).events().unwrap();
         assert_eq!(back, batch);
+    }
+
+    /// Bodies read from shared bytes are slices of them; headers come out packed and read
+    /// back as the map they were (null values as "").
+    #[test]
+    fn shared_events_round_trip() {
+        let mut e = Event::new("body ☃");
+        e.headers.insert("k".into(), "v".into());
+        e.headers.insert("é".into(), "".into());
+        let batch = vec![e, Event::new(""), Event::new("x")];
+        let mut out = Out::default();
+        out.events(&batch);
+        let bytes = Bytes::from(out.into_vec());
+        let back = In::shared(&bytes).events().unwrap();
+        assert_eq!(back, batch);
+        assert_eq!(back[0].headers.value("é"), Some(""));
+        assert_eq!(back[0].header("k"), Some("v"));
+        let range = bytes.as_ptr_range();
+        assert!(range.contains(&back[0].body.as_ptr()));
+        // A null value (Java's null) reads as "".
+        let mut out = Out::default();
+        out.i32(1).i32(1).str("n").opt_str(None).bytes(b"b");
+        let back = In::new(&out.into_vec()).events().unwrap();
+        assert_eq!(back[0].headers.value("n"), Some(""));
+        for cut in 0..bytes.len() {
+            assert!(In::shared(&bytes.slice(..cut)).events().is_err());
+        }
     }
 
     #[test]

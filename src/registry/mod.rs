@@ -12,8 +12,10 @@
 //!    and, next to it, `pub const PROPS: PropTable` listing every key it reads (see [`props`]);
 //!    read keys with the `Context` getters that take a [`props::Prop`].
 //! 2. Add (or flip to `native: true`) its row in [`rows::ROWS`].
-//! 3. Add one arm to its kind's constructor match (`source::native`, `channel::native`,
-//!    `sink::native`, …), which pairs the alias with the constructor and the property table.
+//! 3. For a source, sink or channel: declare `pub const NATIVE: Native` in its file (the row's
+//!    name, `&PROPS`, the constructor) and add its module's name to the kind's
+//!    `native_types! { … }` list, which is its `mod` line. For the other kinds: add one arm to
+//!    the kind's constructor match (`processor.rs`, `selector.rs`, …).
 //!
 //! `cargo test --lib registry` checks the rows.
 //!

@@ -30,6 +30,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&crate::tls::CLIENT_PROPS]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "avro",
+    props: &PROPS,
+    build: |name, ctx, channel, env| {
+        Ok(Box::new(AvroSink::from_context(name, ctx, channel, env)?))
+    },
+};
+
 pub type AvroSink = RpcSink<AvroConnector>;
 
 /// Builds `NettyAvroRpcClient`s: connected when built, as Flume's.

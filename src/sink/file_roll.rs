@@ -68,6 +68,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     "keys of the serializer",
 )]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "file_roll",
+    props: &PROPS,
+    build: |name, ctx, channel, _| {
+        Ok(Box::new(FileRollSink::from_context(name, ctx, channel)?))
+    },
+};
+
 /// How files are named (`sink.pathManager`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathManager {

@@ -96,6 +96,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     ),
 ]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "http",
+    props: &PROPS,
+    build: |name, ctx, channel, env| {
+        Ok(Box::new(HttpSink::from_context(name, ctx, channel, env)?))
+    },
+};
+
 /// Per-status-code values of one setting (`backoff`, `rollback`, `incrementMetrics`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRule {

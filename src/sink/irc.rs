@@ -53,6 +53,15 @@ pub const SPLITCHARS: Prop = Prop::string(
 pub const PROPS: PropTable = PropTable::new(&[
     HOSTNAME, PORT, NICK, PASSWORD, USER, NAME, CHAN, SPLITLINES, SPLITCHARS,
 ]);
+
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "irc",
+    props: &PROPS,
+    build: |name, ctx, channel, _| {
+        Ok(Box::new(IrcSink::from_context(name, ctx, channel)?))
+    },
+};
 const CHANNEL_PREFIX: &str = "#";
 /// Longest server line kept; longer ones are cut (IRC allows 512 bytes).
 const MAX_LINE: usize = 64 * 1024;

@@ -113,6 +113,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     ),
 ]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "org.apache.flume.sink.kafka.KafkaSink",
+    props: &PROPS,
+    build: |name, ctx, channel, _| {
+        Ok(Box::new(KafkaSink::from_context(name, ctx, channel)?))
+    },
+};
+
 #[derive(Debug, Clone)]
 pub struct KafkaSinkConfig {
     pub topic: String,

@@ -18,6 +18,15 @@ pub const MAX_BYTES_TO_LOG: Prop = Prop::int("maxBytesToLog", 16, "body bytes sh
     .no_effect("Flume 1.9 ignores it and always shows 16 bytes (reference §18); so does flume-rs");
 pub const PROPS: PropTable = PropTable::new(&[MAX_BYTES_TO_LOG]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "logger",
+    props: &PROPS,
+    build: |name, ctx, channel, _| {
+        Ok(Box::new(LoggerSink::from_context(name, ctx, channel)?))
+    },
+};
+
 pub struct LoggerSink {
     name: String,
     channel: ChannelRef,

@@ -1,18 +1,8 @@
 //! Sinks: one file per type; this module has the [`Sink`] trait and the registry.
 //! A sink takes one batch from its channel per `process()`, delivers it, then commits.
 
-pub mod avro;
-pub mod file_roll;
-pub mod hdfs;
-pub mod http;
-pub mod irc;
-#[cfg(feature = "kafka")]
-pub mod kafka;
-pub mod logger;
-pub mod null;
 pub mod rpc;
 pub mod serializer;
-pub mod thrift;
 
 use std::sync::Arc;
 
@@ -61,65 +51,26 @@ pub trait Sink: Send {
 /// A native sink type's constructor.
 type Constructor = fn(&str, &Context, ChannelRef, &BuildEnv) -> Result<Box<dyn Sink>, BuildError>;
 
-/// A native sink type: its property table and its constructor.
+/// A native sink type, declared as `pub const NATIVE: Native` in its own file.
 pub struct Native {
+    /// The name of its registry row.
+    pub name: &'static str,
     pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: &'static PropTable, build: Constructor) -> Native {
-    Native { props, build }
-}
-
-/// The native sink types, by registry name: one arm per type.
-pub fn native(name: &str) -> Option<Native> {
-    Some(match name {
-        "null" => native_type(&null::PROPS, |name, ctx, channel, _| {
-            Ok(Box::new(null::NullSink::from_context(name, ctx, channel)?))
-        }),
-        "logger" => native_type(&logger::PROPS, |name, ctx, channel, _| {
-            Ok(Box::new(logger::LoggerSink::from_context(
-                name, ctx, channel,
-            )?))
-        }),
-        "avro" => native_type(&avro::PROPS, |name, ctx, channel, env| {
-            Ok(Box::new(avro::AvroSink::from_context(
-                name, ctx, channel, env,
-            )?))
-        }),
-        "thrift" => native_type(&thrift::PROPS, |name, ctx, channel, env| {
-            Ok(Box::new(thrift::ThriftSink::from_context(
-                name, ctx, channel, env,
-            )?))
-        }),
-        #[cfg(feature = "kafka")]
-        "org.apache.flume.sink.kafka.KafkaSink" => {
-            native_type(&kafka::PROPS, |name, ctx, channel, _| {
-                Ok(Box::new(kafka::KafkaSink::from_context(
-                    name, ctx, channel,
-                )?))
-            })
-        }
-        "file_roll" => native_type(&file_roll::PROPS, |name, ctx, channel, _| {
-            Ok(Box::new(file_roll::FileRollSink::from_context(
-                name, ctx, channel,
-            )?))
-        }),
-        "hdfs" => native_type(&hdfs::config::PROPS, |name, ctx, channel, env| {
-            Ok(Box::new(hdfs::HdfsSink::from_context(
-                name, ctx, channel, env,
-            )?))
-        }),
-        "http" => native_type(&http::PROPS, |name, ctx, channel, env| {
-            Ok(Box::new(http::HttpSink::from_context(
-                name, ctx, channel, env,
-            )?))
-        }),
-        "irc" => native_type(&irc::PROPS, |name, ctx, channel, _| {
-            Ok(Box::new(irc::IrcSink::from_context(name, ctx, channel)?))
-        }),
-        _ => return None,
-    })
+// The native sink types: one word per module, whose file declares its `NATIVE`.
+crate::component::native_types! {
+    null,
+    logger,
+    avro,
+    thrift,
+    #[cfg(feature = "kafka")]
+    kafka,
+    file_roll,
+    hdfs,
+    http,
+    irc,
 }
 
 /// Build a sink from its configuration, taking from `channel`.
@@ -141,6 +92,12 @@ pub fn build(
 mod table_tests {
     use super::*;
     use crate::channel::memory::MemoryChannel;
+
+    /// Every native entry names a native sink row, and every native sink row has one entry.
+    #[test]
+    fn native_entries_match_registry_rows() {
+        crate::component::check_native_entries(Kind::Sink, natives().map(|n| n.name));
+    }
 
     /// The keys a native sink type needs to build, and the sinks that take a sub-component.
     fn minimal(name: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {

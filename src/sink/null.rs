@@ -17,6 +17,15 @@ pub const LOG_EVERY_N_EVENTS: Prop = Prop::long(
 );
 pub const PROPS: PropTable = PropTable::new(&[BATCH_SIZE, LOG_EVERY_N_EVENTS]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "null",
+    props: &PROPS,
+    build: |name, ctx, channel, _| {
+        Ok(Box::new(NullSink::from_context(name, ctx, channel)?))
+    },
+};
+
 pub struct NullSink {
     name: String,
     channel: ChannelRef,

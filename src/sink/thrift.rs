@@ -40,6 +40,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&crate::tls::CLIENT_PROPS]);
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "thrift",
+    props: &PROPS,
+    build: |name, ctx, channel, env| {
+        Ok(Box::new(ThriftSink::from_context(name, ctx, channel, env)?))
+    },
+};
+
 /// Flume's `ThriftRpcClient` reads `trust-all-certs` and checks the certificate anyway (this
 /// replaces the key of the TLS client table).
 const TRUST_ALL_CERTS_THRIFT: Prop = Prop::bool(

@@ -264,6 +264,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&tls::SERVER_PROPS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "avro",
+    props: &PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(AvroSource::from_context(name, ctx, env)?))
+    },
+};
+
 pub struct AvroSource {
     name: String,
     bind: String,

@@ -59,6 +59,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     CHARSET,
 ]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "exec",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(ExecSource::from_context(name, ctx)?))
+    },
+};
+
 impl ExecConfig {
     pub fn from_context(ctx: &Context) -> Result<Self, ConfigError> {
         let command = ctx.get_required(&COMMAND)?;

@@ -156,6 +156,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     Prefix::pass_through("ServerConnector.", "Jetty connector bean setters").no_effect(NO_JETTY),
 ]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "http",
+    props: &PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(HttpSource::from_context(name, ctx, env)?))
+    },
+};
+
 impl Handler {
     pub fn from_context(source: &str, ctx: &Context) -> Result<Self, ConfigError> {
         let name = ctx.get_string(&HANDLER);

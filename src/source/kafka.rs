@@ -131,6 +131,15 @@ pub const PROPS: PropTable = PropTable::new(&[
     ),
 ]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "org.apache.flume.source.kafka.KafkaSource",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(crate::source::Pollable(KafkaSource::from_context(name, ctx)?)))
+    },
+};
+
 #[derive(Debug, Clone)]
 pub struct KafkaSourceConfig {
     pub brokers: Brokers,

@@ -1,23 +1,11 @@
 //! Sources: one file per type; this module has the [`Source`] trait, the pollable-source
 //! runner with Flume's back-off, and the registry (alias / FQCN → constructor).
 
-pub mod avro;
 pub mod blocking;
 pub mod budget;
 pub mod channel_processor;
 pub mod deliver;
-pub mod exec;
 pub mod gson;
-pub mod http;
-#[cfg(feature = "kafka")]
-pub mod kafka;
-pub mod netcat;
-pub mod netcat_udp;
-pub mod seq;
-pub mod spooldir;
-pub mod syslog;
-pub mod taildir;
-pub mod thrift;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,79 +121,28 @@ impl<P: PollableSource> Source for Pollable<P> {
 /// A native source type's constructor.
 type Constructor = fn(&str, &Context, &BuildEnv) -> Result<Box<dyn Source>, BuildError>;
 
-/// A native source type: its property table and its constructor.
+/// A native source type, declared as `pub const NATIVE: Native` in its own file.
 pub struct Native {
+    /// The name of its registry row.
+    pub name: &'static str,
     pub props: &'static PropTable,
     build: Constructor,
 }
 
-fn native_type(props: &'static PropTable, build: Constructor) -> Native {
-    Native { props, build }
-}
-
-/// The native source types, by registry name: one arm per type.
-pub fn native(name: &str) -> Option<Native> {
-    Some(match name {
-        "seq" => native_type(&seq::PROPS, |name, ctx, _| {
-            Ok(Box::new(Pollable(seq::SeqSource::from_context(name, ctx)?)))
-        }),
-        "avro" => native_type(&avro::PROPS, |name, ctx, env| {
-            Ok(Box::new(avro::AvroSource::from_context(name, ctx, env)?))
-        }),
-        "spooldir" => native_type(&spooldir::PROPS, |name, ctx, _| {
-            Ok(Box::new(spooldir::SpoolDirectorySource::from_context(
-                name, ctx,
-            )?))
-        }),
-        "taildir" => native_type(&taildir::config::PROPS, |name, ctx, env| {
-            Ok(Box::new(taildir::TaildirSource::from_context(
-                name, ctx, env,
-            )?))
-        }),
-        "syslogtcp" => native_type(&syslog::tcp::PROPS, |name, ctx, env| {
-            Ok(Box::new(syslog::tcp::SyslogTcpSource::from_context(
-                name, ctx, env,
-            )?))
-        }),
-        "syslogudp" => native_type(&syslog::udp::PROPS, |name, ctx, _| {
-            Ok(Box::new(syslog::udp::SyslogUdpSource::from_context(
-                name, ctx,
-            )?))
-        }),
-        "multiport_syslogtcp" => native_type(&syslog::multiport::PROPS, |name, ctx, env| {
-            Ok(Box::new(
-                syslog::multiport::MultiportSyslogTcpSource::from_context(name, ctx, env)?,
-            ))
-        }),
-        #[cfg(feature = "kafka")]
-        "org.apache.flume.source.kafka.KafkaSource" => {
-            native_type(&kafka::PROPS, |name, ctx, _| {
-                Ok(Box::new(Pollable(kafka::KafkaSource::from_context(
-                    name, ctx,
-                )?)))
-            })
-        }
-        "netcat" => native_type(&netcat::PROPS, |name, ctx, _| {
-            Ok(Box::new(netcat::NetcatSource::from_context(name, ctx)?))
-        }),
-        "netcatudp" => native_type(&netcat_udp::PROPS, |name, ctx, _| {
-            Ok(Box::new(netcat_udp::NetcatUdpSource::from_context(
-                name, ctx,
-            )?))
-        }),
-        "exec" => native_type(&exec::PROPS, |name, ctx, _| {
-            Ok(Box::new(exec::ExecSource::from_context(name, ctx)?))
-        }),
-        "http" => native_type(&http::PROPS, |name, ctx, env| {
-            Ok(Box::new(http::HttpSource::from_context(name, ctx, env)?))
-        }),
-        "thrift" => native_type(&thrift::PROPS, |name, ctx, env| {
-            Ok(Box::new(thrift::ThriftSource::from_context(
-                name, ctx, env,
-            )?))
-        }),
-        _ => return None,
-    })
+// The native source types: one word per module, whose file declares its `NATIVE`.
+crate::component::native_types! {
+    seq,
+    avro,
+    spooldir,
+    taildir,
+    syslog { tcp, udp, multiport },
+    #[cfg(feature = "kafka")]
+    kafka,
+    netcat,
+    netcat_udp,
+    exec,
+    http,
+    thrift,
 }
 
 /// Build a source from its configuration.
@@ -222,6 +159,12 @@ pub fn build(config: &ComponentConfig, env: &BuildEnv) -> Result<Box<dyn Source>
 #[cfg(test)]
 mod table_tests {
     use super::*;
+
+    /// Every native entry names a native source row, and every native source row has one entry.
+    #[test]
+    fn native_entries_match_registry_rows() {
+        crate::component::check_native_entries(Kind::Source, natives().map(|n| n.name));
+    }
 
     /// The keys a native source type needs to build, and the keys other keys are read only
     /// after (`ipFilter`, `fileHeader`, …).

@@ -25,6 +25,15 @@ pub const ENCODING: Prop = Prop::string("encoding", "utf-8", "character set of t
 pub const PROPS: PropTable =
     PropTable::new(&[BIND, PORT, MAX_LINE_LENGTH, ACK_EVERY_EVENT, ENCODING]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "netcat",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(NetcatSource::from_context(name, ctx)?))
+    },
+};
+
 /// Connections served at once; more wait in the accept queue.
 const MAX_CONNECTIONS: usize = 1024;
 

@@ -17,6 +17,15 @@ pub const REMOTE_ADDRESS_HEADER: Prop = Prop::text(
 );
 pub const PROPS: PropTable = PropTable::new(&[BIND, PORT, REMOTE_ADDRESS_HEADER]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "netcatudp",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(NetcatUdpSource::from_context(name, ctx)?))
+    },
+};
+
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 65536;
 

@@ -23,6 +23,15 @@ pub const TOTAL_EVENTS: Prop = Prop::long(
 );
 pub const PROPS: PropTable = PropTable::new(&[BATCH_SIZE, TOTAL_EVENTS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "seq",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(crate::source::Pollable(SeqSource::from_context(name, ctx)?)))
+    },
+};
+
 pub struct SeqSource {
     batch_size: usize,
     total_events: u64,

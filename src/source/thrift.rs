@@ -70,6 +70,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&tls::SERVER_PROPS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "thrift",
+    props: &PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(ThriftSource::from_context(name, ctx, env)?))
+    },
+};
+
 pub struct ThriftSource {
     name: String,
     bind: String,

@@ -89,6 +89,12 @@ pub trait FileSystem: Send + Sync {
     fn publishes_on_close(&self) -> bool {
         false
     }
+
+    /// Finish what earlier runs left unfinished in a store that keeps a local journal of its
+    /// open files (S3); each request bounded by `limit`. Returns how many files were finished.
+    async fn recover_unfinished(&self, _limit: Option<std::time::Duration>) -> usize {
+        0
+    }
 }
 
 /// A file being written.

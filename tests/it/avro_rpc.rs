@@ -337,6 +337,53 @@ fn avro_client_stops_on_failed_status_and_exits_zero_like_flume() {
     );
 }
 
+/// The `-P` file's keys are checked against its table: a misspelt key is reported with its
+/// `file:line` and the closest key, a key without effect here with the reason; a bad value
+/// stops the client with its `file:line`.
+#[test]
+fn avro_client_reports_rpc_properties_keys_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let props = dir.path().join("rpc.properties");
+    std::fs::write(
+        &props,
+        format!("hosts = h1\nhosts.h1 = 127.0.0.1:{port}\nbatch-sise = 5\nmax-attempts = 3\n"),
+    )
+    .unwrap();
+    let input = dir.path().join("one.txt");
+    std::fs::write(&input, "event one\n").unwrap();
+    let args = |props: &std::path::Path| {
+        run(&[
+            "avro-client",
+            "-Dflume.root.logger=INFO,console",
+            "-P",
+            props.to_str().unwrap(),
+            "-F",
+            input.to_str().unwrap(),
+        ])
+    };
+    let (_code, _out, err) = args(&props);
+    let at = |line: u32| format!("{}:{line}: ", props.display());
+    assert!(
+        err.contains(&format!(
+            "{}batch-sise: unknown property, ignored (did you mean batch-size?)",
+            at(3)
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{}max-attempts: accepted, no effect here", at(4))),
+        "{err}"
+    );
+    std::fs::write(&props, "hosts = h1\nhosts.h1 = 127.0.0.1\n").unwrap();
+    let (code, _out, err) = args(&props);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("{}hosts.h1: expected host:port", at(2))),
+        "{err}"
+    );
+}
+
 #[test]
 fn python_avro_ipc_client_and_injector_against_our_source() {
     let python = tools_python();

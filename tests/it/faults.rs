@@ -1190,7 +1190,11 @@ fn s3_server_stopped_under_the_hdfs_sink(test: &str, signal: libc::c_int) {
     let bucket = s3.server.bucket("fault-s3");
     let dir = tempfile::tempdir().unwrap();
     let conf_dir = dir.path().join("conf");
-    write(&conf_dir.join("core-site.xml"), &s3.server.core_site());
+    write(
+        &conf_dir.join("core-site.xml"),
+        &s3.server
+            .core_site_with_buffer(&dir.path().join("s3-buffer")),
+    );
     let (hp, ma) = (free_port(), free_port());
     let a = conf_dir.join("a.conf");
     write(
@@ -1292,4 +1296,107 @@ fn s3_server_killed_15s_under_the_hdfs_sink() {
 #[test]
 fn s3_server_terminated_15s_under_the_hdfs_sink() {
     s3_server_stopped_under_the_hdfs_sink("s3_server_terminated_15s", libc::SIGTERM);
+}
+
+/// http (numbered events of ~1 KiB) → file channel → hdfs sink writing `s3a://` as above, on
+/// the shared SeaweedFS; the agent is killed -9 while a multipart upload is open and started
+/// again. What the sink had acknowledged of the open file is in its local journal
+/// (`fs.s3a.buffer.dir`); the restarted agent completes that upload from it.
+#[cfg(feature = "s3")]
+#[test]
+fn s3_agent_killed_9_during_a_multipart_upload() {
+    const PAD: usize = 1000;
+    let server = crate::support::s3::server();
+    let bucket = server.bucket("fault-kill");
+    let dir = tempfile::tempdir().unwrap();
+    let conf_dir = dir.path().join("conf");
+    let buffer = dir.path().join("s3-buffer");
+    write(
+        &conf_dir.join("core-site.xml"),
+        &server.core_site_with_buffer(&buffer),
+    );
+    let (hp, ma) = (free_port(), free_port());
+    let a = conf_dir.join("a.conf");
+    write(
+        &a,
+        &format!(
+            "a.sources = s1\na.channels = c1\na.sinks = k1\n{source}\
+             a.channels.c1.type = file\na.channels.c1.checkpointDir = {dir}/cp\na.channels.c1.dataDirs = {dir}/data\n\
+             a.channels.c1.capacity = 1000000\na.channels.c1.transactionCapacity = 1000\n\
+             a.sinks.k1.type = hdfs\na.sinks.k1.channel = c1\n\
+             a.sinks.k1.hdfs.path = s3a://{bucket}/fault\na.sinks.k1.hdfs.fileType = DataStream\n\
+             a.sinks.k1.hdfs.rollInterval = 0\na.sinks.k1.hdfs.rollCount = 0\n\
+             a.sinks.k1.hdfs.rollSize = 11000000\na.sinks.k1.hdfs.batchSize = 100\n",
+            source = http_source(hp),
+            dir = dir.path().display(),
+        ),
+    );
+    let conf_arg = conf_dir.to_str().unwrap();
+    let mut agent = start_with_metrics("a", &a, ma, &["--conf", conf_arg]);
+    wait_port(hp, Duration::from_secs(20));
+    let mut feeder = Feeder::start_padded(hp, 100, Duration::from_millis(50), PAD);
+    eventually(Duration::from_secs(60), "a first object written", || {
+        metric(ma, "SINK.k1", "ConnectionClosedCount") >= 1
+    });
+    let mut open_at_kill = Vec::new();
+    eventually(Duration::from_secs(30), "a multipart upload open", || {
+        open_at_kill = s3_open_uploads(server, &bucket);
+        !open_at_kill.is_empty()
+    });
+    agent.kill9();
+    let journals = |d: &Path| {
+        std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "journal"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let left = journals(&buffer);
+    std::thread::sleep(Duration::from_secs(2));
+    let restarted = Instant::now();
+    let mut agent = start_with_metrics("a", &a, ma, &["--conf", conf_arg]);
+    eventually(
+        Duration::from_secs(60),
+        "the upload open at the kill completed",
+        || {
+            let open = s3_open_uploads(server, &bucket);
+            open_at_kill.iter().all(|id| !open.contains(id))
+        },
+    );
+    let recovered = restarted.elapsed();
+    eventually(Duration::from_secs(30), "events flow again", || {
+        metric(ma, "SINK.k1", "EventDrainSuccessCount") >= 2_000
+    });
+    let total = feeder.stop();
+    eventually(Duration::from_secs(60), "the channel drains", || {
+        metric(ma, "CHANNEL.c1", "ChannelSize") == 0
+    });
+    let log = agent.log();
+    assert_eq!(agent.stop(), Some(0), "{log}");
+    let (numbers, bad, keys) = s3_events(server, &bucket, PAD);
+    let mut tally = Tally::of(total, numbers);
+    tally.foreign += bad;
+    tally.print("s3_agent_killed_9", recovered);
+    eprintln!(
+        "FIGURES s3_agent_killed_9: {} objects; uploads open at the kill {}, journals left {left}, \
+         uploads open after the restarted agent stopped {}, journals left then {}",
+        keys.len(),
+        open_at_kill.len(),
+        server.pending_uploads(&bucket),
+        journals(&buffer),
+    );
+    assert!(left >= 1, "no journal of the open file");
+    assert!(
+        log.contains("was left unfinished by an earlier run: its multipart upload is completed"),
+        "{log}"
+    );
+    assert_eq!(tally.lost, 0, "{log}");
+    assert_eq!(tally.foreign, 0, "partial or torn objects");
+    assert_eq!(server.pending_uploads(&bucket), 0);
+    assert_eq!(journals(&buffer), 0);
+    // The batch the sink had taken and not committed is taken again; a batch the source had
+    // put without its answer reaching the client is sent again.
+    assert!(tally.duplicated <= 200, "{} duplicates", tally.duplicated);
 }

@@ -626,3 +626,141 @@ fn real_hdfs_cluster_when_configured() {
         let _ = client.delete(&location.path, true).await;
     });
 }
+
+/// Journals of S3 files an earlier run left unfinished (written here as the sink writes them,
+/// the uploads made with boto3) are finished when the sink starts: a multipart upload whose
+/// flushed length ends inside its third part is completed with exactly the flushed bytes, an
+/// upload with nothing flushed is aborted, a file without an upload is PUT, and a journal of
+/// another bucket is left alone.
+#[cfg(feature = "s3")]
+#[test]
+fn s3_files_left_unfinished_are_finished_from_their_journal_at_start() {
+    const PART: usize = 5 * 1024 * 1024;
+    let server = s3::server();
+    let bucket = server.bucket("s3-journal");
+    let tmp = tempfile::tempdir().unwrap();
+    let buffer = tmp.path().join("buffer");
+    std::fs::create_dir_all(&buffer).unwrap();
+    let lines = |n: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| format!("{i:09} {}\n", "y".repeat(89)).into_bytes())
+            .collect()
+    };
+    let header = |b: &str, key: &str| {
+        serde_json::json!({"bucket": b, "endpoint": server.endpoint, "key": key}).to_string()
+    };
+    let journal = |id: &str, data: &[u8], records: &[String]| {
+        std::fs::write(buffer.join(format!("{id}.data")), data).unwrap();
+        std::fs::write(
+            buffer.join(format!("{id}.journal")),
+            records.join("\n") + "\n",
+        )
+        .unwrap();
+    };
+    // A: 2 parts stored, flushed up to a line 2 part sizes + 50 lines in, 30 more lines written.
+    let a = lines(2 * PART / 99 + 200);
+    let a_flushed = (2 * PART / 99 + 150) * 99;
+    let b = lines(60_000);
+    let c = lines(100);
+    let c_flushed = 60 * 99;
+    std::fs::write(tmp.path().join("a"), &a).unwrap();
+    std::fs::write(tmp.path().join("b"), &b).unwrap();
+    let ids = server.python(&format!(
+        r#"
+import json
+P = {PART}
+out = []
+for name, parts in (("a", 2), ("b", 1)):
+    data = open("{dir}/" + name, "rb").read()
+    u = s3.create_multipart_upload(Bucket="{bucket}", Key="j/FlumeData." + name)["UploadId"]
+    for n in range(1, parts + 1):
+        s3.upload_part(Bucket="{bucket}", Key="j/FlumeData." + name, UploadId=u, PartNumber=n,
+                       Body=data[(n - 1) * P:n * P])
+    out.append(u)
+print(json.dumps(out))
+"#,
+        dir = tmp.path().display()
+    ));
+    let ids: Vec<String> = serde_json::from_str(ids.trim()).unwrap();
+    let upload = |id: &str| serde_json::json!({"upload": id}).to_string();
+    let flushed = |n: usize| serde_json::json!({"flushed": n}).to_string();
+    journal(
+        "a",
+        &a,
+        &[
+            header(&bucket, "j/FlumeData.a"),
+            upload(&ids[0]),
+            flushed(PART - 99),
+            flushed(a_flushed),
+        ],
+    );
+    journal(
+        "b",
+        &b,
+        &[header(&bucket, "j/FlumeData.b"), upload(&ids[1])],
+    );
+    journal(
+        "c",
+        &c,
+        &[header(&bucket, "j/FlumeData.c"), flushed(c_flushed)],
+    );
+    journal("d", &c, &[header("another-bucket", "j/x"), flushed(99)]);
+
+    let conf_dir = tmp.path().join("conf");
+    write(
+        &conf_dir.join("core-site.xml"),
+        &server.core_site_with_buffer(&buffer),
+    );
+    let port = free_port();
+    let conf = conf_dir.join("a.conf");
+    write(
+        &conf,
+        &http_agent_conf(
+            port,
+            &format!(
+                "a1.sinks.k1.hdfs.path = s3a://{bucket}/j\na1.sinks.k1.hdfs.fileType = DataStream"
+            ),
+        ),
+    );
+    let mut agent = Agent::start("a1", &conf, &["--conf", conf_dir.to_str().unwrap()]);
+    eventually(Duration::from_secs(60), "three files finished", || {
+        agent
+            .log()
+            .matches("was left unfinished by an earlier run")
+            .count()
+            >= 3
+    });
+    assert_eq!(agent.stop(), Some(0));
+    let log = agent.log();
+    assert!(
+        log.contains(
+            "FlumeData.a was left unfinished by an earlier run: its multipart upload is completed"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("FlumeData.b was left unfinished by an earlier run: nothing was flushed to it; its multipart upload is aborted"),
+        "{log}"
+    );
+    let objects = server.objects(&bucket);
+    let keys: Vec<&str> = objects.iter().map(|o| o.0.as_str()).collect();
+    assert_eq!(keys, ["j/FlumeData.a", "j/FlumeData.c"], "{objects:?}");
+    assert!(
+        server.get(&bucket, "j/FlumeData.a") == a[..a_flushed],
+        "A is its flushed bytes"
+    );
+    assert!(objects[0].2.ends_with("-3\""), "3 parts: {}", objects[0].2);
+    assert_eq!(server.get(&bucket, "j/FlumeData.c"), c[..c_flushed]);
+    assert_eq!(server.pending_uploads(&bucket), 0);
+    let mut left: Vec<String> = std::fs::read_dir(&buffer)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["d.data", "d.journal"],
+        "another bucket's journal stays"
+    );
+}

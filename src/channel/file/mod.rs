@@ -7,6 +7,7 @@
 //!   `checkpointInterval` (and on close).
 //! - [`replay`]: start-up from the newest usable checkpoint plus the log tail.
 //! - [`dirs`]: `in_use.lock`, Java-layout detection, free space.
+//! - `checkpointer`: the checkpoint thread; `take`: a take transaction.
 //!
 //! Contract (Flume's): `put_batch` returns once its transaction is logged and fsynced (unless
 //! `fsyncPerTransaction = false`); a take's `commit` likewise; replay restores exactly the
@@ -14,12 +15,14 @@
 //! pointers; bodies are read back from the log (usually the page cache) on take.
 
 pub mod checkpoint;
+mod checkpointer;
 pub mod config;
 pub mod dirs;
 pub mod java;
 pub mod log;
 pub mod record;
 pub mod replay;
+mod take;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -34,8 +37,19 @@ use super::{Channel, ChannelError, Take, TakeTransaction};
 use crate::config::{ConfigError, Context};
 use crate::event::Event;
 use crate::metrics::{ChannelCounter, ChannelMetrics, MetricSource};
+use checkpointer::Checkpointer;
 pub use config::FileChannelConfig;
 use record::Pointer;
+use take::FileTake;
+
+/// This type's entry in `channel::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::channel::Native = crate::channel::Native {
+    name: "file",
+    props: &config::PROPS,
+    build: |config, env| {
+        Ok(Arc::new(FileChannel::from_context(&config.name, &config.context, &user_home(&env.sysprops))?))
+    },
+};
 
 /// Counters only the file channel has (`FileChannelCounter`).
 #[derive(Debug, Default)]
@@ -735,233 +749,6 @@ impl Drop for FileChannel {
         }
         for t in running.writer_threads {
             let _ = t.join();
-        }
-    }
-}
-
-impl FileChannel {
-    fn handle(&self) -> ChannelHandle {
-        ChannelHandle {
-            shared: Arc::clone(&self.shared),
-            writer: self.writer(),
-        }
-    }
-}
-
-/// What a take transaction keeps of its channel.
-struct ChannelHandle {
-    shared: Arc<Shared>,
-    writer: Option<mpsc::Sender<log::Msg>>,
-}
-
-struct FileTake {
-    channel: ChannelHandle,
-    take_id: u64,
-    pointers: Vec<Pointer>,
-}
-
-#[async_trait]
-impl TakeTransaction for FileTake {
-    async fn commit(self: Box<Self>, events: &[Event]) -> Result<(), ChannelError> {
-        let sh = Arc::clone(&self.channel.shared);
-        let bytes = record::encode_take(&self.pointers);
-        let outcome = match &self.channel.writer {
-            None => Err("the channel is closed".to_string()),
-            Some(w) => {
-                let (reply, rx) = oneshot::channel();
-                match w.send(log::Msg::Request(log::Request {
-                    op: log::Op::Take {
-                        bytes,
-                        take_id: self.take_id,
-                    },
-                    reply,
-                })) {
-                    Err(_) => Err("the log writer has stopped".to_string()),
-                    Ok(()) => rx
-                        .await
-                        .unwrap_or_else(|_| Err("the log writer has stopped".to_string())),
-                }
-            }
-        };
-        match outcome {
-            Ok(()) => {
-                sh.counter
-                    .take_success
-                    .fetch_add(events.len() as u64, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(why) => {
-                sh.rollback_take(self.take_id);
-                sh.file_counters.take_error.fetch_add(1, Ordering::Relaxed);
-                Err(ChannelError::Failed(format!(
-                    "Take commit failed {}: {why}",
-                    sh.descriptor()
-                )))
-            }
-        }
-    }
-
-    fn rollback(self: Box<Self>, _events: Vec<Event>) {
-        self.channel.shared.rollback_take(self.take_id);
-    }
-}
-
-/// Writes checkpoints and deletes the segments no kept checkpoint needs.
-struct Checkpointer {
-    generation: u64,
-    /// What the checkpoints in the two slots need.
-    retained: [Option<checkpoint::Needs>; 2],
-    backup_retained: Option<checkpoint::Needs>,
-}
-
-impl Checkpointer {
-    fn spawn(
-        self,
-        shared: Arc<Shared>,
-    ) -> (mpsc::Sender<()>, std::thread::JoinHandle<Checkpointer>) {
-        let (stop, rx) = mpsc::channel::<()>();
-        let interval = shared.config.checkpoint_interval;
-        let name = shared.name.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("file-channel-{name}-checkpoint"))
-            .spawn(move || {
-                let mut ck = self;
-                loop {
-                    match rx.recv_timeout(interval) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => {
-                            if let Err(error) = ck.checkpoint(&shared) {
-                                tracing::error!(channel = %shared.name, %error, "checkpoint failed");
-                            }
-                        }
-                        _ => return ck,
-                    }
-                }
-            });
-        match handle {
-            Ok(h) => (stop, h),
-            Err(e) => {
-                tracing::error!(channel = %name, error = %e, "cannot start the checkpoint thread; no periodic checkpoints");
-                // A thread that returns at once keeps the types simple.
-                let (stop, _rx) = mpsc::channel::<()>();
-                let ck = Checkpointer {
-                    generation: 0,
-                    retained: [None, None],
-                    backup_retained: None,
-                };
-                (stop, std::thread::spawn(move || ck))
-            }
-        }
-    }
-
-    fn checkpoint(&mut self, shared: &Shared) -> Result<(), String> {
-        self.generation += 1;
-        let snapshot = {
-            let s = shared.lock();
-            let mut queue: Vec<Pointer> = Vec::with_capacity(s.queue.len() + s.inflight_count);
-            for ptrs in s.inflight.values() {
-                queue.extend_from_slice(ptrs);
-            }
-            queue.extend(s.queue.iter().copied());
-            checkpoint::Checkpoint {
-                generation: self.generation,
-                next_segment: s.next_segment,
-                next_seq: 0,
-                active: s.active.iter().map(|(k, v)| (*k, *v)).collect(),
-                queue,
-            }
-        };
-        let snapshot = checkpoint::Checkpoint {
-            next_seq: shared.next_seq.load(Ordering::Relaxed),
-            ..snapshot
-        };
-        // With fsyncPerTransaction off, applied records may not be on disk yet: the
-        // checkpoint must not get ahead of the log.
-        if shared.unsynced_writers.load(Ordering::SeqCst) > 0 {
-            return Err("the log has records whose fsync failed and is not yet retried successfully; checkpoint postponed".into());
-        }
-        {
-            let segments = shared.segments();
-            for (seg, _) in &snapshot.active {
-                if let Some(f) = segments.get(seg)
-                    && let Err(e) = f.file.sync_data()
-                {
-                    shared
-                        .file_counters
-                        .checkpoint_write_error
-                        .fetch_add(1, Ordering::Relaxed);
-                    return Err(format!(
-                        "fsync of segment {seg} before the checkpoint failed: {e}"
-                    ));
-                }
-            }
-        }
-        let cfg = &shared.config;
-        let slot_index = (self.generation % 2) as usize;
-        let slot = checkpoint::SLOT_NAMES[slot_index];
-        if let Err(e) = checkpoint::write_atomic(&cfg.checkpoint_dir, slot, &snapshot.encode()) {
-            shared
-                .file_counters
-                .checkpoint_write_error
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(format!(
-                "cannot write checkpoint {}: {e}",
-                cfg.checkpoint_dir.join(slot).display()
-            ));
-        }
-        let needs = snapshot.needs();
-        self.retained[slot_index] = Some(needs.clone());
-        if let Some(backup) = &cfg.backup_checkpoint_dir {
-            let bytes = if cfg.compress_backup_checkpoint {
-                snapshot.encode_compressed().map_err(|e| e.to_string())
-            } else {
-                Ok(snapshot.encode())
-            };
-            match bytes.and_then(|b| {
-                checkpoint::write_atomic(backup, checkpoint::BACKUP_NAME, &b)
-                    .map_err(|e| e.to_string())
-            }) {
-                Ok(()) => self.backup_retained = Some(needs),
-                Err(e) => {
-                    shared
-                        .file_counters
-                        .checkpoint_backup_write_error
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(channel = %shared.name, error = %e, "cannot write the backup checkpoint");
-                }
-            }
-        }
-        self.delete_unneeded(shared);
-        Ok(())
-    }
-
-    /// Delete sealed segments that neither kept checkpoint (nor the backup) could need.
-    fn delete_unneeded(&self, shared: &Shared) {
-        let active: BTreeSet<u32> = shared.lock().active.keys().copied().collect();
-        let needed = |seg: u32| {
-            active.contains(&seg)
-                || self
-                    .retained
-                    .iter()
-                    .flatten()
-                    .chain(self.backup_retained.iter())
-                    .any(|n| n.contains(seg))
-        };
-        let doomed: Vec<(u32, log::SegmentFile)> = {
-            let mut segments = shared.segments();
-            let ids: Vec<u32> = segments.keys().copied().filter(|s| !needed(*s)).collect();
-            ids.into_iter()
-                .filter_map(|id| segments.remove(&id).map(|f| (id, f)))
-                .collect()
-        };
-        for (id, f) in doomed {
-            match std::fs::remove_file(&f.path) {
-                Ok(()) => {
-                    tracing::debug!(channel = %shared.name, segment = id, "deleted log segment no longer needed")
-                }
-                Err(e) => {
-                    tracing::warn!(channel = %shared.name, segment = id, error = %e, "cannot delete log segment")
-                }
-            }
         }
     }
 }

@@ -483,7 +483,8 @@ fn check_filter_keys(
     let ctx = crate::config::Context::new(format!("{subject}."), entries.clone());
     let checked = super::super::keys::check(&ctx, &[&filters::COMMON_PROPS, table], |_, _| None);
     for unknown in checked.unknown {
-        let mut message = "unknown property, ignored".to_string();
+        let mut message =
+            "the config filter does not read this property; Flume ignores it".to_string();
         if let Some(s) = &unknown.suggestion {
             message.push_str(&format!(" (did you mean {s}?)"));
         }

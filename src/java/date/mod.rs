@@ -95,6 +95,7 @@ pub(crate) mod bucketpath_vectors;
 mod calendar;
 mod format;
 mod parse;
+pub use parse::ParseCache;
 mod pattern;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// The last text [`JavaDateFormat::parse_cached`] parsed (one per thread or batch).
+#[derive(Default)]
+pub struct ParseCache {
+    last: Option<CachedParse>,
+}
+
+/// Byte offset and value of a two-digit seconds field a parse result is linear in.
+type SecondsField = (usize, i64);
+
+struct CachedParse {
+    text: String,
+    ms: i64,
+    seconds: Option<SecondsField>,
+}
+
 impl JavaDateFormat {
     /// Parse `text` completely (Joda's `parseMillis`; for `SimpleDateFormat` patterns, the whole
     /// text must be consumed too). Returns epoch milliseconds.
@@ -17,8 +32,75 @@ impl JavaDateFormat {
     /// (`SimpleDateFormat.parse(String)`). Returns epoch milliseconds and the byte length
     /// consumed.
     pub fn parse_prefix(&self, text: &str, zone: &JavaZone) -> Result<(i64, usize), DateError> {
+        self.parse_prefix_spans(text, zone)
+            .map(|(ms, end, _)| (ms, end))
+    }
+
+    /// [`JavaDateFormat::parse`] of texts that often repeat, or differ from the last one only
+    /// in a two-digit seconds field (log lines of the same minute): the result is taken from
+    /// `cache` when the text is the last one, or moved by whole seconds when only its seconds
+    /// digits changed and the text carries its own UTC offset (so that the local time maps to
+    /// the instant linearly); any other text is parsed in full.
+    pub fn parse_cached(
+        &self,
+        text: &str,
+        zone: &JavaZone,
+        cache: &mut ParseCache,
+    ) -> Result<i64, DateError> {
+        if let Some(last) = &cache.last {
+            if text == last.text {
+                return Ok(last.ms);
+            }
+            if let Some((at, old)) = last.seconds
+                && text.len() == last.text.len()
+            {
+                let (t, l) = (text.as_bytes(), last.text.as_bytes());
+                if t[..at] == l[..at]
+                    && t[at + 2..] == l[at + 2..]
+                    && t[at].is_ascii_digit()
+                    && t[at + 1].is_ascii_digit()
+                {
+                    let second = i64::from(t[at] - b'0') * 10 + i64::from(t[at + 1] - b'0');
+                    if second <= 59 {
+                        let ms = last.ms + (second - old) * 1000;
+                        let last = cache.last.as_mut().expect("checked above");
+                        last.text.clear();
+                        last.text.push_str(text);
+                        last.ms = ms;
+                        last.seconds = Some((at, second));
+                        return Ok(ms);
+                    }
+                }
+            }
+        }
+        let (ms, end, seconds) = self.parse_prefix_spans(text, zone)?;
+        if end < text.len() {
+            return Err(self.parse_error(text, end));
+        }
+        let last = cache.last.get_or_insert_with(|| CachedParse {
+            text: String::new(),
+            ms: 0,
+            seconds: None,
+        });
+        last.text.clear();
+        last.text.push_str(text);
+        last.ms = ms;
+        last.seconds = seconds;
+        Ok(ms)
+    }
+
+    /// [`JavaDateFormat::parse_prefix`], with where a two-digit seconds field was read and its
+    /// value when the result is linear in it (the only seconds field of a text that gave its
+    /// own UTC offset).
+    fn parse_prefix_spans(
+        &self,
+        text: &str,
+        zone: &JavaZone,
+    ) -> Result<(i64, usize, Option<SecondsField>), DateError> {
         let mut p = Parsed::default();
         let mut pos = 0usize;
+        let mut seconds: Option<(usize, usize)> = None;
+        let mut seconds_fields = 0;
         for item in &self.items {
             match item {
                 Item::Literal(lit) => {
@@ -32,19 +114,40 @@ impl JavaDateFormat {
                     abutting,
                     ..
                 } => {
+                    let start = pos;
                     pos = self
                         .parse_field(text, pos, *field, *count, *abutting, &mut p)
                         .map_err(|at| self.parse_error(text, at))?;
+                    if *field == Field::Second {
+                        seconds_fields += 1;
+                        seconds = Some((start, pos));
+                    }
                 }
             }
         }
+        let linear = seconds_fields == 1
+            && p.offset.is_some()
+            && p.zone.is_none()
+            && p.range_error.is_none()
+            && p.millis.is_none();
+        let seconds = match (seconds, p.second) {
+            (Some((start, end)), Some(value))
+                if linear
+                    && end == start + 2
+                    && (0..=59).contains(&value)
+                    && text.as_bytes()[start..end].iter().all(u8::is_ascii_digit) =>
+            {
+                Some((start, value))
+            }
+            _ => None,
+        };
         let ms = match self.dialect {
             Dialect::Simple => p.resolve_simple(zone),
             Dialect::Joda => p
                 .resolve_joda(zone)
                 .map_err(|m| DateError::Parse(format!("Cannot parse \"{text}\": {m}")))?,
         };
-        Ok((ms, pos))
+        Ok((ms, pos, seconds))
     }
 
     pub(super) fn parse_error(&self, text: &str, at: usize) -> DateError {

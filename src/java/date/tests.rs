@@ -281,3 +281,50 @@ fn default_zone_is_injectable() {
     set_default_zone(JavaZone::utc());
     assert_eq!(default_zone().id(), "UTC");
 }
+
+#[test]
+fn cached_parse_gives_what_a_full_parse_gives() {
+    let zone = la();
+    for (pattern, texts) in [
+        (
+            "dd/MMM/yyyy:HH:mm:ss Z",
+            vec![
+                "10/Oct/2023:01:59:58 -0700",
+                "10/Oct/2023:01:59:58 -0700",
+                "10/Oct/2023:01:59:59 -0700",
+                "10/Oct/2023:01:59:00 -0700",
+                "10/Oct/2023:02:00:00 -0700",
+                "10/Oct/2023:02:00:07 +0530",
+                "10/Oct/2023:02:00:60 +0530",
+                "10/Oct/2023:02:00:5x +0530",
+                "10/Oct/2023:02:00:05 +0530",
+                "10/Oct/2023:02:00:1 +0530",
+                "11/Oct/2023:02:00:15 +0530",
+            ],
+        ),
+        (
+            // No offset in the text: only repeats are taken from the cache (the zone's
+            // transitions make the result non-linear in the seconds).
+            "yyyy-MM-dd HH:mm:ss",
+            vec![
+                "2023-03-12 01:59:58",
+                "2023-03-12 01:59:59",
+                "2023-03-12 02:00:00",
+                "2023-03-12 02:00:00",
+                "2023-11-05 01:30:00",
+                "2023-11-05 01:30:59",
+                "2023-11-05 01:30:61",
+            ],
+        ),
+    ] {
+        let format = JavaDateFormat::for_parsing(pattern, Dialect::Joda).unwrap();
+        let mut cache = ParseCache::default();
+        for text in texts {
+            let full = format.parse(text, &zone).map_err(|e| e.to_string());
+            let cached = format
+                .parse_cached(text, &zone, &mut cache)
+                .map_err(|e| e.to_string());
+            assert_eq!(cached, full, "{pattern} {text}");
+        }
+    }
+}

@@ -122,6 +122,10 @@ impl Engine {
     }
 }
 
+/// A capture buffer a caller reuses across matches ([`JavaRegex::captures_in`]).
+#[derive(Default)]
+pub struct CaptureBuffer(Option<regex::CaptureLocations>);
+
 /// Reusable capture buffers of the fast engine.
 #[derive(Default)]
 struct LocationPool(std::sync::Mutex<Vec<regex::CaptureLocations>>);
@@ -140,15 +144,17 @@ impl LocationPool {
     }
 }
 
-enum Spans {
+enum Spans<'r> {
     Locations(Option<regex::CaptureLocations>),
+    /// A caller's buffer ([`CaptureBuffer`]).
+    Borrowed(&'r regex::CaptureLocations),
     Owned(Vec<Option<(usize, usize)>>),
 }
 
 /// Byte spans of a match's groups (0 = whole match); `None` for a group that did not take
 /// part in the match (Java's `group(i) == null`).
 pub struct Groups<'r> {
-    spans: Spans,
+    spans: Spans<'r>,
     pool: Option<&'r LocationPool>,
 }
 
@@ -157,6 +163,7 @@ impl Groups<'_> {
         match &self.spans {
             Spans::Locations(Some(l)) => l.get(i),
             Spans::Locations(None) => None,
+            Spans::Borrowed(l) => l.get(i),
             Spans::Owned(v) => v.get(i).copied().flatten(),
         }
     }
@@ -169,6 +176,7 @@ impl Groups<'_> {
     pub fn len(&self) -> usize {
         match &self.spans {
             Spans::Locations(l) => l.as_ref().map_or(0, |l| l.len()),
+            Spans::Borrowed(l) => l.len(),
             Spans::Owned(v) => v.len(),
         }
     }
@@ -314,6 +322,33 @@ impl JavaRegex {
         match engine {
             Some(e) => e.is_match(text).map_err(|e| self.runtime(e)),
             None => Err(self.runtime("the anchored pattern could not be compiled".into())),
+        }
+    }
+
+    /// [`JavaRegex::captures`] into a buffer the caller keeps (one per batch, say), without
+    /// the shared pool's lock per match.
+    pub fn captures_in<'r>(
+        &'r self,
+        text: &str,
+        buf: &'r mut CaptureBuffer,
+    ) -> Result<Option<Groups<'r>>, RegexError> {
+        match self.engine_for(text) {
+            Engine::Fast(r) => {
+                let locs = buf.0.get_or_insert_with(|| r.capture_locations());
+                if locs.len() != r.captures_len() {
+                    *locs = r.capture_locations();
+                }
+                if r.captures_read_at(locs, text, 0).is_none() {
+                    return Ok(None);
+                }
+                Ok(Some(Groups {
+                    spans: Spans::Borrowed(locs),
+                    pool: None,
+                }))
+            }
+            engine => engine
+                .captures_at(text, 0, &self.locations)
+                .map_err(|e| self.runtime(e)),
         }
     }
 

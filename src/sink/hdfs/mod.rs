@@ -40,6 +40,15 @@ use crate::event::Event;
 use crate::metrics::{BatchFill, MetricSource, SinkCounter};
 use crate::storage::{HdfsAuth, Storage, kerberos, redact};
 
+/// This type's entry in `sink::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::sink::Native = crate::sink::Native {
+    name: "hdfs",
+    props: &config::PROPS,
+    build: |name, ctx, channel, env| {
+        Ok(Box::new(HdfsSink::from_context(name, ctx, channel, env)?))
+    },
+};
+
 async fn ensure_login(login: Option<Arc<kerberos::Login>>, name: String) -> Result<(), SinkError> {
     let Some(login) = login else {
         return Ok(());

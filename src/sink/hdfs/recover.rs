@@ -2,7 +2,9 @@
 //! their final names when the sink starts, so their data becomes visible. Flume leaves them
 //! forever. Only files this sink could have written are touched: under the fixed part of
 //! `hdfs.path`, at the depth the escapes allow, named `<inUsePrefix><filePrefix>.<n><suffix>
-//! <inUseSuffix>`. Object stores are skipped (an unfinished upload never became a file).
+//! <inUseSuffix>`. Object stores have no in-use files: there the files an earlier run left
+//! unfinished are finished from the store's local journal
+//! ([`crate::storage::FileSystem::recover_unfinished`]).
 
 use std::collections::VecDeque;
 
@@ -27,10 +29,16 @@ fn static_root(path: &str) -> (String, usize) {
 
 pub async fn recover_in_use_files(shared: &Shared) {
     let config = &shared.config;
+    let (root, depth) = static_root(&config.path);
+    if let Ok((fs, _)) = shared.storage.resolve(&root)
+        && fs.publishes_on_close()
+    {
+        fs.recover_unfinished(config.call_timeout).await;
+        return;
+    }
     if config.in_use_prefix.is_empty() && config.in_use_suffix.is_empty() {
         return;
     }
-    let (root, depth) = static_root(&config.path);
     // The root must name a directory, not part of a scheme or bucket.
     if root.is_empty() || root.ends_with(':') || root.ends_with("//") || !root.contains('/') {
         return;

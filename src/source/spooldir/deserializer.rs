@@ -415,7 +415,7 @@ impl LineDeserializer {
             // Fast path: a complete, well-formed line shorter (in bytes, hence in characters)
             // than the limit.
             if let Some(nl) = memchr::memchr(b'\n', window)
-                && std::str::from_utf8(&window[..nl]).is_ok()
+                && simdutf8::basic::from_utf8(&window[..nl]).is_ok()
             {
                 let line = &window[..nl];
                 let body = if self.output_charset == JavaCharset::Utf8 {

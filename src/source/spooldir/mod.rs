@@ -163,6 +163,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&deserializer::SOURCE_PROPS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "spooldir",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(SpoolDirectorySource::from_context(name, ctx)?))
+    },
+};
+
 /// A Java regex for `Matcher.matches()` on file names.
 fn file_pattern(ctx: &Context, prop: &Prop) -> Result<JavaRegex, ConfigError> {
     let pattern = ctx.get_string(prop);

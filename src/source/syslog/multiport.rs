@@ -158,6 +158,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 )])
 .including(&[&super::COMMON, &super::SSL_PROPS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "multiport_syslogtcp",
+    props: &PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(MultiportSyslogTcpSource::from_context(name, ctx, env)?))
+    },
+};
+
 pub struct MultiportSyslogTcpSource {
     host: Option<String>,
     ports: Vec<u16>,

@@ -49,6 +49,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&super::COMMON, &super::SSL_PROPS]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "syslogtcp",
+    props: &PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(SyslogTcpSource::from_context(name, ctx, env)?))
+    },
+};
+
 /// The `SyslogUtils` settings of `syslogtcp` / `syslogudp` from their keys (`eventSize`,
 /// `keepFields`, `format.*`).
 pub(super) fn utils_config(ctx: &Context, udp: bool) -> Result<UtilsConfig, ConfigError> {

@@ -26,6 +26,15 @@ pub const PROPS: PropTable = PropTable::new(&[
 ])
 .including(&[&super::COMMON]);
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "syslogudp",
+    props: &PROPS,
+    build: |name, ctx, _| {
+        Ok(Box::new(SyslogUdpSource::from_context(name, ctx)?))
+    },
+};
+
 pub struct SyslogUdpSource {
     name: String,
     bind: String,

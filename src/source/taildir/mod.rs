@@ -36,6 +36,15 @@ use crate::source::blocking::BlockingContext;
 use crate::source::deliver::{Call, ChannelBackoff, Counting};
 use crate::source::{Source, SourceContext, SourceError};
 
+/// This type's entry in `source::native_types!`: registry name, property table, constructor.
+pub const NATIVE: crate::source::Native = crate::source::Native {
+    name: "taildir",
+    props: &config::PROPS,
+    build: |name, ctx, env| {
+        Ok(Box::new(TaildirSource::from_context(name, ctx, env)?))
+    },
+};
+
 pub use config::{FileGroup, TaildirConfig};
 pub use positions::{PositionEntry, parse_positions, position_json};
 pub use reader::TaildirReader;

@@ -283,6 +283,18 @@ impl S3Server {
         out.trim().parse().unwrap()
     }
 
+    /// [`S3Server::core_site`] with `fs.s3a.buffer.dir` (where the sink journals its open
+    /// files) set to `buffer`.
+    pub fn core_site_with_buffer(&self, buffer: &std::path::Path) -> String {
+        self.core_site().replace(
+            "</configuration>",
+            &format!(
+                "<property><name>fs.s3a.buffer.dir</name><value>{}</value></property>\n</configuration>",
+                buffer.display()
+            ),
+        )
+    }
+
     /// `core-site.xml` text for this server.
     pub fn core_site(&self) -> String {
         format!(
