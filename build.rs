@@ -14,8 +14,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=JAVAC");
     println!("cargo:rerun-if-env-changed=FLUME_RS_API_CLASSPATH");
     println!("cargo:rerun-if-env-changed=FLUME_RS_API_JAR");
-    println!("cargo:rerun-if-env-changed=FLUME_RS_PIE");
-    link_without_pie();
+    println!("cargo:rerun-if-env-changed=FLUME_RS_NO_PIE");
+    link_without_pie_if_asked();
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let jars = out.join("jars");
     std::fs::create_dir_all(&jars).expect("create OUT_DIR/jars");
@@ -46,17 +46,19 @@ fn main() {
     }
 }
 
-/// On Linux/glibc the `flume-ng` executable is linked at a fixed address (`-no-pie`), unless
-/// `FLUME_RS_PIE=1`. As a position-independent executable it carries ~80 000 relative
-/// relocations (2 MB of `.rela.dyn`, read at every start) that the loader applies to 2 MB of
-/// `.data.rel.ro` (tables of `&'static str`, vtables, panic locations), which then stay
-/// resident as private copies: about 4 MiB of every agent's resident memory. Linked at a
-/// fixed address there is nothing to relocate and those pages are read only where used.
-/// Shared libraries are still loaded at random addresses.
-fn link_without_pie() {
+/// `FLUME_RS_NO_PIE=1` at build time links `flume-ng` at a fixed address (`-no-pie`, Linux/glibc
+/// only). The default stays a position-independent executable, as distributions build network
+/// daemons (the executable's own address is then randomized too). The trade: as a PIE it
+/// carries ~80 000 relative relocations (2 MB of `.rela.dyn`, read at every start) that the
+/// loader applies to 2 MB of `.data.rel.ro` (tables of `&'static str`, vtables, panic
+/// locations), which then stay resident as private copies: about 4 MiB of every agent's
+/// resident memory, and a few milliseconds of start-up (docs/memory.md). Packed relative
+/// relocations (`-z pack-relative-relocs`) would remove most of that cost but need glibc 2.36,
+/// newer than the 2.28 the packages target.
+fn link_without_pie_if_asked() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && env == "gnu" && std::env::var("FLUME_RS_PIE").as_deref() != Ok("1") {
+    if os == "linux" && env == "gnu" && std::env::var("FLUME_RS_NO_PIE").as_deref() == Ok("1") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }
