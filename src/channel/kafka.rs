@@ -27,7 +27,7 @@ use crate::kafka::client::{self, ClientProps};
 use crate::kafka::consumer::{ConsumerHandle, Record, Subscription};
 use crate::kafka::metrics::{KafkaChannelMetrics, add_millis};
 use crate::kafka::producer::{OutRecord, Producer};
-use crate::kafka::{self as k, Brokers};
+use crate::kafka::{self as k, Brokers, MIGRATE_ZOOKEEPER_OFFSETS, ZOOKEEPER_CONNECT};
 use crate::metrics::MetricSource;
 use crate::registry::{Prefix, Prop, PropTable, Type};
 
@@ -77,19 +77,6 @@ pub const DEFAULT_PARTITION_ID: Prop = Prop::text(
 pub const PARTITION_ID_HEADER: Prop = Prop::text(
     "partitionIdHeader",
     "header whose integer value is the record's partition",
-);
-pub const ZOOKEEPER_CONNECT: Prop = Prop::text(
-    "zookeeperConnect",
-    "ZooKeeper to find the brokers in when kafka.bootstrap.servers is unset (deprecated)",
-);
-pub const MIGRATE_ZOOKEEPER_OFFSETS: Prop = Prop::bool(
-    "migrateZookeeperOffsets",
-    true,
-    "copy the group's offsets from ZooKeeper (Flume 1.6) to Kafka",
-)
-.no_effect(
-    "offsets in ZooKeeper are not migrated: the group's offsets in Kafka (or auto.offset.reset) \
-     decide where reading starts (warned at start)",
 );
 pub const PROPS: PropTable = PropTable::new(&[
     BOOTSTRAP_SERVERS,
@@ -683,23 +670,7 @@ mod tests {
     /// (the table also has `pollTimeout`, the user guide's name, which is no rename).
     #[test]
     fn table_legacy_names_match_the_renames() {
-        let renames: Vec<_> = crate::config::legacy::renames(KAFKA_CHANNEL).collect();
-        assert!(!renames.is_empty());
-        for r in &renames {
-            let prop = PROPS
-                .find(r.new)
-                .unwrap_or_else(|| panic!("{} is not in the table", r.new));
-            assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
-        }
-        for prop in PROPS.all() {
-            for old in prop.legacy.iter().filter(|o| **o != "pollTimeout") {
-                assert!(
-                    renames.iter().any(|r| r.old == *old && r.new == prop.name),
-                    "{old} → {} is not a rename",
-                    prop.name
-                );
-            }
-        }
+        crate::config::legacy::assert_table_matches_renames(KAFKA_CHANNEL, &PROPS, &["pollTimeout"]);
     }
 
     fn config(pairs: &[(&str, &str)]) -> Result<KafkaChannelConfig, ConfigError> {

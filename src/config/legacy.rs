@@ -130,6 +130,34 @@ pub fn renames(component: &str) -> impl Iterator<Item = &'static Rename> + '_ {
     RENAMES.iter().filter(move |r| r.component == component)
 }
 
+/// For the components' table tests: the deprecated names `component` reads are exactly the
+/// legacy names of its property table, each under the key it renames to. `not_renames` are
+/// legacy names the table has for another reason (a spelling of the user guide).
+#[cfg(test)]
+pub fn assert_table_matches_renames(
+    component: &str,
+    table: &crate::registry::PropTable,
+    not_renames: &[&str],
+) {
+    let renames: Vec<_> = renames(component).collect();
+    assert!(!renames.is_empty(), "{component} has no renames");
+    for r in &renames {
+        let prop = table
+            .find(r.new)
+            .unwrap_or_else(|| panic!("{} is not in the table", r.new));
+        assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
+    }
+    for prop in table.all() {
+        for old in prop.legacy.iter().filter(|o| !not_renames.contains(o)) {
+            assert!(
+                renames.iter().any(|r| r.old == *old && r.new == prop.name),
+                "{old} → {} is not a rename",
+                prop.name
+            );
+        }
+    }
+}
+
 /// A value found under its current or its deprecated name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {

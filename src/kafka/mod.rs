@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::config::{ConfigError, Context};
 use crate::event::Headers;
+use crate::registry::Prop;
 use client::ClientProps;
 
 /// How long a consumer or producer may take to close before it is abandoned.
@@ -172,6 +173,22 @@ pub fn brokers(
         "Bootstrap Servers must be specified",
     ))
 }
+
+/// Keys of the Kafka source and channel (both consume with a group) from Flume 1.6's
+/// ZooKeeper-based client.
+pub const ZOOKEEPER_CONNECT: Prop = Prop::text(
+    "zookeeperConnect",
+    "ZooKeeper to find the brokers in when kafka.bootstrap.servers is unset (deprecated)",
+);
+pub const MIGRATE_ZOOKEEPER_OFFSETS: Prop = Prop::bool(
+    "migrateZookeeperOffsets",
+    true,
+    "copy the group's offsets from ZooKeeper (Flume 1.6) to Kafka",
+)
+.no_effect(
+    "offsets in ZooKeeper are not migrated: the group's offsets in Kafka (or auto.offset.reset) \
+     decide where reading starts (warned at start)",
+);
 
 #[cfg(test)]
 mod tests {

@@ -24,7 +24,7 @@ use crate::format::avro_event;
 use crate::kafka::client::{self, ClientProps};
 use crate::kafka::consumer::{ConsumerHandle, Record, Subscription};
 use crate::kafka::metrics::{KafkaSourceCounter, add_millis};
-use crate::kafka::{self as k, Brokers};
+use crate::kafka::{self as k, Brokers, MIGRATE_ZOOKEEPER_OFFSETS, ZOOKEEPER_CONNECT};
 use crate::metrics::MetricSource;
 use crate::registry::{self, Prefix, Prop, PropTable, Type};
 
@@ -88,19 +88,6 @@ pub const TOPIC_HEADER: Prop = Prop::string(
     "topicHeader",
     "topic",
     "header that gets the record's topic",
-);
-pub const ZOOKEEPER_CONNECT: Prop = Prop::text(
-    "zookeeperConnect",
-    "ZooKeeper to find the brokers in when kafka.bootstrap.servers is unset (deprecated)",
-);
-pub const MIGRATE_ZOOKEEPER_OFFSETS: Prop = Prop::bool(
-    "migrateZookeeperOffsets",
-    true,
-    "copy the group's offsets from ZooKeeper (Flume 1.6) to Kafka",
-)
-.no_effect(
-    "offsets in ZooKeeper are not migrated: the group's offsets in Kafka (or auto.offset.reset) \
-     decide where reading starts (warned at start)",
 );
 
 /// `org.apache.flume.source.kafka.KafkaSource` keys (legacy names: [`KAFKA_SOURCE`] renames).
@@ -502,23 +489,7 @@ mod tests {
     /// The deprecated names the source reads (`config::legacy`) are the table's legacy names.
     #[test]
     fn table_legacy_names_match_the_renames() {
-        let renames: Vec<_> = crate::config::legacy::renames(KAFKA_SOURCE).collect();
-        assert!(!renames.is_empty());
-        for r in &renames {
-            let prop = PROPS
-                .find(r.new)
-                .unwrap_or_else(|| panic!("{} is not in the table", r.new));
-            assert!(prop.legacy.contains(&r.old), "{} lacks {}", r.new, r.old);
-        }
-        for prop in PROPS.all() {
-            for old in prop.legacy {
-                assert!(
-                    renames.iter().any(|r| r.old == *old && r.new == prop.name),
-                    "{old} → {} is not a rename",
-                    prop.name
-                );
-            }
-        }
+        crate::config::legacy::assert_table_matches_renames(KAFKA_SOURCE, &PROPS, &[]);
     }
 
     fn config(pairs: &[(&str, &str)]) -> Result<KafkaSourceConfig, ConfigError> {
